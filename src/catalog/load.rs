@@ -1,0 +1,613 @@
+//! Loading a local STAC catalog: walk `child` links from the root (catalogs
+//! and collections are few, so they are kept parsed), then read every item file
+//! in parallel and keep a compact [`ItemRecord`] for each.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+
+use super::href;
+use super::record::{Bbox, ItemRecord, LabelInfo};
+use crate::error::{Error, Result};
+
+/// The label extension's identifier prefix, any version.
+const LABEL_EXTENSION: &str = "https://stac-extensions.github.io/label/";
+
+/// Whether a tree node is a catalog or a collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    /// A STAC Catalog.
+    Catalog,
+    /// A STAC Collection.
+    Collection,
+}
+
+/// A catalog or collection of the tree, kept whole.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Catalog or collection.
+    pub kind: NodeKind,
+    /// Its id.
+    pub id: String,
+    /// Absolute path of its file.
+    pub path: PathBuf,
+    /// The parsed file.
+    pub json: Map<String, Value>,
+    /// Index of the parent node (`None` for the root).
+    pub parent: Option<usize>,
+    /// Indices of child nodes, in link order.
+    pub children: Vec<usize>,
+    /// Indices of its items in [`Dataset::items`], sorted by item id.
+    pub items: Vec<usize>,
+}
+
+/// A loaded catalog: the tree and one record per item.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// Nodes in walk order; index 0 is the root.
+    pub nodes: Vec<Node>,
+    /// Items ordered by (node index, item id).
+    pub items: Vec<ItemRecord>,
+    /// What was read with trouble but read all the same.
+    pub warnings: Warnings,
+}
+
+impl Dataset {
+    /// The root node.
+    pub fn root(&self) -> &Node {
+        &self.nodes[0]
+    }
+
+    /// The folder holding the root catalog.
+    pub fn root_dir(&self) -> &Path {
+        self.nodes[0].path.parent().unwrap_or(Path::new("/"))
+    }
+
+    /// Finds the node with this id, or says which ids exist.
+    pub fn node_by_id(&self, id: &str) -> Result<usize> {
+        let found: Vec<usize> = (0..self.nodes.len()).filter(|&i| self.nodes[i].id == id).collect();
+        match found.as_slice() {
+            [one] => Ok(*one),
+            [] => {
+                let ids: Vec<&str> = self.nodes.iter().skip(1).map(|n| n.id.as_str()).collect();
+                Err(Error::Usage(format!(
+                    "unknown collection {id:?} in {}; available: {}",
+                    self.root().path.display(),
+                    if ids.is_empty() { "none".to_string() } else { ids.join(", ") }
+                )))
+            }
+            _ => Err(Error::Usage(format!(
+                "collection id {id:?} names {} catalogs or collections in {}; ids must be unique to be chosen",
+                found.len(),
+                self.root().path.display()
+            ))),
+        }
+    }
+}
+
+/// Warnings grouped by kind, each with a count and the first few examples, so
+/// a million items with the same quirk make one line, not a million.
+#[derive(Debug, Clone, Default)]
+pub struct Warnings {
+    groups: BTreeMap<&'static str, WarningGroup>,
+}
+
+/// One kind of warning.
+#[derive(Debug, Clone, Default)]
+pub struct WarningGroup {
+    /// How many times it happened.
+    pub count: usize,
+    /// The first few (file, message) pairs.
+    pub examples: Vec<(PathBuf, String)>,
+}
+
+impl Warnings {
+    const EXAMPLES: usize = 3;
+
+    /// Records one warning of `kind` about `path`.
+    pub fn push(&mut self, kind: &'static str, path: &Path, message: impl Into<String>) {
+        let group = self.groups.entry(kind).or_default();
+        group.count += 1;
+        if group.examples.len() < Self::EXAMPLES {
+            group.examples.push((path.to_path_buf(), message.into()));
+        }
+    }
+
+    /// The groups, ordered by kind.
+    pub fn groups(&self) -> impl Iterator<Item = (&'static str, &WarningGroup)> {
+        self.groups.iter().map(|(k, v)| (*k, v))
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// One line per example, and a count line when there were more.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for (kind, group) in self.groups() {
+            for (path, message) in &group.examples {
+                lines.push(format!("{}: {message}", path.display()));
+            }
+            if group.count > group.examples.len() {
+                lines.push(format!("... {} more like this ({kind})", group.count - group.examples.len()));
+            }
+        }
+        lines
+    }
+}
+
+/// Reads a whole file and parses it; errors name the file.
+pub fn read_json(path: &Path) -> Result<Value> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_slice(&bytes).map_err(|error| Error::Json { path: path.to_path_buf(), error })
+}
+
+/// Loads the catalog whose root file is `path`.
+pub fn load(path: &Path) -> Result<Dataset> {
+    let root = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
+    if root.is_dir() {
+        return Err(Error::not_stac(&root, "is a folder; give the path of its catalog.json"));
+    }
+    let mut warnings = Warnings::default();
+    let (nodes, item_links) = walk(root, &mut warnings)?;
+    let (items, sources) = read_items(&nodes, &item_links, &mut warnings)?;
+    let mut dataset = Dataset { nodes, items, warnings };
+    resolve_sources(&mut dataset, sources);
+    Ok(dataset)
+}
+
+/// An item link found on the walk: (node index, resolved path).
+type ItemLink = (usize, PathBuf);
+/// A node waiting on the walk: (path, parent, the file and href that led to it).
+type Pending = (PathBuf, Option<usize>, Option<(PathBuf, String)>);
+/// `source` links of one item before resolution: (resolved path, href).
+type SourcePaths = Vec<(PathBuf, String)>;
+
+fn walk(root: PathBuf, warnings: &mut Warnings) -> Result<(Vec<Node>, Vec<ItemLink>)> {
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut item_links: Vec<ItemLink> = Vec::new();
+    let mut seen: HashMap<PathBuf, usize> = HashMap::new();
+    // (path, parent, the link that led here: (from, rel, href))
+    let mut stack: Vec<Pending> = vec![(root, None, None)];
+    while let Some((path, parent, via)) = stack.pop() {
+        if let Some(&earlier) = seen.get(&path) {
+            let (from, link) = via.expect("only the root has no link");
+            let on_path = std::iter::successors(parent, |&i| nodes[i].parent).any(|i| i == earlier);
+            if on_path {
+                return Err(Error::CyclicLink { from, rel: "child".into(), href: link, target: path });
+            }
+            return Err(Error::not_stac(
+                &from,
+                format!("child link {link} reaches {}, which another catalog already links as a child", path.display()),
+            ));
+        }
+        let json = match read_json(&path) {
+            Err(Error::Io { error, .. }) if error.kind() == std::io::ErrorKind::NotFound && via.is_some() => {
+                let (from, href) = via.expect("checked");
+                return Err(Error::BrokenLink { from, rel: "child".into(), href, target: path });
+            }
+            other => other?,
+        };
+        let Value::Object(json) = json else {
+            return Err(Error::not_stac(&path, "expected a STAC catalog or collection object"));
+        };
+        let kind = node_kind(&path, &json, warnings)?;
+        let id = match json.get("id") {
+            Some(Value::String(id)) if !id.is_empty() => id.clone(),
+            _ => return Err(Error::not_stac(&path, "has no string \"id\"")),
+        };
+        let index = nodes.len();
+        seen.insert(path.clone(), index);
+        if let Some(parent) = parent {
+            nodes[parent].children.push(index);
+        }
+        let mut children = Vec::new();
+        let mut seen_items = HashSet::new();
+        for (rel, href) in links(&path, &json)? {
+            if rel != "child" && rel != "item" {
+                continue;
+            }
+            if href::is_remote(&href) {
+                return Err(Error::RemoteLink { from: path.clone(), rel, href });
+            }
+            let target = href::resolve(&path, &href);
+            if rel == "child" {
+                children.push((target, href));
+            } else if seen_items.insert(target.clone()) {
+                item_links.push((index, target));
+            } else {
+                warnings.push("repeated item link", &path, format!("links {href} more than once; read once"));
+            }
+        }
+        // Reverse so the stack pops children in link order.
+        for (target, href) in children.into_iter().rev() {
+            stack.push((target, Some(index), Some((path.clone(), href))));
+        }
+        nodes.push(Node { kind, id, path, json, parent, children: Vec::new(), items: Vec::new() });
+    }
+    Ok((nodes, item_links))
+}
+
+fn node_kind(path: &Path, json: &Map<String, Value>, warnings: &mut Warnings) -> Result<NodeKind> {
+    match json.get("type").and_then(Value::as_str) {
+        Some("Catalog") => Ok(NodeKind::Catalog),
+        Some("Collection") => Ok(NodeKind::Collection),
+        Some("Feature") => Err(Error::not_stac(path, "is a STAC Item, but a catalog or collection was expected here")),
+        Some(other) => {
+            Err(Error::not_stac(path, format!("has type {other:?}; expected \"Catalog\" or \"Collection\"")))
+        }
+        None if json.contains_key("extent") => {
+            warnings.push("missing type", path, "has no \"type\"; read as a Collection (it has an extent)");
+            Ok(NodeKind::Collection)
+        }
+        None if json.contains_key("links") => {
+            warnings.push("missing type", path, "has no \"type\"; read as a Catalog");
+            Ok(NodeKind::Catalog)
+        }
+        None => Err(Error::not_stac(path, "is not a STAC catalog or collection (no \"type\", no \"links\")")),
+    }
+}
+
+/// The (rel, href) pairs of an object's links.
+fn links(path: &Path, json: &Map<String, Value>) -> Result<Vec<(String, String)>> {
+    let Some(links) = json.get("links") else { return Ok(Vec::new()) };
+    let Value::Array(links) = links else {
+        return Err(Error::not_stac(path, "\"links\" is not an array"));
+    };
+    let mut out = Vec::with_capacity(links.len());
+    for (i, link) in links.iter().enumerate() {
+        let rel = link.get("rel").and_then(Value::as_str);
+        let href = link.get("href").and_then(Value::as_str);
+        match (rel, href) {
+            (Some(rel), Some(href)) => out.push((rel.to_string(), href.to_string())),
+            _ => return Err(Error::not_stac(path, format!("links[{i}] needs string \"rel\" and \"href\""))),
+        }
+    }
+    Ok(out)
+}
+
+/// What the parallel read returns for one item before sources are resolved.
+struct Parsed {
+    record: ItemRecord,
+    source_paths: SourcePaths,
+    warnings: Vec<(&'static str, String)>,
+}
+
+fn read_items(
+    nodes: &[Node],
+    links: &[ItemLink],
+    warnings: &mut Warnings,
+) -> Result<(Vec<ItemRecord>, Vec<SourcePaths>)> {
+    let parsed: Vec<Result<Parsed>> = links
+        .par_iter()
+        .map_init(Vec::new, |buffer, (node, path)| {
+            buffer.clear();
+            let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Error::BrokenLink {
+                    from: nodes[*node].path.clone(),
+                    rel: "item".into(),
+                    href: href::relative(nodes[*node].path.parent().unwrap_or(Path::new("/")), path),
+                    target: path.clone(),
+                },
+                _ => Error::io(path, e),
+            })?;
+            file.read_to_end(buffer).map_err(|e| Error::io(path, e))?;
+            parse_item(path, *node, buffer)
+        })
+        .collect();
+    let mut all = Vec::with_capacity(parsed.len());
+    for result in parsed {
+        all.push(result?);
+    }
+    // Deterministic order whatever the thread timing: by node, then id.
+    all.sort_by(|a, b| (a.record.node, &a.record.id).cmp(&(b.record.node, &b.record.id)));
+    for pair in all.windows(2) {
+        let (a, b) = (&pair[0].record, &pair[1].record);
+        if a.node == b.node && a.id == b.id {
+            return Err(Error::DuplicateId {
+                path: b.path.clone().max(a.path.clone()),
+                other: b.path.clone().min(a.path.clone()),
+                id: b.id.clone(),
+                collection: nodes[b.node].id.clone(),
+            });
+        }
+    }
+    let mut records = Vec::with_capacity(all.len());
+    let mut sources = Vec::with_capacity(all.len());
+    for parsed in all {
+        for (kind, message) in parsed.warnings {
+            warnings.push(kind, &parsed.record.path, message);
+        }
+        records.push(parsed.record);
+        sources.push(parsed.source_paths);
+    }
+    Ok((records, sources))
+}
+
+fn resolve_sources(dataset: &mut Dataset, sources: Vec<SourcePaths>) {
+    let by_path: HashMap<&Path, usize> =
+        dataset.items.iter().enumerate().map(|(i, item)| (item.path.as_path(), i)).collect();
+    let resolved: Vec<(Vec<usize>, Vec<String>)> = sources
+        .into_iter()
+        .map(|paths| {
+            let mut found = Vec::new();
+            let mut dangling = Vec::new();
+            for (path, href) in paths {
+                match by_path.get(path.as_path()) {
+                    Some(&i) => found.push(i),
+                    None => dangling.push(href),
+                }
+            }
+            (found, dangling)
+        })
+        .collect();
+    for (item, (found, dangling)) in dataset.items.iter_mut().zip(resolved) {
+        item.sources = found;
+        item.dangling_sources = dangling;
+    }
+    for (i, item) in dataset.items.iter().enumerate() {
+        dataset.nodes[item.node].items.push(i);
+    }
+}
+
+/// Parses one item file leniently: only what cannot be read at all is an
+/// error; odd but readable fields become warnings.
+fn parse_item(path: &Path, node: usize, bytes: &[u8]) -> Result<Parsed> {
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|error| Error::Json { path: path.to_path_buf(), error })?;
+    let Value::Object(mut json) = value else {
+        return Err(Error::not_stac(path, "expected a STAC Item object"));
+    };
+    match json.get("type").and_then(Value::as_str) {
+        Some("Feature") => {}
+        Some(other) => {
+            return Err(Error::not_stac(
+                path,
+                format!("has type {other:?}; an item link must reach a STAC Item (type \"Feature\")"),
+            ));
+        }
+        None => {
+            return Err(Error::not_stac(
+                path,
+                "has no \"type\"; an item link must reach a STAC Item (type \"Feature\")",
+            ));
+        }
+    }
+    let id = match json.get("id") {
+        Some(Value::String(id)) if !id.is_empty() => id.clone(),
+        _ => return Err(Error::not_stac(path, "has no string \"id\"")),
+    };
+    let mut warnings = Vec::new();
+    let geometry = match json.remove("geometry") {
+        None | Some(Value::Null) => None,
+        Some(value) => match geometry_from_json(value) {
+            Ok(geometry) => Some(geometry),
+            Err(message) => {
+                warnings.push(("bad geometry", format!("geometry ignored: {message}")));
+                None
+            }
+        },
+    };
+    let bbox = match json.get("bbox") {
+        None | Some(Value::Null) => None,
+        Some(value) => match bbox_from_json(value) {
+            Ok(bbox) => Some(bbox),
+            Err(message) => {
+                warnings.push(("bad bbox", format!("bbox ignored: {message}")));
+                None
+            }
+        },
+    };
+    let bbox = bbox.or_else(|| geometry.as_ref().and_then(geometry_bbox));
+    if let Some(b) = bbox
+        && b == [0.0; 4]
+    {
+        warnings.push(("zero bbox", "bbox is [0, 0, 0, 0]".to_string()));
+    }
+    let has_geometry = geometry.is_some();
+    let footprint = geometry.and_then(|g| footprint(g, bbox)).map(Box::new);
+    let empty = Map::new();
+    let properties = match json.get("properties") {
+        Some(Value::Object(p)) => p,
+        _ => {
+            warnings.push(("missing properties", "has no \"properties\" object".to_string()));
+            &empty
+        }
+    };
+    let datetime = ["datetime", "start_datetime"]
+        .iter()
+        .find_map(|key| properties.get(*key).and_then(Value::as_str))
+        .map(Into::into);
+    let split = properties.get("ml-dataset:split").and_then(Value::as_str).map(Into::into);
+    let extensions: Vec<&str> = match json.get("stac_extensions") {
+        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let is_label =
+        extensions.iter().any(|e| e.starts_with(LABEL_EXTENSION)) || properties.keys().any(|k| k.starts_with("label:"));
+    let label = is_label.then(|| Box::new(label_info(path, &json, properties, &mut warnings)));
+    let mut source_paths = Vec::new();
+    for (rel, href) in links(path, &json)? {
+        if rel == "source" && !href::is_remote(&href) {
+            source_paths.push((href::resolve(path, &href), href));
+        } else if rel == "source" {
+            warnings.push(("remote source", format!("source link {href} is remote; not followed")));
+        }
+    }
+    let record = ItemRecord {
+        id,
+        node,
+        path: path.to_path_buf(),
+        bbox,
+        footprint,
+        has_geometry,
+        datetime,
+        label,
+        sources: Vec::new(),
+        dangling_sources: Vec::new(),
+        split,
+    };
+    Ok(Parsed { record, source_paths, warnings })
+}
+
+fn label_info(
+    path: &Path,
+    json: &Map<String, Value>,
+    properties: &Map<String, Value>,
+    warnings: &mut Vec<(&'static str, String)>,
+) -> LabelInfo {
+    let mut info = LabelInfo::default();
+    match properties.get("label:properties") {
+        Some(Value::Array(list)) => {
+            info.properties = Some(list.iter().filter_map(Value::as_str).map(String::from).collect());
+        }
+        Some(Value::Null) => {}
+        Some(_) => warnings.push(("bad label field", "label:properties is neither an array nor null".into())),
+        None => warnings.push(("bad label field", "label item without label:properties".into())),
+    }
+    if let Some(Value::Array(tasks)) = properties.get("label:tasks") {
+        info.tasks = tasks.iter().filter_map(Value::as_str).map(String::from).collect();
+    }
+    info.label_type = properties.get("label:type").and_then(Value::as_str).map(String::from);
+    if let Some(Value::Array(classes)) = properties.get("label:classes") {
+        for entry in classes {
+            let name = match entry.get("name") {
+                Some(Value::String(s)) => Some(s.clone()),
+                // Older tools write the name as a one-element array.
+                Some(Value::Array(names)) => {
+                    warnings
+                        .push(("old label field", "label:classes name is an array; its first entry is used".into()));
+                    names.first().and_then(Value::as_str).map(String::from)
+                }
+                _ => None,
+            };
+            let values = match entry.get("classes") {
+                Some(Value::Array(values)) => values.iter().filter_map(scalar_string).collect(),
+                _ => Vec::new(),
+            };
+            info.classes.push((name, values));
+        }
+    }
+    let overviews = match (properties.get("label:overviews"), properties.get("label:overview")) {
+        (Some(o), _) => Some(o),
+        (None, Some(o)) => {
+            warnings.push(("old label field", "label:overview (singular) read as label:overviews".into()));
+            Some(o)
+        }
+        _ => None,
+    };
+    let overviews: Vec<&Value> = match overviews {
+        Some(Value::Array(list)) => list.iter().collect(),
+        Some(single @ Value::Object(_)) => vec![single],
+        _ => Vec::new(),
+    };
+    for overview in overviews {
+        let key = overview.get("property_key").and_then(scalar_string).unwrap_or_default();
+        if let Some(Value::Array(counts)) = overview.get("counts") {
+            for count in counts {
+                if let (Some(name), Some(n)) =
+                    (count.get("name").and_then(scalar_string), count.get("count").and_then(Value::as_u64))
+                {
+                    info.overview_counts.push((key.clone(), name, n));
+                }
+            }
+        }
+    }
+    if let Some(props) = &info.properties {
+        for prop in props {
+            if let Some(class) = properties.get(prop).and_then(scalar_string) {
+                info.item_classes.push((prop.clone(), class));
+            }
+        }
+    }
+    if let Some(Value::Object(assets)) = json.get("assets") {
+        let is_label_asset = |(key, asset): &(&String, &Value)| {
+            key.as_str() == "labels"
+                || asset
+                    .get("roles")
+                    .and_then(Value::as_array)
+                    .is_some_and(|roles| roles.iter().any(|r| r.as_str() == Some("labels")))
+        };
+        if let Some((_, asset)) = assets.iter().find(|pair| is_label_asset(pair))
+            && let Some(href) = asset.get("href").and_then(Value::as_str)
+            && !href::is_remote(href)
+        {
+            info.asset = Some(href::resolve(path, href));
+        }
+    }
+    info
+}
+
+fn scalar_string(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn bbox_from_json(value: &Value) -> std::result::Result<Bbox, String> {
+    let Value::Array(list) = value else { return Err("not an array".into()) };
+    let numbers: Option<Vec<f64>> = list.iter().map(Value::as_f64).collect();
+    let Some(n) = numbers else { return Err("has a value that is not a number".into()) };
+    let bbox = match n.len() {
+        4 => [n[0], n[1], n[2], n[3]],
+        6 => [n[0], n[1], n[3], n[4]],
+        len => return Err(format!("has {len} numbers; expected 4 or 6")),
+    };
+    if bbox.iter().any(|v| !v.is_finite()) {
+        return Err("has a non-finite number".into());
+    }
+    if bbox[1] > bbox[3] {
+        return Err(format!("south {} is north of north {}", bbox[1], bbox[3]));
+    }
+    Ok(bbox)
+}
+
+fn geometry_from_json(value: Value) -> std::result::Result<geo::Geometry<f64>, String> {
+    let geometry: geojson::Geometry = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    geo::Geometry::<f64>::try_from(geometry).map_err(|e| e.to_string())
+}
+
+fn geometry_bbox(geometry: &geo::Geometry<f64>) -> Option<Bbox> {
+    use geo::BoundingRect;
+    geometry.bounding_rect().map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+}
+
+/// The footprint worth keeping: polygons that are not simply the bbox
+/// rectangle (most tiles are, and then the bbox says it all).
+fn footprint(geometry: geo::Geometry<f64>, bbox: Option<Bbox>) -> Option<geo::MultiPolygon<f64>> {
+    use geo::{Area, BoundingRect};
+    let polygons = match geometry {
+        geo::Geometry::Polygon(p) => geo::MultiPolygon(vec![p]),
+        geo::Geometry::MultiPolygon(mp) => mp,
+        geo::Geometry::Rect(r) => geo::MultiPolygon(vec![r.to_polygon()]),
+        // Points and lines have no area to overlap: the bbox stands in.
+        _ => return None,
+    };
+    let rect = polygons.bounding_rect()?;
+    let rect_area = rect.width() * rect.height();
+    let is_rectangle = rect_area > 0.0 && (polygons.unsigned_area() - rect_area).abs() <= rect_area * 1e-9;
+    let matches_bbox = bbox.is_some_and(|b| b == [rect.min().x, rect.min().y, rect.max().x, rect.max().y]);
+    if is_rectangle && matches_bbox { None } else { Some(polygons) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bbox_shapes() {
+        assert_eq!(bbox_from_json(&serde_json::json!([1, 2, 3, 4])).unwrap(), [1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(bbox_from_json(&serde_json::json!([1, 2, 0, 3, 4, 9])).unwrap(), [1.0, 2.0, 3.0, 4.0]);
+        assert!(bbox_from_json(&serde_json::json!([1, 2, 3])).is_err());
+        assert!(bbox_from_json(&serde_json::json!([1, 5, 3, 4])).is_err());
+        assert!(bbox_from_json(&serde_json::json!(["1", 2, 3, 4])).is_err());
+    }
+}

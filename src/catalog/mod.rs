@@ -1,0 +1,8 @@
+//! Reading STAC catalogs from local files.
+
+pub mod href;
+mod load;
+mod record;
+
+pub use load::{Dataset, Node, NodeKind, WarningGroup, Warnings, load, read_json};
+pub use record::{Bbox, ItemRecord, LabelInfo};

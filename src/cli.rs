@@ -1,0 +1,216 @@
+//! Command-line definitions (clap). Raw arguments stop here: each command
+//! turns them into library options before doing any work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Curate machine-learning training datasets described as STAC catalogs, offline.
+///
+/// Reproducible train/validation/test splits, quality metrics and ML-Dataset
+/// ("Q2") metadata for local STAC catalogs. Never touches the network.
+#[derive(Debug, Parser)]
+#[command(name = "stac-ml", version, propagate_version = true)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Print no progress bars or warnings on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Split a catalog's items reproducibly and write a Q2 catalog.
+    ///
+    /// Examples:
+    ///   stac-ml split catalog.json -o q2/
+    ///   stac-ml split catalog.json -o q2/ --ratios 70,20,10 --seed 42
+    ///   stac-ml split catalog.json -o q2/ --ratios 0.9,0.1 --names train,test --format both
+    ///   stac-ml split v2/catalog.json -o q2-v2/ --keep-from q2-v1/catalog.json
+    #[command(verbatim_doc_comment)]
+    Split(Box<SplitArgs>),
+
+    /// Write a synthetic Q1 catalog (source imagery + labels) for tests and benchmarks.
+    ///
+    /// Examples:
+    ///   stac-ml generate -o synthetic/ --pairs 1000
+    ///   stac-ml generate -o synthetic/ --pairs 50000 --classes 8 --dup-rate 0.01 --overlap 0.05 --seed 7
+    #[command(verbatim_doc_comment)]
+    Generate(GenerateArgs),
+}
+
+/// Output format of results on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    /// For humans.
+    #[default]
+    Text,
+    /// For computers.
+    Json,
+}
+
+/// Which split fields `split` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum SplitFormatArg {
+    /// `ml-dataset:split` (EOTDL's Q2 format).
+    #[default]
+    MlDataset,
+    /// `ml-aoi:split` with train | validate | test.
+    MlAoi,
+    /// Both fields.
+    Both,
+}
+
+/// How items are grouped before splitting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum StrategyArg {
+    /// Seeded random permutation; a label item and its source items stay together.
+    #[default]
+    Random,
+}
+
+/// Arguments of `split`.
+#[derive(Debug, Args)]
+pub struct SplitArgs {
+    /// The root catalog.json of the input catalog (never modified).
+    pub catalog: PathBuf,
+
+    /// The output folder for the Q2 catalog.
+    #[arg(long, short)]
+    pub output: PathBuf,
+
+    #[command(flatten)]
+    pub split: SplitFlags,
+
+    #[command(flatten)]
+    pub metadata: MetadataFlags,
+
+    /// Replace the output folder if it exists and is not empty (atomically).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print the summary as text or JSON.
+    #[arg(long, value_enum, default_value_t)]
+    pub output_format: OutputFormat,
+
+    /// Shorthand for --output-format json.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Flags that decide the split.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Split")]
+pub struct SplitFlags {
+    /// Id of the collection (or catalog) whose items are split; items its label
+    /// items link as `source` get the same split.
+    #[arg(long, default_value = "labels")]
+    pub collection: String,
+
+    /// Split proportions: percentages summing to 100 or fractions summing to 1.
+    #[arg(long, value_delimiter = ',', default_value = "80,10,10")]
+    pub ratios: Vec<f64>,
+
+    /// Split names, one per ratio [default: Training,Validation,Test].
+    #[arg(long, value_delimiter = ',')]
+    pub names: Option<Vec<String>>,
+
+    /// Seed of the permutation; the same seed gives byte-identical output.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// How items are grouped before they are split.
+    #[arg(long, value_enum, default_value_t)]
+    pub strategy: StrategyArg,
+
+    /// Keep every split a previous Q2 catalog assigned; split only new items.
+    #[arg(long, value_name = "PREVIOUS_CATALOG")]
+    pub keep_from: Option<PathBuf>,
+
+    /// Which split fields to write.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: SplitFormatArg,
+}
+
+/// The root catalog's ML-Dataset fields. Unset fields keep the input's values,
+/// else are inferred (tasks from `label:tasks`, annotations type from `label:type`).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "ML-Dataset metadata")]
+pub struct MetadataFlags {
+    /// `ml-dataset:name` [default: the input's, else the root catalog id].
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// `ml-dataset:tasks`: image-classification, object-detection, segmentation.
+    #[arg(long, value_delimiter = ',')]
+    pub tasks: Option<Vec<String>>,
+
+    /// `ml-dataset:inputs-type`: text, image, satellite-imagery, video [default: satellite-imagery].
+    #[arg(long, value_delimiter = ',')]
+    pub inputs_type: Option<Vec<String>>,
+
+    /// `ml-dataset:annotations-type`: raster or vector.
+    #[arg(long)]
+    pub annotations_type: Option<String>,
+
+    /// `ml-dataset:version` [default: the input's, else 0.1.0].
+    #[arg(long)]
+    pub dataset_version: Option<String>,
+
+    /// `ml-dataset:type`: training, test, validation, reference, benchmark, legacy.
+    #[arg(long = "type")]
+    pub dataset_type: Option<String>,
+}
+
+/// Arguments of `generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The output folder (must be absent or empty).
+    #[arg(long, short)]
+    pub output: PathBuf,
+
+    /// Number of (source, label) item pairs.
+    #[arg(long, default_value_t = 100)]
+    pub pairs: usize,
+
+    /// Number of label classes.
+    #[arg(long, default_value_t = 5)]
+    pub classes: usize,
+
+    /// Share of pairs whose footprint exactly duplicates another's (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    pub dup_rate: f64,
+
+    /// Share of pairs whose footprint overlaps another's, IoU ≈ 0.905 (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    pub overlap: f64,
+
+    /// Seed; the same seed gives the same files.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn split_defaults() {
+        let cli = Cli::parse_from(["stac-ml", "split", "c.json", "-o", "out"]);
+        let Command::Split(args) = cli.command else { panic!("not split") };
+        assert_eq!(args.split.ratios, vec![80.0, 10.0, 10.0]);
+        assert_eq!(args.split.collection, "labels");
+        assert_eq!(args.split.seed, 0);
+        assert!(args.split.names.is_none());
+    }
+}

@@ -1,0 +1,73 @@
+//! One file per command. Each turns clap arguments into library options, runs
+//! the library and prints: results to stdout, progress and warnings to stderr.
+
+pub mod generate;
+pub mod split;
+
+use std::io::IsTerminal;
+
+use stac_ml::catalog::Warnings;
+
+/// The exit status of a command: 0 ok, 1 the data failed a check, 2 usage or
+/// I/O error (the last is produced by `main` from an `Err`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// All went well.
+    Success,
+    /// The data failed a check.
+    #[allow(dead_code)]
+    Failure,
+}
+
+/// Where progress and warnings go.
+#[derive(Debug, Clone, Copy)]
+pub struct Printer {
+    /// Print nothing on stderr but errors.
+    pub quiet: bool,
+}
+
+impl Printer {
+    /// A progress bar on stderr, hidden when quiet or when stderr is not a terminal.
+    pub fn progress(&self, length: u64, message: &'static str) -> indicatif::ProgressBar {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::new(length);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg:>9} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message(message);
+        bar
+    }
+
+    /// A spinner on stderr for work of unknown length.
+    pub fn spinner(&self, message: &'static str) -> indicatif::ProgressBar {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message(message);
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    }
+
+    /// Prints the loader's warnings on stderr.
+    pub fn warnings(&self, warnings: &Warnings) {
+        if self.quiet {
+            return;
+        }
+        for line in warnings.lines() {
+            self.warn(&line);
+        }
+    }
+
+    /// One warning line on stderr.
+    #[allow(clippy::print_stderr)]
+    pub fn warn(&self, line: &str) {
+        if !self.quiet {
+            eprintln!("warning: {line}");
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! Synthetic Q1 catalogs for tests and benchmarks: a root catalog, a `source`
+//! collection of imagery items and a `labels` collection of label items (label
+//! extension, `source` links, one GeoJSON label asset each), with a known
+//! number of exact-duplicate and of overlapping footprints.
+//!
+//! Footprints: tile `2j` is a base tile on a grid; tile `2j + 1` is normally a
+//! separate tile, but a chosen share of them instead copies tile `2j`'s bbox
+//! (an exact duplicate) or is tile `2j` shifted by 5 % of its width (IoU
+//! 0.95 / 1.05 ≈ 0.905, a near duplicate). Picking only odd tiles keeps the
+//! counts exact: no chains, every injected pair is one pair.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Duration, TimeZone, Utc};
+use rand::seq::SliceRandom;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+
+/// The label extension identifier written on label items.
+pub const LABEL_EXTENSION: &str = "https://stac-extensions.github.io/label/v1.0.1/schema.json";
+
+/// Tile edge in degrees.
+const TILE: f64 = 0.01;
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    /// The output folder (must not exist or be empty).
+    pub out: PathBuf,
+    /// Number of (source, label) item pairs.
+    pub pairs: usize,
+    /// Number of classes.
+    pub classes: usize,
+    /// Share of pairs whose footprint exactly duplicates another's.
+    pub dup_rate: f64,
+    /// Share of pairs whose footprint overlaps another's (IoU ≈ 0.905).
+    pub overlap: f64,
+    /// The seed.
+    pub seed: u64,
+}
+
+/// What was generated: the exact counts tests can assert.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GenerateSummary {
+    /// The root catalog file.
+    pub catalog: PathBuf,
+    /// Pairs written.
+    pub pairs: usize,
+    /// Source items whose bbox equals an earlier source item's.
+    pub exact_duplicates: usize,
+    /// Source items shifted 5 % off an earlier one.
+    pub overlapping: usize,
+    /// Label features per class, indexed by class number.
+    pub class_counts: Vec<u64>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Plain,
+    Duplicate,
+    Shifted,
+}
+
+/// Writes the catalog.
+pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
+    if options.pairs == 0 {
+        return Err(Error::Usage("--pairs must be at least 1".into()));
+    }
+    if options.classes == 0 {
+        return Err(Error::Usage("--classes must be at least 1".into()));
+    }
+    for (flag, rate) in [("--dup-rate", options.dup_rate), ("--overlap", options.overlap)] {
+        if !(0.0..=1.0).contains(&rate) {
+            return Err(Error::Usage(format!("{flag} must be between 0 and 1, got {rate}")));
+        }
+    }
+    let out = &options.out;
+    if out.exists() && std::fs::read_dir(out).map_err(|e| Error::io(out, e))?.next().is_some() {
+        return Err(Error::Output { path: out.clone(), message: "exists and is not empty".into() });
+    }
+    let n = options.pairs;
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let mut odd: Vec<usize> = (1..n).step_by(2).collect();
+    odd.shuffle(&mut rng);
+    let dups = ((n as f64 * options.dup_rate).round() as usize).min(odd.len());
+    let shifted = ((n as f64 * options.overlap).round() as usize).min(odd.len() - dups);
+    let mut kinds = vec![Kind::Plain; n];
+    for &i in &odd[..dups] {
+        kinds[i] = Kind::Duplicate;
+    }
+    for &i in &odd[dups..dups + shifted] {
+        kinds[i] = Kind::Shifted;
+    }
+    // Per-item seeds drawn up front keep the output independent of threads.
+    let seeds: Vec<u64> = (0..n).map(|_| rng.random()).collect();
+    let columns = (n as f64).sqrt().ceil() as usize;
+    let bbox_of = |i: usize| -> [f64; 4] {
+        let base = i - (i % 2) * usize::from(kinds[i] != Kind::Plain);
+        let (col, row) = (base % columns, base / columns);
+        let (x, y) = (5.0 + col as f64 * 2.0 * TILE, 40.0 + row as f64 * 2.0 * TILE);
+        let dx = if kinds[i] == Kind::Shifted { 0.05 * TILE } else { 0.0 };
+        // Rounded so files show 5.03, not 5.029999999999999.
+        [x + dx, y, x + dx + TILE, y + TILE].map(|v| (v * 1e9).round() / 1e9)
+    };
+
+    for dir in ["source", "labels"] {
+        std::fs::create_dir_all(out.join(dir)).map_err(|e| Error::io(out.join(dir), e))?;
+    }
+    let class_counts: Vec<Vec<u64>> = (0..n)
+        .into_par_iter()
+        .map(|i| write_pair(out, i, bbox_of(i), seeds[i], options.classes))
+        .collect::<Result<_>>()?;
+    let mut totals = vec![0u64; options.classes];
+    for counts in &class_counts {
+        for (t, c) in totals.iter_mut().zip(counts) {
+            *t += c;
+        }
+    }
+    let ids: Vec<String> = (0..n).map(item_id).collect();
+    let all: Vec<[f64; 4]> = (0..n).map(bbox_of).collect();
+    write_collection(out, "source", "Synthetic source imagery", &ids, &all, None)?;
+    write_collection(out, "labels", "Synthetic labels", &ids, &all, Some(options.classes))?;
+    let mut catalog = stac::Catalog::new("synthetic-dataset", "Synthetic Q1 training dataset made by stac-ml generate");
+    catalog.links = vec![
+        stac::Link::root("./catalog.json").json(),
+        stac::Link::child("./source/collection.json").json(),
+        stac::Link::child("./labels/collection.json").json(),
+    ];
+    let catalog_path = out.join("catalog.json");
+    write_pretty(&catalog_path, &catalog)?;
+    Ok(GenerateSummary {
+        catalog: catalog_path,
+        pairs: n,
+        exact_duplicates: dups,
+        overlapping: shifted,
+        class_counts: totals,
+    })
+}
+
+fn item_id(i: usize) -> String {
+    format!("tile_{i:07}")
+}
+
+fn class_name(k: usize) -> String {
+    format!("class_{k}")
+}
+
+fn polygon(b: [f64; 4]) -> stac::Geometry {
+    let ring = vec![vec![b[0], b[1]], vec![b[2], b[1]], vec![b[2], b[3]], vec![b[0], b[3]], vec![b[0], b[1]]];
+    stac::Geometry::new(geojson::GeometryValue::new_polygon(vec![ring]))
+}
+
+fn write_pair(out: &Path, i: usize, bbox: [f64; 4], seed: u64, classes: usize) -> Result<Vec<u64>> {
+    let id = item_id(i);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let start = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).single().expect("valid date");
+    let datetime = start + Duration::days((i % 365) as i64);
+
+    let mut source = stac::Item::new(&id);
+    source.geometry = Some(polygon(bbox));
+    source.bbox = Some(stac::Bbox::TwoDimensional(bbox));
+    source.properties.datetime = Some(datetime);
+    source.collection = Some("source".into());
+    source.links = vec![
+        stac::Link::root("../../catalog.json").json(),
+        stac::Link::collection("../collection.json").json(),
+        stac::Link::parent("../collection.json").json(),
+    ];
+    let mut image = stac::Asset::new(format!("./{id}.tif")).role("data");
+    image.r#type = Some("image/tiff; application=geotiff; profile=cloud-optimized".into());
+    source.assets.insert("image".into(), image);
+    let dir = out.join("source").join(&id);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    write_pretty(&dir.join(format!("{id}.json")), &source)?;
+
+    // 1-3 labelled shapes inside the tile.
+    let features = rng.random_range(1..=3usize);
+    let mut counts = vec![0u64; classes];
+    let mut shapes = Vec::with_capacity(features);
+    for f in 0..features {
+        let k = rng.random_range(0..classes);
+        counts[k] += 1;
+        let w = (bbox[2] - bbox[0]) / 4.0;
+        let x = bbox[0] + w * f as f64;
+        let shape = [x, bbox[1] + w, x + w, bbox[1] + 2.0 * w].map(|v| (v * 1e9).round() / 1e9);
+        shapes.push(json!({
+            "type": "Feature",
+            "properties": {"label": class_name(k)},
+            "geometry": serde_json::to_value(polygon(shape)).expect("geometry serialises"),
+        }));
+    }
+    let mut label = stac::Item::new(&id);
+    label.extensions = vec![LABEL_EXTENSION.into()];
+    label.geometry = Some(polygon(bbox));
+    label.bbox = Some(stac::Bbox::TwoDimensional(bbox));
+    label.properties.datetime = Some(datetime);
+    let fields = &mut label.properties.additional_fields;
+    fields.insert("label:type".into(), json!("vector"));
+    fields.insert("label:properties".into(), json!(["label"]));
+    fields.insert("label:description".into(), json!("Synthetic land-cover shapes"));
+    fields.insert("label:tasks".into(), json!(["segmentation"]));
+    fields.insert("label:methods".into(), json!(["manual"]));
+    fields.insert(
+        "label:classes".into(),
+        json!([{"name": "label", "classes": (0..classes).map(class_name).collect::<Vec<_>>()}]),
+    );
+    label.collection = Some("labels".into());
+    label.links = vec![
+        stac::Link::new(format!("../../source/{id}/{id}.json"), "source").json(),
+        stac::Link::root("../../catalog.json").json(),
+        stac::Link::collection("../collection.json").json(),
+        stac::Link::parent("../collection.json").json(),
+    ];
+    let mut asset = stac::Asset::new(format!("./{id}.geojson")).role("labels");
+    asset.r#type = Some("application/geo+json".into());
+    label.assets.insert("labels".into(), asset);
+    let dir = out.join("labels").join(&id);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    write_pretty(&dir.join(format!("{id}.json")), &label)?;
+    write_pretty(&dir.join(format!("{id}.geojson")), &json!({"type": "FeatureCollection", "features": shapes}))?;
+    Ok(counts)
+}
+
+fn write_collection(
+    out: &Path,
+    id: &str,
+    description: &str,
+    ids: &[String],
+    bboxes: &[[f64; 4]],
+    classes: Option<usize>,
+) -> Result<()> {
+    let mut collection = stac::Collection::new(id, description);
+    collection.license = "CC-BY-4.0".into();
+    let union = bboxes.iter().fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |a, b| {
+        [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])]
+    });
+    collection.extent.spatial.bbox = vec![stac::Bbox::TwoDimensional(union)];
+    let start = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).single();
+    let end = Utc.with_ymd_and_hms(2020, 12, 30, 0, 0, 0).single();
+    collection.extent.temporal.interval = vec![[start, end]];
+    let mut links = vec![stac::Link::root("../catalog.json").json(), stac::Link::parent("../catalog.json").json()];
+    links.extend(ids.iter().map(|i| stac::Link::item(format!("./{i}/{i}.json")).json()));
+    collection.links = links;
+    if let Some(classes) = classes {
+        collection.extensions = vec![LABEL_EXTENSION.into()];
+        let mut summaries = serde_json::Map::new();
+        summaries.insert("label:type".into(), json!(["vector"]));
+        summaries.insert(
+            "label:classes".into(),
+            json!([{"name": "label", "classes": (0..classes).map(class_name).collect::<Vec<_>>()}]),
+        );
+        collection.summaries = Some(summaries);
+    }
+    write_pretty(&out.join(id).join("collection.json"), &collection)
+}
+
+fn write_pretty<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    let value: Value = serde_json::to_value(value).map_err(|error| Error::Json { path: path.to_path_buf(), error })?;
+    crate::write::write_json(path, &value)
+}

@@ -1,0 +1,37 @@
+//! stac-ml: curate machine-learning training datasets described as STAC
+//! catalogs, offline.
+//!
+//! The library is the whole tool; the `stac-ml` binary only parses arguments
+//! and prints. Data flows in one direction:
+//! [`catalog::load`] reads a local catalog into a compact [`catalog::Dataset`],
+//! [`split::assign`] decides splits, and [`write::write_q2`] writes the Q2
+//! catalog atomically.
+//!
+//! ```no_run
+//! use stac_ml::{catalog, split};
+//! let dataset = catalog::load("catalog.json".as_ref())?;
+//! let spec = split::SplitSpec::new(
+//!     vec!["Training".into(), "Validation".into(), "Test".into()],
+//!     vec![80.0, 10.0, 10.0],
+//! )?;
+//! let options = split::SplitOptions {
+//!     spec,
+//!     seed: 0,
+//!     strategy: split::Strategy::Random,
+//!     node: dataset.node_by_id("labels")?,
+//!     keep: None,
+//! };
+//! let assignment = split::assign(&dataset, &options)?;
+//! println!("{:?}", assignment.counts);
+//! # Ok::<(), stac_ml::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod catalog;
+mod error;
+pub mod generate;
+pub mod ml_dataset;
+pub mod split;
+pub mod write;
+
+pub use error::{Error, Result};

@@ -1,0 +1,38 @@
+//! The `stac-ml` binary: parse, dispatch, map errors to exit codes.
+
+mod cli;
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+use commands::{ExitStatus, Printer};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let printer = Printer { quiet: cli.quiet };
+    let result = match cli.command {
+        Command::Split(args) => commands::split::run(args, printer),
+        Command::Generate(args) => commands::generate::run(args, printer),
+    };
+    match result {
+        Ok(ExitStatus::Success) => ExitCode::SUCCESS,
+        Ok(ExitStatus::Failure) => ExitCode::from(1),
+        Err(error) => {
+            // A closed pipe (`stac-ml ... | head`) is not a failure.
+            if error
+                .chain()
+                .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+            {
+                return ExitCode::SUCCESS;
+            }
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {error:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! Assigning items to splits, reproducibly.
+//!
+//! Items are grouped into units that must share a split (a label item and the
+//! items its `source` links reach; with the spatial strategy, items whose
+//! footprints touch), the units are ordered by their first item (the dataset is
+//! already sorted by collection and id), permuted with ChaCha seeded by the
+//! user's seed, and each unit goes to the split furthest below its target. The
+//! targets come from the ratios by largest remainder, so with one-item units
+//! the sizes are exact and nothing is dropped.
+
+use std::collections::HashMap;
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use crate::catalog::Dataset;
+use crate::error::{Error, Result};
+
+/// Split names and their normalised ratios; valid by construction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SplitSpec {
+    names: Vec<String>,
+    ratios: Vec<f64>,
+}
+
+impl SplitSpec {
+    /// EOTDL's default names.
+    pub const DEFAULT_NAMES: [&'static str; 3] = ["Training", "Validation", "Test"];
+
+    /// Checks names and ratios. Ratios are percentages summing to 100 or
+    /// fractions summing to 1; each must be positive.
+    pub fn new(names: Vec<String>, ratios: Vec<f64>) -> Result<Self> {
+        if ratios.is_empty() {
+            return Err(Error::Usage("--ratios needs at least one value".into()));
+        }
+        if let Some(bad) = ratios.iter().find(|r| !r.is_finite() || **r <= 0.0) {
+            return Err(Error::Usage(format!("--ratios: {bad} is not a positive number")));
+        }
+        let sum: f64 = ratios.iter().sum();
+        let scale = if (sum - 100.0).abs() <= 1e-6 {
+            100.0
+        } else if (sum - 1.0).abs() <= 1e-9 {
+            1.0
+        } else {
+            return Err(Error::Usage(format!(
+                "--ratios {} sum to {sum}; give percentages that sum to 100 or fractions that sum to 1",
+                ratios.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(",")
+            )));
+        };
+        if names.len() != ratios.len() {
+            return Err(Error::Usage(format!(
+                "{} split names ({}) for {} ratios; give one name per ratio with --names",
+                names.len(),
+                names.join(","),
+                ratios.len()
+            )));
+        }
+        for (i, name) in names.iter().enumerate() {
+            if name.trim().is_empty() {
+                return Err(Error::Usage("--names: a split name is empty".into()));
+            }
+            if names[..i].contains(name) {
+                return Err(Error::Usage(format!("--names: {name:?} is given twice")));
+            }
+        }
+        Ok(SplitSpec { names, ratios: ratios.iter().map(|r| r / scale).collect() })
+    }
+
+    /// The split names, in order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The ratios as fractions summing to 1.
+    pub fn ratios(&self) -> &[f64] {
+        &self.ratios
+    }
+
+    /// Exact counts for `total` items: floors of the quotas, then the
+    /// remainder to the largest fractional parts (earlier split on ties).
+    pub fn targets(&self, total: usize) -> Vec<usize> {
+        let quotas: Vec<f64> = self.ratios.iter().map(|r| r * total as f64).collect();
+        let mut counts: Vec<usize> = quotas.iter().map(|q| q.floor() as usize).collect();
+        let mut left = total - counts.iter().sum::<usize>().min(total);
+        let mut order: Vec<usize> = (0..quotas.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (fa, fb) = (quotas[a] - quotas[a].floor(), quotas[b] - quotas[b].floor());
+            fb.total_cmp(&fa).then(a.cmp(&b))
+        });
+        for &k in order.iter().cycle() {
+            if left == 0 {
+                break;
+            }
+            counts[k] += 1;
+            left -= 1;
+        }
+        counts
+    }
+}
+
+/// How units of items are formed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Strategy {
+    /// Each label item with its source items is a unit.
+    Random,
+}
+
+/// Everything that decides a split.
+#[derive(Debug, Clone)]
+pub struct SplitOptions {
+    /// Names and ratios.
+    pub spec: SplitSpec,
+    /// The seed of the permutation.
+    pub seed: u64,
+    /// How units are formed.
+    pub strategy: Strategy,
+    /// Index of the node whose items (and its descendants' items) are split.
+    pub node: usize,
+    /// Splits of a previous version, by item id, to keep.
+    pub keep: Option<HashMap<String, String>>,
+}
+
+/// The result: a split index for every item that has one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    /// The split names, in order.
+    pub names: Vec<String>,
+    /// Split index by item index; `None` for items outside the split.
+    pub split_of: Vec<Option<u16>>,
+    /// True for items that were split directly (the chosen collection's),
+    /// false for items that only inherit a split through `source` links.
+    pub member: Vec<bool>,
+    /// Item counts per split among members.
+    pub counts: Vec<usize>,
+    /// Target counts per split among members.
+    pub targets: Vec<usize>,
+    /// Members whose split came from the previous version.
+    pub kept: usize,
+    /// Ids the previous version assigned that are gone now, sorted.
+    pub gone: Vec<String>,
+}
+
+impl Assignment {
+    /// The split name of an item.
+    pub fn name_of(&self, item: usize) -> Option<&str> {
+        self.split_of[item].map(|k| self.names[k as usize].as_str())
+    }
+}
+
+/// Indices of the items of `node` and of every node below it.
+pub fn subtree_items(dataset: &Dataset, node: usize) -> Vec<usize> {
+    let mut stack = vec![node];
+    let mut items = Vec::new();
+    while let Some(n) = stack.pop() {
+        items.extend_from_slice(&dataset.nodes[n].items);
+        stack.extend(dataset.nodes[n].children.iter().rev());
+    }
+    items.sort_unstable();
+    items
+}
+
+/// Assigns splits.
+pub fn assign(dataset: &Dataset, options: &SplitOptions) -> Result<Assignment> {
+    let names = options.spec.names().to_vec();
+    let members = subtree_items(dataset, options.node);
+    let n = dataset.items.len();
+    let mut member = vec![false; n];
+    for &i in &members {
+        member[i] = true;
+    }
+
+    // Units: members joined through shared source items.
+    let mut units = UnionFind::new(n);
+    let mut first_linker: HashMap<usize, usize> = HashMap::new();
+    for &i in &members {
+        for &s in &dataset.items[i].sources {
+            if member[s] {
+                units.union(i, s);
+            } else if let Some(&other) = first_linker.get(&s) {
+                units.union(i, other);
+            } else {
+                first_linker.insert(s, i);
+            }
+        }
+    }
+    let mut by_root: HashMap<usize, Vec<usize>> = HashMap::new();
+    for &i in &members {
+        by_root.entry(units.find(i)).or_default().push(i);
+    }
+    let mut groups: Vec<Vec<usize>> = by_root.into_values().collect();
+    groups.sort_unstable_by_key(|g| g[0]);
+
+    let index_of: HashMap<&str, u16> = names.iter().enumerate().map(|(k, s)| (s.as_str(), k as u16)).collect();
+    let mut split_of: Vec<Option<u16>> = vec![None; n];
+    let mut counts = vec![0usize; names.len()];
+    let mut kept = 0;
+    let mut gone = Vec::new();
+    if let Some(keep) = &options.keep {
+        let mut present = std::collections::HashSet::new();
+        for &i in &members {
+            let id = dataset.items[i].id.as_str();
+            present.insert(id);
+            if let Some(name) = keep.get(id) {
+                let Some(&k) = index_of.get(name.as_str()) else {
+                    return Err(Error::Usage(format!(
+                        "--keep-from: item {id:?} is in split {name:?}, which is not among --names {}",
+                        names.join(",")
+                    )));
+                };
+                split_of[i] = Some(k);
+                counts[k as usize] += 1;
+                kept += 1;
+            }
+        }
+        gone = keep.keys().filter(|id| !present.contains(id.as_str())).cloned().collect();
+        gone.sort_unstable();
+    }
+
+    let targets = options.spec.targets(members.len());
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    groups.shuffle(&mut rng);
+    for group in &groups {
+        // A unit with kept items stays where the previous version put them;
+        // its new items join the split of its first kept item.
+        let k = match group.iter().find_map(|&i| split_of[i]) {
+            Some(k) => k,
+            None => (0..names.len())
+                .max_by(|&a, &b| {
+                    let da = targets[a] as i64 - counts[a] as i64;
+                    let db = targets[b] as i64 - counts[b] as i64;
+                    da.cmp(&db).then(b.cmp(&a))
+                })
+                .expect("at least one split") as u16,
+        };
+        for &i in group {
+            if split_of[i].is_none() {
+                split_of[i] = Some(k);
+                counts[k as usize] += 1;
+            }
+        }
+    }
+    // Source items outside the chosen collection follow their label items.
+    for &i in &members {
+        for &s in &dataset.items[i].sources {
+            if !member[s] && split_of[s].is_none() {
+                split_of[s] = split_of[i];
+            }
+        }
+    }
+    Ok(Assignment { names, split_of, member, counts, targets, kept, gone })
+}
+
+/// Disjoint sets with path halving and union by size.
+pub(crate) struct UnionFind {
+    parent: Vec<usize>,
+    size: Vec<usize>,
+}
+
+impl UnionFind {
+    pub(crate) fn new(n: usize) -> Self {
+        UnionFind { parent: (0..n).collect(), size: vec![1; n] }
+    }
+
+    pub(crate) fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+
+    pub(crate) fn union(&mut self, a: usize, b: usize) {
+        let (mut a, mut b) = (self.find(a), self.find(b));
+        if a == b {
+            return;
+        }
+        if self.size[a] < self.size[b] {
+            std::mem::swap(&mut a, &mut b);
+        }
+        self.parent[b] = a;
+        self.size[a] += self.size[b];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(ratios: &[f64]) -> SplitSpec {
+        let names = (0..ratios.len()).map(|i| format!("s{i}")).collect();
+        SplitSpec::new(names, ratios.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn largest_remainder_never_drops() {
+        assert_eq!(spec(&[80.0, 10.0, 10.0]).targets(4), vec![4, 0, 0]);
+        assert_eq!(spec(&[80.0, 10.0, 10.0]).targets(99), vec![80, 10, 9]);
+        assert_eq!(spec(&[80.0, 10.0, 10.0]).targets(100), vec![80, 10, 10]);
+        assert_eq!(spec(&[0.5, 0.5]).targets(3), vec![2, 1]);
+        assert_eq!(spec(&[1.0]).targets(7), vec![7]);
+        for n in 0..200 {
+            assert_eq!(spec(&[70.0, 20.0, 10.0]).targets(n).iter().sum::<usize>(), n);
+        }
+    }
+
+    #[test]
+    fn bad_ratios_are_refused() {
+        let names = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>();
+        assert!(SplitSpec::new(names(2), vec![80.0, 10.0]).is_err());
+        assert!(SplitSpec::new(names(2), vec![100.0, 0.0]).is_err());
+        assert!(SplitSpec::new(names(2), vec![-0.5, 1.5]).is_err());
+        assert!(SplitSpec::new(names(3), vec![50.0, 50.0]).is_err());
+        assert!(SplitSpec::new(vec!["a".into(), "a".into()], vec![50.0, 50.0]).is_err());
+        assert!(SplitSpec::new(names(2), vec![0.25, 0.75]).is_ok());
+    }
+}

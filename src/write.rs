@@ -1,0 +1,494 @@
+//! Writing a Q2 catalog: a self-contained copy of the input with relative
+//! structural links, one folder per catalog, collection and item, the split
+//! fields patched in, and asset hrefs rewritten to reach the original files.
+//!
+//! Everything is written into a hidden sibling of the output folder and
+//! renamed into place at the end, so a crash leaves the output absent or
+//! complete; the input is only ever read.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde_json::{Map, Value, json};
+
+use crate::catalog::{Dataset, NodeKind, href};
+use crate::error::{Error, Result};
+use crate::ml_dataset::{ML_AOI_EXTENSION, ML_DATASET_EXTENSION, Metadata, ml_aoi_split};
+use crate::split::Assignment;
+
+/// Which split fields to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SplitFormat {
+    /// `ml-dataset:split` (EOTDL's Q2).
+    #[default]
+    MlDataset,
+    /// `ml-aoi:split` only.
+    MlAoi,
+    /// Both.
+    Both,
+}
+
+impl SplitFormat {
+    fn ml_dataset(self) -> bool {
+        matches!(self, SplitFormat::MlDataset | SplitFormat::Both)
+    }
+    fn ml_aoi(self) -> bool {
+        matches!(self, SplitFormat::MlAoi | SplitFormat::Both)
+    }
+}
+
+/// A check run on the finished temporary tree before it is published; an
+/// error stops the publication and the temporary tree is removed.
+pub type BeforePublish<'a> = &'a (dyn Fn(&Path) -> Result<()> + Sync);
+
+/// How to write.
+pub struct WriteOptions<'a> {
+    /// The output folder.
+    pub out: PathBuf,
+    /// Replace a non-empty output folder.
+    pub force: bool,
+    /// Which split fields.
+    pub format: SplitFormat,
+    /// The root catalog's ML-Dataset fields.
+    pub metadata: Metadata,
+    /// How the split was made (seed, ratios, ...), recorded on the root.
+    pub provenance: Value,
+    /// Quality-metric entries; they replace existing entries of the same name.
+    pub quality_metrics: Vec<Value>,
+    /// Progress, ticked once per item written.
+    pub progress: Option<&'a indicatif::ProgressBar>,
+    /// Run on the finished temporary tree before the rename.
+    pub before_publish: Option<BeforePublish<'a>>,
+}
+
+/// What was written.
+#[derive(Debug, Clone)]
+pub struct WriteSummary {
+    /// The output folder (absolute).
+    pub out: PathBuf,
+    /// The root catalog file written.
+    pub catalog: PathBuf,
+    /// Items written.
+    pub items: usize,
+}
+
+/// Final relative locations of every node and item under the output folder.
+struct Layout {
+    node_files: Vec<PathBuf>,
+    item_files: Vec<PathBuf>,
+}
+
+/// Writes the Q2 catalog.
+pub fn write_q2(dataset: &Dataset, assignment: &Assignment, options: &WriteOptions) -> Result<WriteSummary> {
+    let out = prepare_out(dataset, &options.out, options.force)?;
+    let layout = layout(dataset)?;
+    if options.format.ml_aoi() {
+        for name in &assignment.names {
+            ml_aoi_split(name)?;
+        }
+    }
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let parent = out.parent().unwrap_or(Path::new("/"));
+    let tmp = parent.join(format!(".{name}.stac-ml-tmp-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    }
+    let guard = TempDir(tmp.clone());
+    std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+
+    let by_path: HashMap<&Path, usize> =
+        dataset.items.iter().enumerate().map(|(i, item)| (item.path.as_path(), i)).collect();
+    let context = Context { dataset, assignment, options, layout: &layout, out: &out, by_path: &by_path };
+
+    (0..dataset.items.len()).into_par_iter().try_for_each_init(Vec::new, |buffer, i| {
+        context.write_item(i, &tmp, buffer)?;
+        if let Some(progress) = options.progress {
+            progress.inc(1);
+        }
+        Ok::<(), Error>(())
+    })?;
+    for n in 0..dataset.nodes.len() {
+        context.write_node(n, &tmp)?;
+    }
+    if let Some(check) = options.before_publish {
+        check(&tmp)?;
+    }
+    publish(&tmp, &out)?;
+    std::mem::forget(guard);
+    Ok(WriteSummary { catalog: out.join(&layout.node_files[0]), out, items: dataset.items.len() })
+}
+
+/// Removes the temporary tree unless the write succeeded.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Makes the output path absolute and refuses unsafe or occupied ones.
+fn prepare_out(dataset: &Dataset, out: &Path, force: bool) -> Result<PathBuf> {
+    let name = out
+        .file_name()
+        .filter(|n| *n != ".." && *n != ".")
+        .ok_or_else(|| Error::Output { path: out.to_path_buf(), message: "is not a folder name".into() })?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let parent = std::fs::canonicalize(&parent).map_err(|e| Error::io(&parent, e))?;
+    let out_abs = parent.join(name);
+    let input = dataset.root_dir();
+    if out_abs.starts_with(input) {
+        return Err(Error::Output {
+            path: out_abs,
+            message: format!(
+                "is inside the input catalog's folder {}; write the Q2 catalog elsewhere",
+                input.display()
+            ),
+        });
+    }
+    if input.starts_with(&out_abs) {
+        return Err(Error::Output {
+            path: out_abs,
+            message: format!("contains the input catalog {}; it would be replaced", dataset.root().path.display()),
+        });
+    }
+    match std::fs::symlink_metadata(&out_abs) {
+        Ok(meta) if !meta.is_dir() => {
+            return Err(Error::Output { path: out_abs, message: "exists and is not a folder".into() });
+        }
+        Ok(_) => {
+            let mut entries = std::fs::read_dir(&out_abs).map_err(|e| Error::io(&out_abs, e))?;
+            if entries.next().is_some() && !force {
+                return Err(Error::Output {
+                    path: out_abs,
+                    message: "exists and is not empty; pass --force to replace it".into(),
+                });
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(&out_abs, e)),
+    }
+    Ok(out_abs)
+}
+
+/// Renames the finished tree into place; an existing output is moved aside
+/// first and removed only after the new one is in place.
+fn publish(tmp: &Path, out: &Path) -> Result<()> {
+    if out.exists() {
+        let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let old = out.with_file_name(format!(".{name}.stac-ml-old-{}", std::process::id()));
+        std::fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
+        std::fs::rename(tmp, out).map_err(|e| Error::io(out, e))?;
+        std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+    } else {
+        std::fs::rename(tmp, out).map_err(|e| Error::io(out, e))?;
+    }
+    Ok(())
+}
+
+fn layout(dataset: &Dataset) -> Result<Layout> {
+    let mut node_dirs: Vec<PathBuf> = vec![PathBuf::new(); dataset.nodes.len()];
+    let mut node_files = vec![PathBuf::new(); dataset.nodes.len()];
+    let mut item_files = vec![PathBuf::new(); dataset.items.len()];
+    for (n, node) in dataset.nodes.iter().enumerate() {
+        let mut taken: HashSet<String> = HashSet::new();
+        let mut claim = |segment: String, what: &str, id: &str| -> Result<String> {
+            if taken.insert(segment.to_lowercase()) {
+                Ok(segment)
+            } else {
+                Err(Error::not_stac(
+                    &node.path,
+                    format!(
+                        "{what} id {id:?} would be written to folder {segment:?}, which another child already uses"
+                    ),
+                ))
+            }
+        };
+        let file = match node.kind {
+            NodeKind::Catalog => "catalog.json",
+            NodeKind::Collection => "collection.json",
+        };
+        node_files[n] = node_dirs[n].join(file);
+        for &child in &node.children {
+            let id = &dataset.nodes[child].id;
+            let segment = claim(path_segment(id), "child", id)?;
+            node_dirs[child] = node_dirs[n].join(segment);
+        }
+        for &i in &node.items {
+            let id = &dataset.items[i].id;
+            let segment = claim(path_segment(id), "item", id)?;
+            item_files[i] = node_dirs[n].join(&segment).join(format!("{segment}.json"));
+        }
+    }
+    Ok(Layout { node_files, item_files })
+}
+
+/// A file-name-safe form of an id. Safe ids are kept as they are; others get
+/// unsafe characters replaced and a hash of the id appended, so two different
+/// ids never share a folder and no id can climb out of the output (`..`, `/`).
+pub fn path_segment(id: &str) -> String {
+    let safe = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if !id.is_empty() && id.len() <= 120 && !id.starts_with('.') && id.chars().all(safe) {
+        return id.to_string();
+    }
+    let cleaned: String = id.chars().take(80).map(|c| if safe(c) { c } else { '_' }).collect();
+    let cleaned = cleaned.trim_start_matches('.');
+    // FNV-1a: stable across platforms and releases, unlike std's hasher.
+    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+    format!("{cleaned}-{hash:016x}")
+}
+
+struct Context<'a> {
+    dataset: &'a Dataset,
+    assignment: &'a Assignment,
+    options: &'a WriteOptions<'a>,
+    layout: &'a Layout,
+    out: &'a Path,
+    by_path: &'a HashMap<&'a Path, usize>,
+}
+
+impl Context<'_> {
+    fn final_path(&self, relative: &Path) -> PathBuf {
+        self.out.join(relative)
+    }
+
+    /// An href from `from_file` (final location) to the output file `target`.
+    fn href_to(&self, from_file: &Path, target: &Path) -> String {
+        href::relative(from_file.parent().unwrap_or(Path::new("/")), &self.final_path(target))
+    }
+
+    /// Rewrites a non-structural local href so it still reaches its target.
+    fn rewrite_href(&self, original_file: &Path, new_file: &Path, value: &str) -> Option<String> {
+        if href::is_remote(value) || value.starts_with('/') || value.starts_with("file://") || value.starts_with('#') {
+            return None;
+        }
+        let target = href::resolve(original_file, value);
+        let new_dir = new_file.parent().unwrap_or(Path::new("/"));
+        Some(match self.by_path.get(target.as_path()) {
+            Some(&i) => href::relative(new_dir, &self.final_path(&self.layout.item_files[i])),
+            None => href::relative(new_dir, &target),
+        })
+    }
+
+    fn rewrite_links(&self, json: &mut Map<String, Value>, original: &Path, new_file: &Path, structural: &[&str]) {
+        let Some(Value::Array(links)) = json.get_mut("links") else { return };
+        links.retain(|link| {
+            let rel = link.get("rel").and_then(Value::as_str).unwrap_or("");
+            rel != "self" && !structural.contains(&rel)
+        });
+        for link in links.iter_mut() {
+            let Some(old) = link.get("href").and_then(Value::as_str) else { continue };
+            if let Some(new) = self.rewrite_href(original, new_file, old) {
+                link["href"] = Value::String(new);
+            }
+        }
+    }
+
+    fn write_item(&self, i: usize, tmp: &Path, buffer: &mut Vec<u8>) -> Result<()> {
+        let item = &self.dataset.items[i];
+        buffer.clear();
+        std::fs::File::open(&item.path)
+            .and_then(|mut f| f.read_to_end(buffer))
+            .map_err(|e| Error::io(&item.path, e))?;
+        let Value::Object(mut json) =
+            serde_json::from_slice(buffer).map_err(|error| Error::Json { path: item.path.clone(), error })?
+        else {
+            return Err(Error::not_stac(&item.path, "expected a STAC Item object"));
+        };
+        let relative = &self.layout.item_files[i];
+        let new_file = self.final_path(relative);
+        let node = &self.dataset.nodes[item.node];
+        let node_file = &self.layout.node_files[item.node];
+
+        self.rewrite_links(&mut json, &item.path, &new_file, &["root", "parent", "collection"]);
+        let mut structural = vec![
+            link("root", self.href_to(&new_file, &self.layout.node_files[0])),
+            link("parent", self.href_to(&new_file, node_file)),
+        ];
+        if node.kind == NodeKind::Collection {
+            structural.push(link("collection", self.href_to(&new_file, node_file)));
+            json.insert("collection".into(), Value::String(node.id.clone()));
+        } else {
+            json.remove("collection");
+        }
+        prepend_links(&mut json, structural);
+
+        if let Some(Value::Object(assets)) = json.get_mut("assets") {
+            for asset in assets.values_mut() {
+                let Some(old) = asset.get("href").and_then(Value::as_str) else { continue };
+                if let Some(new) = self.rewrite_href(&item.path, &new_file, old) {
+                    asset["href"] = Value::String(new);
+                }
+            }
+        }
+
+        let split = self.assignment.name_of(i);
+        let format = self.options.format;
+        if !json.get("properties").is_some_and(Value::is_object) {
+            json.insert("properties".into(), Value::Object(Map::new()));
+        }
+        let properties = json["properties"].as_object_mut().expect("made an object above");
+        properties.remove("ml-dataset:split");
+        properties.remove("ml-aoi:split");
+        if let Some(name) = split {
+            if format.ml_dataset() {
+                properties.insert("ml-dataset:split".into(), Value::String(name.to_string()));
+            }
+            if format.ml_aoi() {
+                properties.insert("ml-aoi:split".into(), Value::String(ml_aoi_split(name)?.to_string()));
+            }
+            if format.ml_dataset() {
+                add_extension(&mut json, ML_DATASET_EXTENSION);
+            }
+            if format.ml_aoi() {
+                add_extension(&mut json, ML_AOI_EXTENSION);
+            }
+        }
+
+        let target = tmp.join(relative);
+        let dir = target.parent().expect("item files sit in a folder");
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        write_json(&target, &Value::Object(json))
+    }
+
+    fn write_node(&self, n: usize, tmp: &Path) -> Result<()> {
+        let node = &self.dataset.nodes[n];
+        let relative = &self.layout.node_files[n];
+        let new_file = self.final_path(relative);
+        let mut json = node.json.clone();
+        self.rewrite_links(&mut json, &node.path, &new_file, &["root", "parent", "child", "item"]);
+        let mut structural = vec![link("root", self.href_to(&new_file, &self.layout.node_files[0]))];
+        if let Some(parent) = node.parent {
+            structural.push(link("parent", self.href_to(&new_file, &self.layout.node_files[parent])));
+        }
+        for &child in &node.children {
+            structural.push(link("child", self.href_to(&new_file, &self.layout.node_files[child])));
+        }
+        for &i in &node.items {
+            structural.push(link("item", self.href_to(&new_file, &self.layout.item_files[i])));
+        }
+        prepend_links(&mut json, structural);
+
+        let split_items = self.split_items(n);
+        json.remove("ml-dataset:split-items");
+        if !split_items.is_empty() && self.options.format.ml_dataset() {
+            json.insert("ml-dataset:split-items".into(), Value::Array(split_items));
+            add_extension(&mut json, ML_DATASET_EXTENSION);
+        }
+        if n == 0 {
+            self.patch_root(&mut json);
+        }
+        let target = tmp.join(relative);
+        let dir = target.parent().expect("node files sit in a folder");
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        write_json(&target, &Value::Object(json))
+    }
+
+    /// `ml-dataset:split-items` for a node that holds split members.
+    fn split_items(&self, n: usize) -> Vec<Value> {
+        let node = &self.dataset.nodes[n];
+        if !node.items.iter().any(|&i| self.assignment.member[i]) {
+            return Vec::new();
+        }
+        (0..self.assignment.names.len())
+            .map(|k| {
+                // Node items are sorted by id already.
+                let ids: Vec<&str> = node
+                    .items
+                    .iter()
+                    .filter(|&&i| self.assignment.member[i] && self.assignment.split_of[i] == Some(k as u16))
+                    .map(|&i| self.dataset.items[i].id.as_str())
+                    .collect();
+                json!({"name": self.assignment.names[k], "items": ids})
+            })
+            .collect()
+    }
+
+    fn patch_root(&self, json: &mut Map<String, Value>) {
+        let m = &self.options.metadata;
+        if self.options.format.ml_dataset() || self.options.format.ml_aoi() {
+            add_extension(json, ML_DATASET_EXTENSION);
+        }
+        json.insert("ml-dataset:name".into(), json!(m.name));
+        json.insert("ml-dataset:tasks".into(), json!(m.tasks));
+        json.insert("ml-dataset:inputs-type".into(), json!(m.inputs_type));
+        json.insert("ml-dataset:annotations-type".into(), json!(m.annotations_type));
+        json.insert("ml-dataset:version".into(), json!(m.version));
+        match m.dataset_type {
+            Some(t) => json.insert("ml-dataset:type".into(), json!(t)),
+            None => json.remove("ml-dataset:type"),
+        };
+        json.insert("ml-dataset:splits".into(), json!(self.assignment.names));
+        json.insert("stac-ml:split".into(), self.options.provenance.clone());
+        if !self.options.quality_metrics.is_empty() {
+            let mut entries: Vec<Value> = match json.remove("ml-dataset:quality-metrics") {
+                Some(Value::Array(existing)) => existing,
+                _ => Vec::new(),
+            };
+            for entry in &self.options.quality_metrics {
+                let name = entry.get("name");
+                match entries.iter_mut().find(|e| e.get("name") == name) {
+                    Some(slot) => *slot = entry.clone(),
+                    None => entries.push(entry.clone()),
+                }
+            }
+            json.insert("ml-dataset:quality-metrics".into(), Value::Array(entries));
+        }
+    }
+}
+
+fn link(rel: &str, href: String) -> Value {
+    json!({"rel": rel, "href": href, "type": "application/json"})
+}
+
+fn prepend_links(json: &mut Map<String, Value>, mut structural: Vec<Value>) {
+    let rest = match json.remove("links") {
+        Some(Value::Array(rest)) => rest,
+        _ => Vec::new(),
+    };
+    structural.extend(rest);
+    json.insert("links".into(), Value::Array(structural));
+}
+
+fn add_extension(json: &mut Map<String, Value>, id: &str) {
+    let list = json.entry("stac_extensions").or_insert_with(|| Value::Array(Vec::new()));
+    if !list.is_array() {
+        *list = Value::Array(Vec::new());
+    }
+    let list = list.as_array_mut().expect("made an array above");
+    if !list.iter().any(|v| v.as_str() == Some(id)) {
+        list.push(Value::String(id.to_string()));
+    }
+}
+
+/// Pretty JSON with a final newline, the way pystac writes catalogs.
+pub(crate) fn write_json(path: &Path, value: &Value) -> Result<()> {
+    let mut bytes =
+        serde_json::to_vec_pretty(value).map_err(|error| Error::Json { path: path.to_path_buf(), error })?;
+    bytes.push(b'\n');
+    let mut file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    file.write_all(&bytes).map_err(|e| Error::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_never_escape() {
+        assert_eq!(path_segment("Jaca_1"), "Jaca_1");
+        for id in ["..", ".", "a/b", "../x", "a\\b", "", ".hidden", "x\0y"] {
+            let s = path_segment(id);
+            assert!(!s.contains('/') && !s.contains('\\') && !s.starts_with('.') && !s.is_empty(), "{id:?} -> {s:?}");
+        }
+        assert_ne!(path_segment("a/b"), path_segment("a_b"));
+        assert_ne!(path_segment("a/b"), path_segment("a\\b"));
+        assert!(path_segment(&"x".repeat(500)).len() < 120);
+    }
+}
