@@ -34,6 +34,29 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Split(Box<SplitArgs>),
 
+    /// Measure a catalog: duplicates, near duplicates, split leakage, class balance, gaps.
+    ///
+    /// Prints a table, or with --json exactly the array `q2` writes to the root
+    /// catalog's `ml-dataset:quality-metrics`. Splits already in the catalog
+    /// (`ml-dataset:split`) are used for leakage and per-split balance.
+    ///
+    /// Examples:
+    ///   stac-ml metrics catalog.json
+    ///   stac-ml metrics q2/catalog.json --json --iou 0.8
+    #[command(verbatim_doc_comment)]
+    Metrics(MetricsArgs),
+
+    /// Split, measure and write a Q2 catalog with its quality metrics, in one pass.
+    ///
+    /// EOTDL's Q2 flow (add_ml_extension + MLDatasetQualityMetrics), seeded and
+    /// offline. Re-running it on its own output replaces metric entries by name.
+    ///
+    /// Examples:
+    ///   stac-ml q2 catalog.json -o q2/
+    ///   stac-ml q2 catalog.json -o q2/ --ratios 70,15,15 --seed 1 --name my-dataset
+    #[command(verbatim_doc_comment)]
+    Q2(Box<Q2Args>),
+
     /// Write a synthetic Q1 catalog (source imagery + labels) for tests and benchmarks.
     ///
     /// Examples:
@@ -71,6 +94,10 @@ pub enum StrategyArg {
     /// Seeded random permutation; a label item and its source items stay together.
     #[default]
     Random,
+    /// Each class split in the ratios on its own (majority class of each label item).
+    Stratified,
+    /// Overlapping footprints (and, with --block-size, grid cells) stay in one split: no leakage.
+    Spatial,
 }
 
 /// Arguments of `split`.
@@ -127,6 +154,10 @@ pub struct SplitFlags {
     #[arg(long, value_enum, default_value_t)]
     pub strategy: StrategyArg,
 
+    /// With --strategy spatial: also keep items whose bbox centres share a grid cell of this many degrees together.
+    #[arg(long, value_name = "DEGREES")]
+    pub block_size: Option<f64>,
+
     /// Keep every split a previous Q2 catalog assigned; split only new items.
     #[arg(long, value_name = "PREVIOUS_CATALOG")]
     pub keep_from: Option<PathBuf>,
@@ -164,6 +195,54 @@ pub struct MetadataFlags {
     /// `ml-dataset:type`: training, test, validation, reference, benchmark, legacy.
     #[arg(long = "type")]
     pub dataset_type: Option<String>,
+}
+
+/// Arguments of `metrics`.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// The root catalog.json.
+    pub catalog: PathBuf,
+
+    /// Print the JSON array of metric entries instead of a table.
+    #[arg(long)]
+    pub json: bool,
+
+    /// IoU at or above which two footprints count as near duplicates.
+    #[arg(long, default_value_t = 0.9)]
+    pub iou: f64,
+}
+
+/// Arguments of `q2`.
+#[derive(Debug, Args)]
+pub struct Q2Args {
+    /// The root catalog.json of the input catalog (never modified).
+    pub catalog: PathBuf,
+
+    /// The output folder for the Q2 catalog.
+    #[arg(long, short)]
+    pub output: PathBuf,
+
+    #[command(flatten)]
+    pub split: SplitFlags,
+
+    #[command(flatten)]
+    pub metadata: MetadataFlags,
+
+    /// IoU at or above which two footprints count as near duplicates.
+    #[arg(long, default_value_t = 0.9)]
+    pub iou: f64,
+
+    /// Replace the output folder if it exists and is not empty (atomically).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print the summary as text or JSON.
+    #[arg(long, value_enum, default_value_t)]
+    pub output_format: OutputFormat,
+
+    /// Shorthand for --output-format json.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `generate`.

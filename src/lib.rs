@@ -27,9 +27,13 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod balance;
 pub mod catalog;
+pub mod duplicates;
 mod error;
 pub mod generate;
+pub mod index;
+pub mod metrics;
 pub mod ml_dataset;
 pub mod split;
 pub mod write;

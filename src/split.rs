@@ -104,6 +104,29 @@ impl SplitSpec {
 pub enum Strategy {
     /// Each label item with its source items is a unit.
     Random,
+    /// As random, but each class's units are split in the ratios on their
+    /// own (the class of a unit is the majority class of its first label
+    /// item). A class with a single unit goes to the split furthest below its
+    /// target, which is the first split when nothing is assigned yet.
+    Stratified,
+    /// Units also join when their footprints overlap with positive area, or,
+    /// with a block size, when their bbox centres fall in the same grid cell of
+    /// that many degrees: no overlapping tiles end up in different splits.
+    Spatial {
+        /// Grid cell edge in degrees.
+        block_size: Option<f64>,
+    },
+}
+
+impl Strategy {
+    /// The strategy's name as the CLI spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Random => "random",
+            Strategy::Stratified => "stratified",
+            Strategy::Spatial { .. } => "spatial",
+        }
+    }
 }
 
 /// Everything that decides a split.
@@ -184,6 +207,9 @@ pub fn assign(dataset: &Dataset, options: &SplitOptions) -> Result<Assignment> {
             }
         }
     }
+    if let Strategy::Spatial { block_size } = options.strategy {
+        join_spatially(dataset, &members, &member, block_size, &mut units)?;
+    }
     let mut by_root: HashMap<usize, Vec<usize>> = HashMap::new();
     for &i in &members {
         by_root.entry(units.find(i)).or_default().push(i);
@@ -219,26 +245,23 @@ pub fn assign(dataset: &Dataset, options: &SplitOptions) -> Result<Assignment> {
 
     let targets = options.spec.targets(members.len());
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
-    groups.shuffle(&mut rng);
-    for group in &groups {
-        // A unit with kept items stays where the previous version put them;
-        // its new items join the split of its first kept item.
-        let k = match group.iter().find_map(|&i| split_of[i]) {
-            Some(k) => k,
-            None => (0..names.len())
-                .max_by(|&a, &b| {
-                    let da = targets[a] as i64 - counts[a] as i64;
-                    let db = targets[b] as i64 - counts[b] as i64;
-                    da.cmp(&db).then(b.cmp(&a))
-                })
-                .expect("at least one split") as u16,
-        };
-        for &i in group {
-            if split_of[i].is_none() {
-                split_of[i] = Some(k);
-                counts[k as usize] += 1;
+    let strata: Vec<Vec<Vec<usize>>> = match options.strategy {
+        Strategy::Stratified => stratify(dataset, groups),
+        _ => vec![groups],
+    };
+    for mut groups in strata {
+        groups.shuffle(&mut rng);
+        // Per-stratum targets keep each class in the ratios; the global
+        // deficit breaks ties so the totals stay close to the targets too.
+        let size: usize = groups.iter().map(Vec::len).sum();
+        let local_targets = options.spec.targets(size);
+        let mut local = vec![0usize; names.len()];
+        for group in &groups {
+            if let Some(k) = group.iter().find_map(|&i| split_of[i]) {
+                local[k as usize] += group.len();
             }
         }
+        distribute(&groups, &local_targets, &mut local, &targets, &mut counts, &mut split_of);
     }
     // Source items outside the chosen collection follow their label items.
     for &i in &members {
@@ -249,6 +272,101 @@ pub fn assign(dataset: &Dataset, options: &SplitOptions) -> Result<Assignment> {
         }
     }
     Ok(Assignment { names, split_of, member, counts, targets, kept, gone })
+}
+
+/// Gives each unit the split furthest below its target (kept units stay).
+fn distribute(
+    groups: &[Vec<usize>],
+    targets: &[usize],
+    local: &mut [usize],
+    global_targets: &[usize],
+    counts: &mut [usize],
+    split_of: &mut [Option<u16>],
+) {
+    for group in groups {
+        // A unit with kept items stays where the previous version put them;
+        // its new items join the split of its first kept item.
+        let k = match group.iter().find_map(|&i| split_of[i]) {
+            Some(k) => k,
+            None => (0..targets.len())
+                .max_by(|&a, &b| {
+                    let da = targets[a] as i64 - local[a] as i64;
+                    let db = targets[b] as i64 - local[b] as i64;
+                    let ga = global_targets[a] as i64 - counts[a] as i64;
+                    let gb = global_targets[b] as i64 - counts[b] as i64;
+                    da.cmp(&db).then(ga.cmp(&gb)).then(b.cmp(&a))
+                })
+                .expect("at least one split") as u16,
+        };
+        for &i in group {
+            if split_of[i].is_none() {
+                split_of[i] = Some(k);
+                counts[k as usize] += 1;
+                local[k as usize] += 1;
+            }
+        }
+    }
+}
+
+/// Groups units by the majority class of their first label item; strata in
+/// class-name order, units without a class last.
+fn stratify(dataset: &Dataset, groups: Vec<Vec<usize>>) -> Vec<Vec<Vec<usize>>> {
+    use rayon::prelude::*;
+    let classes: Vec<Option<String>> = groups
+        .par_iter()
+        .map(|g| {
+            g.iter()
+                .find(|&&i| dataset.items[i].is_label())
+                .and_then(|&i| crate::balance::majority_class(&dataset.items[i]))
+        })
+        .collect();
+    let mut strata: std::collections::BTreeMap<(bool, String), Vec<Vec<usize>>> = Default::default();
+    for (group, class) in groups.into_iter().zip(classes) {
+        strata.entry((class.is_none(), class.unwrap_or_default())).or_default().push(group);
+    }
+    strata.into_values().collect()
+}
+
+/// Joins units whose footprints overlap, or whose bbox centres share a grid cell.
+fn join_spatially(
+    dataset: &Dataset,
+    members: &[usize],
+    member: &[bool],
+    block_size: Option<f64>,
+    units: &mut UnionFind,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let index = crate::index::SpatialIndex::new(dataset);
+    let items = &dataset.items;
+    let pairs: Vec<(usize, usize)> = members
+        .par_iter()
+        .flat_map_iter(|&a| {
+            let hits = items[a].bbox.map(|b| index.touching(&b)).unwrap_or_default();
+            hits.into_iter()
+                .filter(move |&b| b > a && member[b] && crate::duplicates::iou(&items[a], &items[b]) > 0.0)
+                .map(move |b| (a, b))
+        })
+        .collect();
+    for (a, b) in pairs {
+        units.union(a, b);
+    }
+    if let Some(size) = block_size {
+        if !(size.is_finite() && size > 0.0) {
+            return Err(Error::Usage(format!("--block-size must be a positive number of degrees, got {size}")));
+        }
+        let mut cells: HashMap<(i64, i64), usize> = HashMap::new();
+        for &i in members {
+            let Some(b) = items[i].bbox else { continue };
+            let cell = (((b[0] + b[2]) / 2.0 / size).floor() as i64, ((b[1] + b[3]) / 2.0 / size).floor() as i64);
+            match cells.get(&cell) {
+                Some(&first) => units.union(first, i),
+                None => {
+                    cells.insert(cell, i);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Disjoint sets with path halving and union by size.

@@ -2,6 +2,8 @@
 //! the library and prints: results to stdout, progress and warnings to stderr.
 
 pub mod generate;
+pub mod metrics;
+pub mod q2;
 pub mod split;
 
 use std::io::IsTerminal;

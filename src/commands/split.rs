@@ -59,8 +59,13 @@ pub fn split_options(dataset: &Dataset, flags: &SplitFlags, printer: Printer) ->
         Some(path) => Some(previous_splits(path, &flags.collection, printer)?),
         None => None,
     };
+    if flags.block_size.is_some() && flags.strategy != StrategyArg::Spatial {
+        anyhow::bail!("--block-size needs --strategy spatial");
+    }
     let strategy = match flags.strategy {
         StrategyArg::Random => Strategy::Random,
+        StrategyArg::Stratified => Strategy::Stratified,
+        StrategyArg::Spatial => Strategy::Spatial { block_size: flags.block_size },
     };
     Ok(SplitOptions { spec, seed: flags.seed, strategy, node, keep })
 }
@@ -86,7 +91,7 @@ fn previous_splits(path: &Path, collection: &str, printer: Printer) -> Result<Ha
     Ok(splits)
 }
 
-fn split_format(format: SplitFormatArg) -> SplitFormat {
+pub fn split_format(format: SplitFormatArg) -> SplitFormat {
     match format {
         SplitFormatArg::MlDataset => SplitFormat::MlDataset,
         SplitFormatArg::MlAoi => SplitFormat::MlAoi,
@@ -99,7 +104,8 @@ pub fn provenance(dataset: &Dataset, options: &SplitOptions) -> Value {
     json!({
         "tool": concat!("stac-ml ", env!("CARGO_PKG_VERSION")),
         "collection": dataset.nodes[options.node].id,
-        "strategy": match options.strategy { Strategy::Random => "random" },
+        "strategy": options.strategy.name(),
+        "block_size": match options.strategy { Strategy::Spatial { block_size } => json!(block_size), _ => Value::Null },
         "seed": options.seed,
         "names": options.spec.names(),
         "ratios": options.spec.ratios(),

@@ -1,0 +1,109 @@
+//! `stac-ml metrics`: quality metrics of a catalog, as a table or as the JSON
+//! array `q2` writes to `ml-dataset:quality-metrics`.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde_json::Value;
+use stac_ml::catalog;
+use stac_ml::metrics::{self, MetricsOptions, Splits};
+
+use super::{ExitStatus, Printer};
+use crate::cli::MetricsArgs;
+
+/// Runs `metrics`.
+pub fn run(args: MetricsArgs, printer: Printer) -> Result<ExitStatus> {
+    if !(args.iou > 0.0 && args.iou <= 1.0) {
+        anyhow::bail!("--iou must be in (0, 1], got {}", args.iou);
+    }
+    let spinner = printer.spinner("loading");
+    let mut dataset = catalog::load(&args.catalog)?;
+    spinner.set_message("measuring");
+    let existing = metrics::existing_splits(&dataset);
+    let splits = existing.as_ref().map(|(names, split_of)| Splits { names, split_of });
+    let mut warnings = std::mem::take(&mut dataset.warnings);
+    let entries = metrics::compute(&dataset, splits, MetricsOptions { iou: args.iou }, &mut warnings);
+    spinner.finish_and_clear();
+    printer.warnings(&warnings);
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &entries)?;
+        writeln!(stdout)?;
+    } else {
+        print_table(&mut stdout, &entries)?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// The human view of the metric entries.
+pub fn print_table(out: &mut impl Write, entries: &[Value]) -> std::io::Result<()> {
+    let get = |name: &str| entries.iter().find(|e| e["name"] == name);
+    writeln!(out, "{:<20} {:>10}  meaning", "metric", "total")?;
+    let rows = [
+        ("spatial-duplicates", "non-label items whose bbox equals an earlier item's (EOTDL's metric)"),
+        ("near-duplicates", "items in clusters of same-role footprints with IoU >= threshold"),
+        ("split-leakage", "same-role pairs in different splits whose footprints overlap"),
+        ("missing-values", "missing geometry, bbox, datetime, label asset or classes, dangling sources"),
+    ];
+    for (name, meaning) in rows {
+        if let Some(entry) = get(name) {
+            writeln!(out, "{:<20} {:>10}  {meaning}", name, entry["total"].to_string())?;
+        }
+    }
+    if let Some(samples) = get("samples") {
+        writeln!(
+            out,
+            "{:<20} {:>10}  items ({} label)",
+            "samples",
+            samples["total"].to_string(),
+            samples["roles"]["label"]
+        )?;
+        if let Some(Value::Array(splits)) = samples.get("splits") {
+            for split in splits {
+                writeln!(out, "  {:<18} {:>10}", split["name"].as_str().unwrap_or(""), split["items"].to_string())?;
+            }
+        }
+    }
+    if let Some(Value::Array(values)) = get("split-leakage").map(|e| &e["values"]) {
+        for v in values {
+            writeln!(
+                out,
+                "  leakage {} / {}: {} overlapping pairs, {} above IoU",
+                v["splits"][0].as_str().unwrap_or(""),
+                v["splits"][1].as_str().unwrap_or(""),
+                v["intersecting"],
+                v["above-iou"]
+            )?;
+        }
+    }
+    if let Some(balance) = get("classes-balance") {
+        let sources: Vec<String> = balance["sources"]
+            .as_array()
+            .map(|list| list.iter().map(|s| format!("{} {}", s["source"].as_str().unwrap_or(""), s["items"])).collect())
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "\nclass balance (counted from: {})",
+            if sources.is_empty() { "no label items".into() } else { sources.join(", ") }
+        )?;
+        for property in balance["values"].as_array().into_iter().flatten() {
+            writeln!(
+                out,
+                "  {} (majority/minority {}, normalised entropy {})",
+                property["name"].as_str().unwrap_or(""),
+                property["majority-minority-ratio"],
+                property["normalized-entropy"]
+            )?;
+            for class in property["values"].as_array().into_iter().flatten() {
+                writeln!(
+                    out,
+                    "    {:<24} {:>10} {:>8.2}%",
+                    class["class"].as_str().unwrap_or(""),
+                    class["total"].to_string(),
+                    class["percentage"].as_f64().unwrap_or(0.0)
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
