@@ -1,1 +1,97 @@
-fn main() {}
+//! Criterion benchmarks of each stage on generated catalogs:
+//! load (walk + parallel parse), index, split, exact and near duplicates,
+//! class balance, and the Q2 write. Sizes stay small enough for `cargo bench`
+//! to finish in minutes; `benches/e2e.sh` measures whole runs up to 1M items.
+
+use std::path::PathBuf;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use stac_ml::catalog::{self, Warnings};
+use stac_ml::generate::{GenerateOptions, generate};
+use stac_ml::index::SpatialIndex;
+use stac_ml::ml_dataset::{AnnotationsType, InputType, Metadata, Task};
+use stac_ml::split::{self, SplitOptions, SplitSpec, Strategy};
+use stac_ml::write::{SplitFormat, WriteOptions, write_q2};
+use stac_ml::{balance, duplicates};
+
+const SIZES: [usize; 2] = [1_000, 10_000];
+
+fn catalog(pairs: usize) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stac-ml-bench-{pairs}"));
+    if !dir.join("catalog.json").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        let options =
+            GenerateOptions { out: dir.clone(), pairs, classes: 8, dup_rate: 0.01, overlap: 0.05, seed: 1 };
+        generate(&options).expect("generate bench catalog");
+    }
+    dir.join("catalog.json")
+}
+
+fn options(dataset: &catalog::Dataset) -> SplitOptions {
+    SplitOptions {
+        spec: SplitSpec::new(vec!["Training".into(), "Validation".into(), "Test".into()], vec![80.0, 10.0, 10.0])
+            .expect("valid spec"),
+        seed: 0,
+        strategy: Strategy::Random,
+        node: dataset.node_by_id("labels").expect("labels collection"),
+        keep: None,
+    }
+}
+
+fn stages(c: &mut Criterion) {
+    let mut group = c.benchmark_group("stages");
+    group.sample_size(10);
+    for pairs in SIZES {
+        let path = catalog(pairs);
+        let items = pairs * 2;
+        group.bench_with_input(BenchmarkId::new("load", items), &path, |b, p| b.iter(|| catalog::load(p).unwrap()));
+        let dataset = catalog::load(&path).unwrap();
+        group.bench_with_input(BenchmarkId::new("index", items), &dataset, |b, d| b.iter(|| SpatialIndex::new(d)));
+        let split_options = options(&dataset);
+        group.bench_with_input(BenchmarkId::new("split-random", items), &dataset, |b, d| {
+            b.iter(|| split::assign(d, &split_options).unwrap())
+        });
+        let spatial = SplitOptions { strategy: Strategy::Spatial { block_size: None }, ..options(&dataset) };
+        group.bench_with_input(BenchmarkId::new("split-spatial", items), &dataset, |b, d| {
+            b.iter(|| split::assign(d, &spatial).unwrap())
+        });
+        group.bench_with_input(BenchmarkId::new("exact-duplicates", items), &dataset, |b, d| {
+            b.iter(|| duplicates::exact(d))
+        });
+        let index = SpatialIndex::new(&dataset);
+        group.bench_with_input(BenchmarkId::new("overlaps", items), &dataset, |b, d| {
+            b.iter(|| duplicates::overlaps(d, &index))
+        });
+        group.bench_with_input(BenchmarkId::new("class-balance", items), &dataset, |b, d| {
+            b.iter(|| balance::balance(d, None, &mut Warnings::default()))
+        });
+        let assignment = split::assign(&dataset, &split_options).unwrap();
+        let out = std::env::temp_dir().join(format!("stac-ml-bench-out-{pairs}"));
+        group.bench_with_input(BenchmarkId::new("write", items), &dataset, |b, d| {
+            b.iter(|| {
+                let write = WriteOptions {
+                    out: out.clone(),
+                    force: true,
+                    format: SplitFormat::MlDataset,
+                    metadata: Metadata {
+                        name: "bench".into(),
+                        tasks: vec![Task::Segmentation],
+                        inputs_type: vec![InputType::SatelliteImagery],
+                        annotations_type: AnnotationsType::Vector,
+                        version: "0.1.0".into(),
+                        dataset_type: None,
+                    },
+                    provenance: serde_json::Value::Null,
+                    quality_metrics: Vec::new(),
+                    progress: None,
+                    before_publish: None,
+                };
+                write_q2(d, &assignment, &write).unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);
