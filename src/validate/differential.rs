@@ -1,0 +1,152 @@
+//! Differential check of the bundled schemas against the official ones, on
+//! the shared test data (../shared/testdata and ../shared/reference, read in
+//! place).
+//!
+//! For every JSON file that is a STAC object (type Feature with
+//! `stac_version`, Catalog or Collection), the core schema of its version
+//! (1.0.0 and 1.1.0; both when `stac_version` is missing) and each bundled
+//! extension it lists get the same verdict (valid or invalid) from
+//! [`SchemaSet::bundled`] and from a set built from every official file, with
+//! formats checked on both sides.
+//!
+//! The one agreed exception is the ML-Dataset item-key defect: the official
+//! Item branch requires `" ml-dataset:split"` (leading space), ours the
+//! intended `"ml-dataset:split"`. It shows on the items of
+//! `jaca_dataset_q2/labels`, which carry `ml-dataset:split`. For those, our
+//! verdict must equal the official verdict on a copy that also carries the
+//! misspelt key, so the rest of the schema is still compared.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::schemas::{self, ObjectKind, SchemaSet};
+use crate::ml_dataset::{ML_AOI_EXTENSION, ML_DATASET_EXTENSION};
+
+const LABEL: &str = "https://stac-extensions.github.io/label/v1.0.1/schema.json";
+const EXTENSIONS: [&str; 3] = [LABEL, ML_AOI_EXTENSION, ML_DATASET_EXTENSION];
+
+/// Where the agreed exception is expected, and why.
+const EXCEPTION_DIR: &str = "jaca_dataset_q2/labels";
+const EXCEPTION_REASON: &str = "official ML-Dataset Item branch requires \" ml-dataset:split\" (leading space); \
+                                stac-ml validates items against the intended \"ml-dataset:split\"";
+
+fn shared() -> Option<PathBuf> {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    if shared.join("testdata").is_dir() && shared.join("reference").is_dir() {
+        return Some(shared);
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{} is missing (CI=true)", shared.display());
+    println!("skipped: {} not found", shared.display());
+    None
+}
+
+fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            json_files(&path, out);
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("json" | "geojson")) {
+            out.push(path);
+        }
+    }
+}
+
+/// The core schema URLs and bundled extensions that apply to `value`, or
+/// `None` when it is not a STAC object.
+fn applicable(value: &Value) -> Option<Vec<String>> {
+    let kind = ObjectKind::from_type(value.get("type")?.as_str()?)?;
+    let version = value.get("stac_version");
+    if kind == ObjectKind::Item && version.is_none() {
+        return None; // plain GeoJSON
+    }
+    let mut urls: Vec<String> = match version.and_then(Value::as_str) {
+        Some(v @ ("1.0.0" | "1.1.0")) => vec![schemas::core_url(kind, v)],
+        Some(_) => Vec::new(),
+        None => vec![schemas::core_url(kind, "1.0.0"), schemas::core_url(kind, "1.1.0")],
+    };
+    if let Some(Value::Array(listed)) = value.get("stac_extensions") {
+        urls.extend(EXTENSIONS.iter().filter(|e| listed.iter().any(|l| l.as_str() == Some(e))).map(|e| e.to_string()));
+    }
+    Some(urls)
+}
+
+/// A copy whose properties carry `" ml-dataset:split"` exactly when they carry
+/// `"ml-dataset:split"`.
+fn with_misspelt_split(value: &Value) -> Value {
+    let mut copy = value.clone();
+    if let Some(Value::Object(properties)) = copy.get_mut("properties") {
+        properties.remove(" ml-dataset:split");
+        if let Some(split) = properties.get("ml-dataset:split").cloned() {
+            properties.insert(" ml-dataset:split".into(), split);
+        }
+    }
+    copy
+}
+
+#[test]
+fn bundled_schemas_agree_with_the_official_ones() {
+    let Some(shared) = shared() else { return };
+    let reference = shared.join("reference");
+    let mut official_files = schemas::read_url_tree(&reference.join("stac-schemas")).unwrap();
+    let ml_dataset: Value =
+        serde_json::from_slice(&std::fs::read(reference.join("ml-dataset-schema.json")).unwrap()).unwrap();
+    official_files.retain(|(url, _)| url != ML_DATASET_EXTENSION);
+    official_files.push((ML_DATASET_EXTENSION.to_string(), ml_dataset));
+    let official = SchemaSet::from_files(official_files).unwrap();
+    let ours = SchemaSet::bundled().unwrap();
+    for kind in [ObjectKind::Item, ObjectKind::Catalog, ObjectKind::Collection] {
+        for version in ["1.0.0", "1.1.0"] {
+            official.validator(&schemas::core_url(kind, version)).unwrap();
+        }
+    }
+    for url in EXTENSIONS {
+        official.validator(url).unwrap();
+    }
+
+    let testdata = shared.join("testdata");
+    let mut files = Vec::new();
+    json_files(&testdata, &mut files);
+    files.sort();
+    let (mut objects, mut checks, mut official_invalid, mut exceptions) = (0, 0, 0, 0);
+    let mut unexpected = Vec::new();
+    for file in &files {
+        let Ok(value) = serde_json::from_slice::<Value>(&std::fs::read(file).unwrap()) else { continue };
+        let Some(urls) = applicable(&value) else { continue };
+        objects += 1;
+        let relative = file.strip_prefix(&testdata).unwrap();
+        for url in urls {
+            checks += 1;
+            let theirs = official.is_valid(&url, &value).unwrap();
+            let mine = ours.is_valid(&url, &value).unwrap();
+            official_invalid += usize::from(!theirs);
+            if theirs == mine {
+                continue;
+            }
+            let is_exception = url == ML_DATASET_EXTENSION
+                && relative.starts_with(EXCEPTION_DIR)
+                && value["properties"].get("ml-dataset:split").is_some()
+                && official.is_valid(&url, &with_misspelt_split(&value)).unwrap() == mine;
+            if is_exception {
+                exceptions += 1;
+            } else {
+                unexpected.push(format!(
+                    "{} [{}]: official {}, ours {}",
+                    relative.display(),
+                    schemas::label(&url),
+                    if theirs { "valid" } else { "invalid" },
+                    if mine { "valid" } else { "invalid" }
+                ));
+            }
+        }
+    }
+    println!(
+        "{} files, {objects} STAC objects, {checks} schema checks ({official_invalid} invalid officially), \
+         {exceptions} expected disagreements ({EXCEPTION_REASON}), {} unexpected",
+        files.len(),
+        unexpected.len()
+    );
+    assert!(objects > 100, "only {objects} STAC objects found under {}", testdata.display());
+    assert!(exceptions > 0, "the ML-Dataset exception in {EXCEPTION_DIR} was not exercised");
+    assert_eq!(unexpected, Vec::<String>::new());
+}

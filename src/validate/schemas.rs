@@ -1,0 +1,501 @@
+//! The JSON Schemas stac-ml validates against, and the compiled validators.
+//!
+//! [`SchemaSet`] owns one [`jsonschema::Registry`] holding every schema under
+//! its official URL, built once, and one compiled [`jsonschema::Validator`]
+//! per URL, compiled on first use and cached (as rustac caches by URI). The
+//! set is `Send + Sync`, so rayon threads share it.
+//!
+//! By default the set is the project's own draft-07 schemas in `schemas/`
+//! (see `schemas/README.md`), embedded in the binary with `include_str!`:
+//! STAC core 1.0.0 and 1.1.0, GeoJSON, label v1.0.1, ml-aoi v0.2.0 and
+//! ML-Dataset. Users add local schemas with [`SchemaSet::with_extra`]
+//! (`--schema URL=PATH`).
+//!
+//! Nothing is ever fetched: the `jsonschema` crate is built without its HTTP
+//! features and every validator is built with
+//! [`jsonschema::ValidationOptions::offline`], so a `$ref` to a URL that is not
+//! in the set makes building fail with an error naming the URL.
+//!
+//! **Formats are checked.** Every validator is built with
+//! `should_validate_formats(true)`: `date-time`, `iri`, `iri-reference` and the
+//! other draft-07 formats are assertions, as the STAC schemas intend. (Python's
+//! `jsonschema`, used by stac-validator and EOTDL, checks them only when
+//! optional packages are installed, so it may accept a datetime stac-ml
+//! rejects.)
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use jsonschema::{Registry, Validator};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// Every schema file listed in `schemas/index.json`, embedded: (the URL it
+/// provides, its text). A unit test checks that this list and the index agree.
+pub const BUNDLED: &[(&str, &str)] = &[
+    (
+        "https://stac-extensions.github.io/label/v1.0.1/schema.json",
+        include_str!("../../schemas/extensions/label-v1.0.1.json"),
+    ),
+    (
+        "https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json",
+        include_str!("../../schemas/extensions/ml-aoi-v0.2.0.json"),
+    ),
+    ("https://geojson.org/schema/Feature.json", include_str!("../../schemas/geojson/Feature.json")),
+    ("https://geojson.org/schema/Geometry.json", include_str!("../../schemas/geojson/Geometry.json")),
+    (
+        "https://raw.githubusercontent.com/earthpulse/ml-dataset/main/json-schema/schema.json",
+        include_str!("../../schemas/ml-dataset.json"),
+    ),
+    (
+        "https://schemas.stacspec.org/v1.0.0/catalog-spec/json-schema/catalog.json",
+        include_str!("../../schemas/stac/v1.0.0/catalog.json"),
+    ),
+    (
+        "https://schemas.stacspec.org/v1.0.0/collection-spec/json-schema/collection.json",
+        include_str!("../../schemas/stac/v1.0.0/collection.json"),
+    ),
+    (
+        "https://schemas.stacspec.org/v1.0.0/item-spec/json-schema/item.json",
+        include_str!("../../schemas/stac/v1.0.0/item.json"),
+    ),
+    (
+        "https://schemas.stacspec.org/v1.1.0/catalog-spec/json-schema/catalog.json",
+        include_str!("../../schemas/stac/v1.1.0/catalog.json"),
+    ),
+    (
+        "https://schemas.stacspec.org/v1.1.0/collection-spec/json-schema/collection.json",
+        include_str!("../../schemas/stac/v1.1.0/collection.json"),
+    ),
+    (
+        "https://schemas.stacspec.org/v1.1.0/item-spec/json-schema/common.json",
+        include_str!("../../schemas/stac/v1.1.0/common.json"),
+    ),
+    (
+        "https://schemas.stacspec.org/v1.1.0/item-spec/json-schema/item.json",
+        include_str!("../../schemas/stac/v1.1.0/item.json"),
+    ),
+];
+
+/// The kind of STAC object a core schema describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectKind {
+    /// A STAC Item (`"type": "Feature"`).
+    Item,
+    /// A STAC Catalog.
+    Catalog,
+    /// A STAC Collection.
+    Collection,
+}
+
+impl ObjectKind {
+    /// The kind named by an object's `type`, if it is one of the three.
+    pub fn from_type(type_: &str) -> Option<Self> {
+        match type_ {
+            "Feature" => Some(ObjectKind::Item),
+            "Catalog" => Some(ObjectKind::Catalog),
+            "Collection" => Some(ObjectKind::Collection),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            ObjectKind::Item => "item",
+            ObjectKind::Catalog => "catalog",
+            ObjectKind::Collection => "collection",
+        }
+    }
+}
+
+/// The official URL of the core schema for `kind` in STAC `version`.
+pub fn core_url(kind: ObjectKind, version: &str) -> String {
+    let name = kind.name();
+    format!("https://schemas.stacspec.org/v{version}/{name}-spec/json-schema/{name}.json")
+}
+
+/// A short human name for a schema URL: `STAC 1.1.0 item`, `label v1.0.1`,
+/// `ML-Dataset`, else the URL itself.
+pub fn label(url: &str) -> String {
+    if url == crate::ml_dataset::ML_DATASET_EXTENSION {
+        return "ML-Dataset".into();
+    }
+    if let Some(rest) = url.strip_prefix("https://schemas.stacspec.org/v") {
+        let mut parts = rest.split('/');
+        if let (Some(version), Some(file)) = (parts.next(), parts.next_back()) {
+            return format!("STAC {version} {}", file.trim_end_matches(".json"));
+        }
+    }
+    if let Some(rest) = url.strip_prefix("https://stac-extensions.github.io/") {
+        let parts: Vec<&str> = rest.split('/').collect();
+        if parts.len() == 3 && parts[2] == "schema.json" {
+            return format!("{} {}", parts[0], parts[1]);
+        }
+    }
+    url.to_string()
+}
+
+/// One schema violation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaError {
+    /// JSON pointer of the offending value in the instance (`""` for the root).
+    pub pointer: String,
+    /// What is wrong, without dumping large values.
+    pub message: String,
+}
+
+/// A compiled validator, or why it could not be built.
+type Compiled = std::result::Result<Arc<Validator>, String>;
+
+/// A set of JSON Schemas keyed by URL, validated offline.
+pub struct SchemaSet {
+    registry: Registry<'static>,
+    /// One lazily compiled validator per registered URL.
+    validators: BTreeMap<String, OnceLock<Compiled>>,
+    /// Where each URL's schema came from, for error messages.
+    origins: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for SchemaSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchemaSet").field("urls", &self.origins).finish_non_exhaustive()
+    }
+}
+
+impl SchemaSet {
+    /// The bundled schemas ([`BUNDLED`]).
+    pub fn bundled() -> Result<Self> {
+        Self::build(bundled_entries()?)
+    }
+
+    /// The bundled schemas plus local schema files, each registered under the
+    /// given URL (`--schema URL=PATH`). A file given for a bundled URL replaces
+    /// the bundled schema. Each extra schema is compiled now, so a file that
+    /// is not JSON, is not a valid schema or `$ref`s a URL the set lacks fails
+    /// here, with an error naming the file.
+    pub fn with_extra(extra: Vec<(String, PathBuf)>) -> Result<Self> {
+        let mut entries = bundled_entries()?;
+        let mut added = Vec::new();
+        for (url, path) in extra {
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            let value: Value =
+                serde_json::from_slice(&bytes).map_err(|error| Error::Json { path: path.clone(), error })?;
+            if !value.is_object() && !value.is_boolean() {
+                return Err(Error::not_stac(&path, format!("is not a JSON Schema (given for {url})")));
+            }
+            entries.retain(|entry| entry.url != url);
+            entries.push(Entry { url: url.clone(), value, origin: path.display().to_string() });
+            added.push(url);
+        }
+        let set = Self::build(entries)?;
+        for url in added {
+            set.validator(&url)?;
+        }
+        Ok(set)
+    }
+
+    /// A set of arbitrary schemas: (URL, schema) pairs. Validators are
+    /// compiled on first use.
+    pub fn from_files(files: Vec<(String, Value)>) -> Result<Self> {
+        let entries = files.into_iter().map(|(url, value)| Entry { origin: url.clone(), url, value }).collect();
+        Self::build(entries)
+    }
+
+    /// Every schema file under `dir`, laid out by URL: see [`read_url_tree`].
+    pub fn from_url_tree(dir: &Path) -> Result<Self> {
+        Self::from_files(read_url_tree(dir)?)
+    }
+
+    fn build(entries: Vec<Entry>) -> Result<Self> {
+        let mut validators = BTreeMap::new();
+        let mut origins = BTreeMap::new();
+        // Draft 7 is the default for schemas without `$schema`, and it is the
+        // draft whose meta-schema the registry injects when a schema `$ref`s
+        // `http://json-schema.org/draft-07/schema` (collection summaries do).
+        let mut builder = Registry::new().draft(jsonschema::Draft::Draft7);
+        for entry in entries {
+            validators.insert(entry.url.clone(), OnceLock::new());
+            origins.insert(entry.url.clone(), entry.origin.clone());
+            builder = builder
+                .add(&entry.url, entry.value)
+                .map_err(|e| schema_error(&entry.origin, format!("cannot register {}: {e}", entry.url)))?;
+        }
+        // `prepare` crawls every `$ref` of every schema; one that names a URL
+        // outside the set fails here (the registry's retriever never fetches).
+        let registry = builder.prepare().map_err(|e| {
+            Error::Usage(format!(
+                "JSON Schemas do not resolve offline: {e} (add the missing schema with --schema URL=PATH)"
+            ))
+        })?;
+        Ok(SchemaSet { registry, validators, origins })
+    }
+
+    /// True when a schema is registered under `url`.
+    pub fn contains(&self, url: &str) -> bool {
+        self.validators.contains_key(url)
+    }
+
+    /// The registered URLs, sorted.
+    pub fn urls(&self) -> impl Iterator<Item = &str> {
+        self.validators.keys().map(String::as_str)
+    }
+
+    /// The compiled validator for `url`, compiled on first use and cached.
+    pub fn validator(&self, url: &str) -> Result<&Validator> {
+        let Some(cell) = self.validators.get(url) else {
+            return Err(Error::Usage(format!("no schema is registered for {url}")));
+        };
+        let compiled = cell.get_or_init(|| {
+            jsonschema::options()
+                .offline()
+                .with_draft(jsonschema::Draft::Draft7)
+                .should_validate_formats(true)
+                .with_registry(&self.registry)
+                .build(&serde_json::json!({ "$ref": url }))
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        });
+        match compiled {
+            Ok(validator) => Ok(validator),
+            Err(message) => {
+                let origin = self.origins.get(url).map_or(url, String::as_str);
+                Err(schema_error(origin, format!("schema for {url} does not compile: {message}")))
+            }
+        }
+    }
+
+    /// Whether `instance` is valid against the schema registered under `url`.
+    pub fn is_valid(&self, url: &str, instance: &Value) -> Result<bool> {
+        Ok(self.validator(url)?.is_valid(instance))
+    }
+
+    /// The violations of `instance` against the schema under `url`, sorted by
+    /// pointer then message, at most `limit` of them, and how many there were
+    /// in all.
+    pub fn errors(&self, url: &str, instance: &Value, limit: usize) -> Result<(Vec<SchemaError>, usize)> {
+        let validator = self.validator(url)?;
+        if validator.is_valid(instance) {
+            return Ok((Vec::new(), 0));
+        }
+        let mut errors: Vec<SchemaError> = validator
+            .iter_errors(instance)
+            .map(|error| {
+                let (pointer, message) = describe(&error, 4);
+                SchemaError { pointer, message }
+            })
+            .collect();
+        errors.sort_by(|a, b| (&a.pointer, &a.message).cmp(&(&b.pointer, &b.message)));
+        errors.dedup();
+        let total = errors.len();
+        errors.truncate(limit);
+        Ok((errors, total))
+    }
+}
+
+/// Longest message kept for one violation.
+const MAX_MESSAGE: usize = 400;
+
+/// The error's pointer and message, with objects and arrays masked (a
+/// failing item must not be printed whole). A `oneOf`/`anyOf` failure says
+/// little by itself, so, as Python's `best_match` does, it is replaced by the
+/// first violation (by pointer) of the alternative that came closest (fewest
+/// violations): what a user needs to fix, e.g. the Item branch of the
+/// ML-Dataset schema.
+fn describe(error: &jsonschema::ValidationError<'_>, depth: usize) -> (String, String) {
+    use jsonschema::error::ValidationErrorKind;
+    let context = match error.kind() {
+        ValidationErrorKind::AnyOf { context } => Some(("anyOf", context)),
+        ValidationErrorKind::OneOfNotValid { context } => Some(("oneOf", context)),
+        _ => None,
+    };
+    if let Some((keyword, context)) = context
+        && depth > 0
+        && let Some(closest) = context.iter().filter(|branch| !branch.is_empty()).min_by_key(|branch| branch.len())
+        && let Some(first) = closest.iter().min_by(|a, b| a.instance_path().cmp(b.instance_path()))
+    {
+        let (pointer, message) = describe(first, depth - 1);
+        let outer = error.instance_path().as_str();
+        let outer = if outer.is_empty() { "the root".to_string() } else { outer.to_string() };
+        return (pointer, truncate(format!("{message} (closest '{keyword}' alternative at {outer})")));
+    }
+    let message = if matches!(error.instance().as_ref(), Value::Object(_) | Value::Array(_)) {
+        error.masked_with("the value").to_string()
+    } else {
+        error.to_string()
+    };
+    (error.instance_path().as_str().to_string(), truncate(message))
+}
+
+fn truncate(mut message: String) -> String {
+    if message.len() > MAX_MESSAGE {
+        let mut end = MAX_MESSAGE;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+        message.push('…');
+    }
+    message
+}
+
+/// An error about a schema (not about the data): names the schema's file or
+/// URL. The crate error has no schema variant; these are problems with what
+/// the user configured, so they are usage errors.
+fn schema_error(origin: &str, message: String) -> Error {
+    Error::Usage(format!("{origin}: {message}"))
+}
+
+struct Entry {
+    url: String,
+    value: Value,
+    origin: String,
+}
+
+fn bundled_entries() -> Result<Vec<Entry>> {
+    BUNDLED
+        .iter()
+        .map(|(url, text)| {
+            let value = serde_json::from_str(text)
+                .map_err(|error| Error::Json { path: PathBuf::from(format!("<bundled schema {url}>")), error })?;
+            Ok(Entry { url: (*url).to_string(), value, origin: format!("bundled schema {url}") })
+        })
+        .collect()
+}
+
+/// Reads every file under `dir`, laid out by URL (`dir/<host>/<path>`
+/// provides `https://<host>/<path>`), as (URL, schema) pairs sorted by URL. A
+/// file whose `$id` differs from its place is also listed under its `$id`.
+/// This is how copies of the official schemas are kept.
+pub fn read_url_tree(dir: &Path) -> Result<Vec<(String, Value)>> {
+    let mut files = Vec::new();
+    collect_files(dir, &mut files)?;
+    let mut schemas: BTreeMap<String, Value> = BTreeMap::new();
+    for file in files {
+        let relative = file.strip_prefix(dir).expect("walked under dir");
+        let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        let value = crate::catalog::read_json(&file)?;
+        if let Some(id) = value.get("$id").and_then(Value::as_str) {
+            schemas.insert(id.trim_end_matches('#').to_string(), value.clone());
+        }
+        schemas.insert(format!("https://{}", parts.join("/")), value);
+    }
+    Ok(schemas.into_iter().collect())
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let file_type = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        if file_type.is_dir() {
+            collect_files(&path, out)?;
+        } else if file_type.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn shared_across_threads() {
+        assert_send_sync::<SchemaSet>();
+    }
+
+    #[test]
+    fn bundled_list_matches_index_json() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+        let index: Vec<Value> = serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+        assert_eq!(index.len(), BUNDLED.len(), "schemas/index.json and BUNDLED list different numbers of files");
+        for row in &index {
+            let url = row["url"].as_str().unwrap();
+            let path = row["path"].as_str().unwrap();
+            let on_disk = std::fs::read_to_string(dir.join(path)).unwrap();
+            let embedded = BUNDLED.iter().find(|(u, _)| *u == url).map(|(_, text)| *text);
+            assert_eq!(embedded, Some(on_disk.as_str()), "{url} should embed schemas/{path}");
+            let value: Value = serde_json::from_str(&on_disk).unwrap();
+            assert_eq!(value["$id"].as_str().map(|id| id.trim_end_matches('#')), Some(url), "$id of {path}");
+        }
+    }
+
+    #[test]
+    fn every_bundled_schema_compiles() {
+        let set = SchemaSet::bundled().unwrap();
+        for (url, _) in BUNDLED {
+            set.validator(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+        }
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(label(&core_url(ObjectKind::Item, "1.1.0")), "STAC 1.1.0 item");
+        assert_eq!(label("https://stac-extensions.github.io/label/v1.0.1/schema.json"), "label v1.0.1");
+        assert_eq!(label(crate::ml_dataset::ML_DATASET_EXTENSION), "ML-Dataset");
+        assert_eq!(label("https://example.com/x.json"), "https://example.com/x.json");
+    }
+
+    #[test]
+    fn formats_are_checked() {
+        let set = SchemaSet::from_files(vec![(
+            "https://example.com/t.json".into(),
+            json!({"$schema": "http://json-schema.org/draft-07/schema#", "type": "string", "format": "date-time"}),
+        )])
+        .unwrap();
+        assert!(set.is_valid("https://example.com/t.json", &json!("2020-01-01T00:00:00Z")).unwrap());
+        assert!(!set.is_valid("https://example.com/t.json", &json!("2020-13-01T00:00:00Z")).unwrap());
+    }
+
+    #[test]
+    fn unknown_remote_ref_fails_to_build_and_names_the_url() {
+        let err = SchemaSet::from_files(vec![(
+            "https://example.com/a.json".into(),
+            json!({"$ref": "https://example.com/missing.json"}),
+        )])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("https://example.com/missing.json"), "{err}");
+    }
+
+    #[test]
+    fn extra_schema_file_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, "{ not json").unwrap();
+        let err = SchemaSet::with_extra(vec![("https://example.com/x.json".into(), bad.clone())]).unwrap_err();
+        assert!(err.to_string().contains(&bad.display().to_string()), "{err}");
+        let missing = dir.path().join("missing.json");
+        let err = SchemaSet::with_extra(vec![("https://example.com/x.json".into(), missing.clone())]).unwrap_err();
+        assert!(err.to_string().contains(&missing.display().to_string()), "{err}");
+        let good = dir.path().join("good.json");
+        std::fs::write(&good, r#"{"type": "object", "required": ["x:y"]}"#).unwrap();
+        let set = SchemaSet::with_extra(vec![("https://example.com/x.json".into(), good)]).unwrap();
+        assert!(set.contains("https://example.com/x.json"));
+        assert!(set.contains(&core_url(ObjectKind::Item, "1.0.0")));
+        assert!(!set.is_valid("https://example.com/x.json", &json!({})).unwrap());
+    }
+
+    #[test]
+    fn errors_carry_pointers_and_mask_objects() {
+        let set = SchemaSet::bundled().unwrap();
+        let url = "https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json";
+        let item = json!({
+            "type": "Feature", "stac_version": "1.1.0", "id": "x",
+            "stac_extensions": [url],
+            "geometry": null, "properties": {"datetime": "2020-01-01T00:00:00Z", "ml-aoi:split": "validation"},
+            "links": [], "assets": {}
+        });
+        let (errors, total) = set.errors(url, &item, 20).unwrap();
+        assert!(total >= 1);
+        assert!(errors.iter().any(|e| e.pointer == "/properties/ml-aoi:split"), "{errors:?}");
+        assert!(errors.iter().all(|e| !e.message.contains("\"stac_version\"")), "objects must be masked: {errors:?}");
+    }
+}
