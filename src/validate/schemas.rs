@@ -298,35 +298,63 @@ impl SchemaSet {
 /// Longest message kept for one violation.
 const MAX_MESSAGE: usize = 400;
 
-/// The error's pointer and message, with objects and arrays masked (a
-/// failing item must not be printed whole). A `oneOf`/`anyOf` failure says
-/// little by itself, so, as Python's `best_match` does, it is replaced by the
-/// first violation (by pointer) of the alternative that came closest (fewest
-/// violations): what a user needs to fix, e.g. the Item branch of the
-/// ML-Dataset schema.
+/// The error's pointer and message, with large values masked (a failing
+/// item must not be printed whole).
+///
+/// A `oneOf`/`anyOf` failure says little by itself ("not valid under any of
+/// the schemas"), so when one alternative got further into the document than
+/// the failure itself, it is replaced by that alternative's deepest violation,
+/// much as Python's `best_match` does: the alternative whose deepest violation
+/// is deepest (then the one with fewest violations) is the one the author
+/// meant, e.g. the Item branch of the label or ML-Dataset schema for an item.
 fn describe(error: &jsonschema::ValidationError<'_>, depth: usize) -> (String, String) {
     use jsonschema::error::ValidationErrorKind;
     let context = match error.kind() {
-        ValidationErrorKind::AnyOf { context } => Some(("anyOf", context)),
-        ValidationErrorKind::OneOfNotValid { context } => Some(("oneOf", context)),
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => Some(context),
         _ => None,
     };
-    if let Some((keyword, context)) = context
+    if let Some(context) = context
         && depth > 0
-        && let Some(closest) = context.iter().filter(|branch| !branch.is_empty()).min_by_key(|branch| branch.len())
-        && let Some(first) = closest.iter().min_by(|a, b| a.instance_path().cmp(b.instance_path()))
+        && let Some(branch) = context.iter().filter(|branch| !branch.is_empty()).max_by(|a, b| {
+            let score = |branch: &[jsonschema::ValidationError<'_>]| {
+                (deepest(branch).map_or(0, segments), std::cmp::Reverse(branch.len()))
+            };
+            // On a tie `max_by` keeps the left one when told it is greater: the first wins.
+            score(a).cmp(&score(b)).then(std::cmp::Ordering::Greater)
+        })
+        && let Some(first) = deepest(branch)
+        && segments(first) > segments(error)
     {
-        let (pointer, message) = describe(first, depth - 1);
-        let outer = error.instance_path().as_str();
-        let outer = if outer.is_empty() { "the root".to_string() } else { outer.to_string() };
-        return (pointer, truncate(format!("{message} (closest '{keyword}' alternative at {outer})")));
+        return describe(first, depth - 1);
     }
-    let message = if matches!(error.instance().as_ref(), Value::Object(_) | Value::Array(_)) {
-        error.masked_with("the value").to_string()
-    } else {
-        error.to_string()
-    };
+    let message =
+        if is_small(error.instance()) { error.to_string() } else { error.masked_with("the value").to_string() };
     (error.instance_path().as_str().to_string(), truncate(message))
+}
+
+/// True for values short enough to quote in a message: scalars, and arrays or
+/// objects of a few scalars (`["label"]`), never a whole item.
+fn is_small(value: &Value) -> bool {
+    let scalar = |v: &Value| match v {
+        Value::String(s) => s.len() <= 80,
+        Value::Array(_) | Value::Object(_) => false,
+        _ => true,
+    };
+    match value {
+        Value::Array(list) => list.len() <= 4 && list.iter().all(scalar),
+        Value::Object(map) => map.len() <= 2 && map.values().all(scalar),
+        other => scalar(other),
+    }
+}
+
+/// How deep in the instance an error is.
+fn segments(error: &jsonschema::ValidationError<'_>) -> usize {
+    error.instance_path().segments().count()
+}
+
+/// The deepest violation of an alternative (the first by pointer among equals).
+fn deepest<'a, 'e>(branch: &'a [jsonschema::ValidationError<'e>]) -> Option<&'a jsonschema::ValidationError<'e>> {
+    branch.iter().max_by(|a, b| segments(a).cmp(&segments(b)).then_with(|| b.instance_path().cmp(a.instance_path())))
 }
 
 fn truncate(mut message: String) -> String {

@@ -524,3 +524,31 @@ fn a_generated_catalog_is_valid() {
     let report = strict(&out);
     assert_eq!((report.errors, report.warnings), (20, 0));
 }
+
+/// Throughput on a generated catalog: `cargo test --lib validate::tests::throughput -- --ignored --nocapture`
+/// (pairs from `STAC_ML_PAIRS`, default 5000).
+#[test]
+#[ignore = "a measurement, not a check"]
+fn throughput() {
+    let pairs = std::env::var("STAC_ML_PAIRS").ok().and_then(|p| p.parse().ok()).unwrap_or(5000);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("generated");
+    let options =
+        crate::generate::GenerateOptions { out: out.clone(), pairs, classes: 3, dup_rate: 0.1, overlap: 0.1, seed: 1 };
+    crate::generate::generate(&options).unwrap();
+    let start = std::time::Instant::now();
+    let schemas = SchemaSet::bundled().unwrap();
+    let built = start.elapsed();
+    let report = validate_path_with(&out, &Options::default(), &schemas).unwrap();
+    let total = start.elapsed();
+    assert_eq!(report.errors, 0);
+    println!(
+        "{} items + {} nodes in {:.2?} (schema set {:.2?}): {:.0} items/s, {} threads",
+        report.items,
+        report.nodes,
+        total,
+        built,
+        report.items as f64 / total.as_secs_f64(),
+        rayon::current_num_threads()
+    );
+}
