@@ -34,6 +34,18 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Split(Box<SplitArgs>),
 
+    /// Show a dataset at a glance: collections and their roles, counts, extents, asset sizes, splits.
+    ///
+    /// Collections are `labels` when they or their items use the label extension and
+    /// `source_imagery` when label items link their items as `source` (or they hold
+    /// non-label items); one holding both is listed under both.
+    ///
+    /// Examples:
+    ///   stac-ml info catalog.json
+    ///   stac-ml info q2/catalog.json --json
+    #[command(verbatim_doc_comment)]
+    Info(InfoArgs),
+
     /// Measure a catalog: duplicates, near duplicates, split leakage, class balance, gaps.
     ///
     /// Prints a table, or with --json exactly the array `q2` writes to the root
@@ -195,6 +207,17 @@ pub struct MetadataFlags {
     /// `ml-dataset:type`: training, test, validation, reference, benchmark, legacy.
     #[arg(long = "type")]
     pub dataset_type: Option<String>,
+}
+
+/// Arguments of `info`.
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// The root catalog.json.
+    pub catalog: PathBuf,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `metrics`.

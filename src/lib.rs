@@ -33,6 +33,7 @@ pub mod duplicates;
 mod error;
 pub mod generate;
 pub mod index;
+pub mod info;
 pub mod metrics;
 pub mod ml_dataset;
 pub mod split;

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Split(args) => commands::split::run(args, printer),
         Command::Generate(args) => commands::generate::run(args, printer),
+        Command::Info(args) => commands::info::run(args, printer),
         Command::Metrics(args) => commands::metrics::run(args, printer),
         Command::Q2(args) => commands::q2::run(args, printer),
     };

@@ -2,6 +2,7 @@
 //! the library and prints: results to stdout, progress and warnings to stderr.
 
 pub mod generate;
+pub mod info;
 pub mod metrics;
 pub mod q2;
 pub mod split;

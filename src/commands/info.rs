@@ -1,0 +1,82 @@
+//! `stac-ml info`: the dataset at a glance.
+
+use std::io::Write;
+
+use anyhow::Result;
+use stac_ml::catalog;
+use stac_ml::info::{Info, info};
+
+use super::{ExitStatus, Printer};
+use crate::cli::InfoArgs;
+
+/// Runs `info`.
+pub fn run(args: InfoArgs, printer: Printer) -> Result<ExitStatus> {
+    let spinner = printer.spinner("loading");
+    let dataset = catalog::load(&args.catalog)?;
+    let overview = info(&dataset)?;
+    spinner.finish_and_clear();
+    printer.warnings(&dataset.warnings);
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &overview)?;
+        writeln!(stdout)?;
+    } else {
+        print_text(&mut stdout, &overview)?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn print_text(out: &mut impl Write, info: &Info) -> std::io::Result<()> {
+    writeln!(out, "{} ({:?}, {} items)  {}", info.id, info.quality, info.items, info.catalog)?;
+    writeln!(out, "labels:         {}", list(&info.labels))?;
+    writeln!(out, "source imagery: {}", list(&info.source_imagery))?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<28} {:<26} {:>9} {:>7} {:>12} {:>8}",
+        "collection", "roles", "items", "labels", "assets", "missing"
+    )?;
+    for c in &info.collections {
+        writeln!(
+            out,
+            "{:<28} {:<26} {:>9} {:>7} {:>12} {:>8}",
+            c.id,
+            c.roles.join(","),
+            c.items,
+            c.label_items,
+            human_bytes(c.assets.bytes),
+            c.assets.missing
+        )?;
+        if let Some([start, end]) = &c.temporal {
+            writeln!(out, "    time  {start} .. {end}")?;
+        }
+        if let Some(b) = c.spatial {
+            writeln!(out, "    bbox  [{}, {}, {}, {}]", b[0], b[1], b[2], b[3])?;
+        }
+        if !c.extensions.is_empty() {
+            writeln!(out, "    ext   {}", c.extensions.join(", "))?;
+        }
+    }
+    if !info.splits.is_empty() {
+        writeln!(out)?;
+        for s in &info.splits {
+            writeln!(out, "split {:<20} {:>9}", s.name, s.items)?;
+        }
+    }
+    Ok(())
+}
+
+fn human_bytes(bytes: u64) -> String {
+    let units = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < units.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", units[unit]) }
+}
+
+fn list(ids: &[String]) -> String {
+    if ids.is_empty() { "-".into() } else { ids.join(", ") }
+}

@@ -1,0 +1,220 @@
+//! The dataset overview behind `stac-ml info`: each collection with its role
+//! (labels, source imagery), item counts, extents, local asset sizes and
+//! extensions, the quality level and existing splits.
+//!
+//! Asset sizes and extensions need every item file once more; that pass runs
+//! in parallel and keeps only per-collection sums, so the loader's records
+//! stay small for the commands that do not need them.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::catalog::{Dataset, NodeKind, href};
+use crate::error::{Error, Result};
+use crate::metrics::existing_splits;
+
+/// The quality levels EOTDL knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum QualityLevel {
+    /// A folder with `metadata.yml` only.
+    Q0,
+    /// A STAC catalog.
+    Q1,
+    /// A STAC catalog with ML-Dataset metadata (`ml-dataset:name` on the root).
+    Q2,
+}
+
+/// Local asset files of a collection.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AssetStats {
+    /// Local asset files found.
+    pub files: u64,
+    /// Their total size in bytes.
+    pub bytes: u64,
+    /// Local asset hrefs whose file is missing.
+    pub missing: u64,
+    /// Remote asset hrefs (not fetched, not measured).
+    pub remote: u64,
+}
+
+/// One catalog or collection that holds items.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CollectionInfo {
+    /// Its id.
+    pub id: String,
+    /// `Catalog` or `Collection`.
+    pub kind: &'static str,
+    /// `labels` and/or `source_imagery`.
+    pub roles: Vec<&'static str>,
+    /// Items it links directly.
+    pub items: usize,
+    /// Of which label items.
+    pub label_items: usize,
+    /// Earliest and latest item datetime.
+    pub temporal: Option<[String; 2]>,
+    /// Union of the item bboxes.
+    pub spatial: Option<[f64; 4]>,
+    /// Local asset files.
+    pub assets: AssetStats,
+    /// Extensions its items declare, sorted.
+    pub extensions: Vec<String>,
+}
+
+/// A split and its size.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SplitInfo {
+    /// The split name.
+    pub name: String,
+    /// Items in it.
+    pub items: usize,
+}
+
+/// The whole overview.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Info {
+    /// The root catalog file.
+    pub catalog: String,
+    /// The root id.
+    pub id: String,
+    /// Detected quality level.
+    pub quality: QualityLevel,
+    /// Items in the catalog.
+    pub items: usize,
+    /// Catalogs and collections holding items, in walk order.
+    pub collections: Vec<CollectionInfo>,
+    /// Collection ids by role, the way Radiant MLHub listed a dataset.
+    pub labels: Vec<String>,
+    /// Collection ids whose items are imagery.
+    pub source_imagery: Vec<String>,
+    /// Existing splits (`ml-dataset:split`), if any.
+    pub splits: Vec<SplitInfo>,
+}
+
+/// Per-item facts of the second pass.
+#[derive(Default)]
+struct ItemFacts {
+    assets: AssetStats,
+    extensions: Vec<String>,
+}
+
+/// Builds the overview of a loaded catalog.
+pub fn info(dataset: &Dataset) -> Result<Info> {
+    let facts: Vec<Result<ItemFacts>> =
+        dataset.items.par_iter().map_init(Vec::new, |buffer, item| item_facts(&item.path, buffer)).collect();
+    let mut per_node: Vec<(AssetStats, BTreeSet<String>)> = vec![Default::default(); dataset.nodes.len()];
+    for (item, facts) in dataset.items.iter().zip(facts) {
+        let facts = facts?;
+        let (stats, extensions) = &mut per_node[item.node];
+        stats.files += facts.assets.files;
+        stats.bytes += facts.assets.bytes;
+        stats.missing += facts.assets.missing;
+        stats.remote += facts.assets.remote;
+        extensions.extend(facts.extensions);
+    }
+    let mut is_source_target = vec![false; dataset.nodes.len()];
+    for item in dataset.items.iter().filter(|i| i.is_label()) {
+        for &s in &item.sources {
+            is_source_target[dataset.items[s].node] = true;
+        }
+    }
+    let mut collections = Vec::new();
+    for (n, node) in dataset.nodes.iter().enumerate() {
+        if node.items.is_empty() {
+            continue;
+        }
+        let items: Vec<_> = node.items.iter().map(|&i| &dataset.items[i]).collect();
+        let label_items = items.iter().filter(|i| i.is_label()).count();
+        let declares_label = node
+            .json
+            .get("stac_extensions")
+            .and_then(Value::as_array)
+            .is_some_and(|l| l.iter().any(|e| e.as_str().is_some_and(|e| e.contains("/label/"))));
+        let mut roles = Vec::new();
+        if label_items > 0 || declares_label {
+            roles.push("labels");
+        }
+        if is_source_target[n] || label_items < items.len() {
+            roles.push("source_imagery");
+        }
+        let datetimes: Vec<&str> = items.iter().filter_map(|i| i.datetime.as_deref()).collect();
+        let temporal = match (datetimes.iter().min(), datetimes.iter().max()) {
+            (Some(a), Some(b)) => Some([a.to_string(), b.to_string()]),
+            _ => None,
+        };
+        let spatial = items
+            .iter()
+            .filter_map(|i| i.bbox)
+            .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])]);
+        let (assets, extensions) = std::mem::take(&mut per_node[n]);
+        collections.push(CollectionInfo {
+            id: node.id.clone(),
+            kind: match node.kind {
+                NodeKind::Catalog => "Catalog",
+                NodeKind::Collection => "Collection",
+            },
+            roles,
+            items: items.len(),
+            label_items,
+            temporal,
+            spatial,
+            assets,
+            extensions: extensions.into_iter().collect(),
+        });
+    }
+    let by_role = |role| collections.iter().filter(|c| c.roles.contains(&role)).map(|c| c.id.clone()).collect();
+    let splits = match existing_splits(dataset) {
+        Some((names, split_of)) => names
+            .iter()
+            .enumerate()
+            .map(|(k, name)| SplitInfo {
+                name: name.clone(),
+                items: split_of.iter().filter(|s| **s == Some(k as u16)).count(),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let root = dataset.root();
+    Ok(Info {
+        catalog: root.path.display().to_string(),
+        id: root.id.clone(),
+        quality: if root.json.contains_key("ml-dataset:name") { QualityLevel::Q2 } else { QualityLevel::Q1 },
+        items: dataset.items.len(),
+        labels: by_role("labels"),
+        source_imagery: by_role("source_imagery"),
+        collections,
+        splits,
+    })
+}
+
+fn item_facts(path: &Path, buffer: &mut Vec<u8>) -> Result<ItemFacts> {
+    buffer.clear();
+    std::fs::File::open(path).and_then(|mut f| f.read_to_end(buffer)).map_err(|e| Error::io(path, e))?;
+    let value: Value =
+        serde_json::from_slice(buffer).map_err(|error| Error::Json { path: path.to_path_buf(), error })?;
+    let mut facts = ItemFacts::default();
+    if let Some(Value::Array(list)) = value.get("stac_extensions") {
+        facts.extensions = list.iter().filter_map(Value::as_str).map(String::from).collect();
+    }
+    if let Some(Value::Object(assets)) = value.get("assets") {
+        for asset in assets.values() {
+            let Some(target) = asset.get("href").and_then(Value::as_str) else { continue };
+            if href::is_remote(target) {
+                facts.assets.remote += 1;
+                continue;
+            }
+            match std::fs::metadata(href::resolve(path, target)) {
+                Ok(meta) if meta.is_file() => {
+                    facts.assets.files += 1;
+                    facts.assets.bytes += meta.len();
+                }
+                _ => facts.assets.missing += 1,
+            }
+        }
+    }
+    Ok(facts)
+}
