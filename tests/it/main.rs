@@ -1,2 +1,9 @@
-#[test]
-fn placeholder() {}
+//! The integration tests: one binary (see `[[test]]` in Cargo.toml), one
+//! module per command or concern.
+
+mod compat;
+mod eotdl;
+mod errors;
+mod generate;
+mod split;
+mod util;
