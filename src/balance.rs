@@ -87,11 +87,10 @@ struct Rows {
 /// Counts classes. `split_names[split_of[i]]` names item `i`'s split.
 pub fn balance(dataset: &Dataset, split_of: Option<(&[Option<u16>], &[String])>, warnings: &mut Warnings) -> Balance {
     let labels: Vec<usize> = (0..dataset.items.len()).filter(|&i| dataset.items[i].is_label()).collect();
-    let per_item: Vec<(ClassSource, Vec<(String, String, u64)>, Option<String>)> =
-        labels.par_iter().map(|&i| item_counts(&dataset.items[i])).collect();
+    let per_item: Vec<ItemCounts> = labels.par_iter().map(|&i| item_counts(&dataset.items[i])).collect();
     let mut rows = Rows { property: Vec::new(), class: Vec::new(), split: Vec::new(), count: Vec::new() };
     let mut sources = std::collections::BTreeMap::new();
-    for (&i, (source, counts, warning)) in labels.iter().zip(per_item) {
+    for (&i, ItemCounts(source, counts, warning)) in labels.iter().zip(per_item) {
         if let Some(warning) = warning {
             warnings.push("unreadable label asset", &dataset.items[i].path, warning);
         }
@@ -231,7 +230,7 @@ pub fn hundredths(counts: &[u64]) -> Vec<u64> {
 /// The class an item mostly carries (most features; ties to the smaller
 /// name), for stratified splits. `None` for items without usable counts.
 pub fn majority_class(item: &ItemRecord) -> Option<String> {
-    let (_, rows, _) = item_counts(item);
+    let ItemCounts(_, rows, _) = item_counts(item);
     let mut totals: std::collections::BTreeMap<String, u64> = Default::default();
     for (_, class, n) in rows {
         *totals.entry(class).or_default() += n;
@@ -240,25 +239,28 @@ pub fn majority_class(item: &ItemRecord) -> Option<String> {
     totals.into_iter().find(|(_, n)| *n == best).map(|(c, _)| c)
 }
 
-/// One label item's (property, class, count) rows and where they came from.
-fn item_counts(item: &ItemRecord) -> (ClassSource, Vec<(String, String, u64)>, Option<String>) {
-    let Some(label) = item.label.as_deref() else { return (ClassSource::None, Vec::new(), None) };
+/// One label item's (property, class, count) rows, where they came from, and
+/// why its label asset could not be used, if it could not.
+struct ItemCounts(ClassSource, Vec<(String, String, u64)>, Option<String>);
+
+fn item_counts(item: &ItemRecord) -> ItemCounts {
+    let Some(label) = item.label.as_deref() else { return ItemCounts(ClassSource::None, Vec::new(), None) };
     let mut warning = None;
     if let (Some(asset), Some(properties)) = (&label.asset, &label.properties) {
         match asset_counts(asset, properties) {
-            Ok(rows) if !rows.is_empty() => return (ClassSource::LabelAssets, rows, None),
+            Ok(rows) if !rows.is_empty() => return ItemCounts(ClassSource::LabelAssets, rows, None),
             Ok(_) => {}
             Err(message) => warning = Some(format!("{}: {message}", asset.display())),
         }
     }
     if !label.overview_counts.is_empty() {
-        return (ClassSource::LabelOverviews, label.overview_counts.clone(), warning);
+        return ItemCounts(ClassSource::LabelOverviews, label.overview_counts.clone(), warning);
     }
     if !label.item_classes.is_empty() {
         let rows = label.item_classes.iter().map(|(p, c)| (p.clone(), c.clone(), 1)).collect();
-        return (ClassSource::ItemProperties, rows, warning);
+        return ItemCounts(ClassSource::ItemProperties, rows, warning);
     }
-    (ClassSource::None, Vec::new(), warning)
+    ItemCounts(ClassSource::None, Vec::new(), warning)
 }
 
 fn asset_counts(path: &std::path::Path, properties: &[String]) -> Result<Vec<(String, String, u64)>, String> {

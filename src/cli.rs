@@ -69,6 +69,28 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Q2(Box<Q2Args>),
 
+    /// Validate a dataset offline: schemas, links and EOTDL's ingest rules; the CI gate before ingest.
+    ///
+    /// PATH is a catalog file or a dataset folder (catalog.json, or metadata.yml for Q0).
+    /// Every catalog, collection and item is checked against the bundled schemas
+    /// (STAC 1.0.0 and 1.1.0, GeoJSON, label v1.0.1, ml-aoi v0.2.0, ML-Dataset),
+    /// with `format` keywords (date-time, uri, ...) checked. Nothing is fetched.
+    ///
+    /// ML-Dataset: the official schema's item branch requires a key spelled
+    /// " ml-dataset:split" (with a leading space), which no real item has; stac-ml
+    /// checks items for the intended "ml-dataset:split" instead.
+    ///
+    /// Extensions without a bundled schema are reported as not checked (an error
+    /// with --strict); --schema URL=PATH adds a local schema for any of them.
+    /// Exit codes: 0 valid, 1 invalid, 2 usage or I/O error.
+    ///
+    /// Examples:
+    ///   stac-ml validate catalog.json
+    ///   stac-ml validate dataset/ --strict --format github
+    ///   stac-ml validate catalog.json --schema https://stac-extensions.github.io/eo/v1.1.0/schema.json=schemas/eo.json
+    #[command(verbatim_doc_comment)]
+    Validate(ValidateArgs),
+
     /// Write a synthetic Q1 catalog (source imagery + labels) for tests and benchmarks.
     ///
     /// Examples:
@@ -209,6 +231,37 @@ pub struct MetadataFlags {
     pub dataset_type: Option<String>,
 }
 
+/// How `validate` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ValidateFormat {
+    /// Findings grouped by file, for humans.
+    #[default]
+    Text,
+    /// One JSON object (the report), for computers.
+    Json,
+    /// GitHub Actions annotations (`::error file=...::message`).
+    Github,
+}
+
+/// Arguments of `validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// A catalog file or a dataset folder.
+    pub path: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ValidateFormat,
+
+    /// Unchecked extensions and missing local assets are errors, not warnings.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// A local schema for an extension, as URL=PATH (repeatable).
+    #[arg(long, value_name = "URL=PATH")]
+    pub schema: Vec<String>,
+}
+
 /// Arguments of `info`.
 #[derive(Debug, Args)]
 pub struct InfoArgs {
@@ -254,6 +307,10 @@ pub struct Q2Args {
     /// IoU at or above which two footprints count as near duplicates.
     #[arg(long, default_value_t = 0.9)]
     pub iou: f64,
+
+    /// Skip validating the Q2 catalog before publishing it.
+    #[arg(long)]
+    pub no_validate: bool,
 
     /// Replace the output folder if it exists and is not empty (atomically).
     #[arg(long)]

@@ -17,17 +17,7 @@ use serde_json::Value;
 use crate::catalog::{Dataset, NodeKind, href};
 use crate::error::{Error, Result};
 use crate::metrics::existing_splits;
-
-/// The quality levels EOTDL knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum QualityLevel {
-    /// A folder with `metadata.yml` only.
-    Q0,
-    /// A STAC catalog.
-    Q1,
-    /// A STAC catalog with ML-Dataset metadata (`ml-dataset:name` on the root).
-    Q2,
-}
+use crate::validate::Quality;
 
 /// Local asset files of a collection.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -82,7 +72,7 @@ pub struct Info {
     /// The root id.
     pub id: String,
     /// Detected quality level.
-    pub quality: QualityLevel,
+    pub quality: Quality,
     /// Items in the catalog.
     pub items: usize,
     /// Catalogs and collections holding items, in walk order.
@@ -182,7 +172,7 @@ pub fn info(dataset: &Dataset) -> Result<Info> {
     Ok(Info {
         catalog: root.path.display().to_string(),
         id: root.id.clone(),
-        quality: if root.json.contains_key("ml-dataset:name") { QualityLevel::Q2 } else { QualityLevel::Q1 },
+        quality: if root.json.contains_key("ml-dataset:name") { Quality::Q2 } else { Quality::Q1 },
         items: dataset.items.len(),
         labels: by_role("labels"),
         source_imagery: by_role("source_imagery"),

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         Command::Info(args) => commands::info::run(args, printer),
         Command::Metrics(args) => commands::metrics::run(args, printer),
         Command::Q2(args) => commands::q2::run(args, printer),
+        Command::Validate(args) => commands::validate::run(args, printer),
     };
     match result {
         Ok(ExitStatus::Success) => ExitCode::SUCCESS,

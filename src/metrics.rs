@@ -144,18 +144,22 @@ pub fn compute(
 
 fn missing_values(dataset: &Dataset) -> Value {
     let items = &dataset.items;
-    let checks: [(&str, Box<dyn Fn(usize) -> bool>); 6] = [
-        ("geometry", Box::new(|i| !items[i].has_geometry)),
-        ("bbox", Box::new(|i| items[i].bbox.is_none())),
-        ("datetime", Box::new(|i| items[i].datetime.is_none())),
-        ("label-asset", Box::new(|i| items[i].label.as_ref().is_some_and(|l| l.asset.is_none()))),
-        ("label-classes", Box::new(|i| items[i].label.as_ref().is_some_and(|l| l.classes.is_empty()))),
-        ("source-link-target", Box::new(|i| !items[i].dangling_sources.is_empty())),
-    ];
-    let values: Vec<Value> = checks
+    let missing = |field: &str, i: usize| {
+        let item = &items[i];
+        match field {
+            "geometry" => !item.has_geometry,
+            "bbox" => item.bbox.is_none(),
+            "datetime" => item.datetime.is_none(),
+            "label-asset" => item.label.as_ref().is_some_and(|l| l.asset.is_none()),
+            "label-classes" => item.label.as_ref().is_some_and(|l| l.classes.is_empty()),
+            _ => !item.dangling_sources.is_empty(),
+        }
+    };
+    let fields = ["geometry", "bbox", "datetime", "label-asset", "label-classes", "source-link-target"];
+    let values: Vec<Value> = fields
         .iter()
-        .map(|(field, missing)| {
-            let ids: Vec<usize> = (0..items.len()).filter(|&i| missing(i)).collect();
+        .map(|field| {
+            let ids: Vec<usize> = (0..items.len()).filter(|&i| missing(field, i)).collect();
             json!({
                 "field": field,
                 "total": ids.len(),

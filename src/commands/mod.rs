@@ -6,6 +6,7 @@ pub mod info;
 pub mod metrics;
 pub mod q2;
 pub mod split;
+pub mod validate;
 
 use std::io::IsTerminal;
 
@@ -18,7 +19,6 @@ pub enum ExitStatus {
     /// All went well.
     Success,
     /// The data failed a check.
-    #[allow(dead_code)]
     Failure,
 }
 

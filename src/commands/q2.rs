@@ -6,7 +6,9 @@ use std::io::Write;
 use anyhow::Result;
 use stac_ml::catalog;
 use stac_ml::metrics::{self, MetricsOptions, Splits};
+use stac_ml::ml_dataset::{ML_AOI_EXTENSION, ML_DATASET_EXTENSION};
 use stac_ml::split;
+use stac_ml::validate::{self, Finding, Kind, Severity};
 use stac_ml::write::{WriteOptions, write_q2};
 
 use super::split::{metadata, provenance, split_format, split_options};
@@ -32,6 +34,7 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
     spinner.finish_and_clear();
     printer.warnings(&warnings);
     let progress = printer.progress(dataset.items.len() as u64, "writing");
+    let gate = |tmp: &std::path::Path| check_output(tmp, printer);
     let write = WriteOptions {
         out: args.output.clone(),
         force: args.force,
@@ -40,7 +43,7 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
         provenance: provenance(&dataset, &options),
         quality_metrics: entries.clone(),
         progress: Some(&progress),
-        before_publish: None,
+        before_publish: if args.no_validate { None } else { Some(&gate) },
     };
     let summary = write_q2(&dataset, &assignment, &write)?;
     progress.finish_and_clear();
@@ -63,4 +66,46 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
         writeln!(stdout, "\nwrote {} items to {}", summary.items, summary.catalog.display())?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// True for errors q2 itself would have caused: broken links in what it
+/// wrote, or ML-Dataset / ml-aoi fields that fail their schemas. Other schema
+/// errors were in the input already (EOTDL's own examples carry some) and are
+/// reported, not blocking: `stac-ml validate` is the strict gate.
+fn caused_by_q2(finding: &Finding) -> bool {
+    finding.severity == Severity::Error
+        && match finding.kind {
+            Kind::Link | Kind::Io | Kind::Json => true,
+            Kind::Schema => {
+                finding.schema.as_deref().is_some_and(|s| s == ML_DATASET_EXTENSION || s == ML_AOI_EXTENSION)
+            }
+            Kind::Ingest | Kind::Extension => false,
+        }
+}
+
+/// Validates the finished temporary tree; refuses to publish it when q2's
+/// own output is invalid.
+fn check_output(tmp: &std::path::Path, printer: Printer) -> stac_ml::Result<()> {
+    let report = validate::validate_path(&tmp.join("catalog.json"), &validate::Options::default())?;
+    let blocking: Vec<&Finding> = report.findings.iter().filter(|f| caused_by_q2(f)).collect();
+    if !blocking.is_empty() {
+        let lines: Vec<String> = blocking
+            .iter()
+            .take(5)
+            .map(|f| format!("{}{}: {}", f.path.display(), f.pointer.as_deref().unwrap_or(""), f.message))
+            .collect();
+        return Err(stac_ml::Error::Usage(format!(
+            "the Q2 catalog failed validation; nothing was published ({} problems, first: {})",
+            blocking.len(),
+            lines.join("; ")
+        )));
+    }
+    let inherited = report.findings.iter().filter(|f| f.severity == Severity::Error).count();
+    if inherited > 0 {
+        printer.warn(&format!(
+            "the Q2 catalog has {} validation errors carried over from the input (run `stac-ml validate` on the output for the list)",
+            report.errors.max(inherited)
+        ));
+    }
+    Ok(())
 }
