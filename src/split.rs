@@ -44,8 +44,10 @@ impl SplitSpec {
             1.0
         } else {
             return Err(Error::Usage(format!(
-                "--ratios {} sum to {sum}; give percentages that sum to 100 or fractions that sum to 1",
-                ratios.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(",")
+                "--ratios {} sum to {}; give percentages that sum to 100 or fractions that sum to 1",
+                ratios.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(","),
+                // 0.5 + 0.2 + 0.2 is 0.8999999999999999 in binary floating point.
+                ((sum * 1e9).round() / 1e9)
             )));
         };
         if names.len() != ratios.len() {
@@ -412,8 +414,8 @@ mod tests {
 
     #[test]
     fn largest_remainder_never_drops() {
-        assert_eq!(spec(&[80.0, 10.0, 10.0]).targets(4), vec![4, 0, 0]);
-        assert_eq!(spec(&[80.0, 10.0, 10.0]).targets(99), vec![80, 10, 9]);
+        assert_eq!(spec(&[80.0, 10.0, 10.0]).targets(4), vec![3, 1, 0]);
+        assert_eq!(spec(&[80.0, 10.0, 10.0]).targets(99), vec![79, 10, 10]);
         assert_eq!(spec(&[80.0, 10.0, 10.0]).targets(100), vec![80, 10, 10]);
         assert_eq!(spec(&[0.5, 0.5]).targets(3), vec![2, 1]);
         assert_eq!(spec(&[1.0]).targets(7), vec![7]);

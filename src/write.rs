@@ -131,17 +131,18 @@ impl Drop for TempDir {
 
 /// Makes the output path absolute and refuses unsafe or occupied ones.
 fn prepare_out(dataset: &Dataset, out: &Path, force: bool) -> Result<PathBuf> {
-    let name = out
-        .file_name()
-        .filter(|n| *n != ".." && *n != ".")
-        .ok_or_else(|| Error::Output { path: out.to_path_buf(), message: "is not a folder name".into() })?;
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
+    if out.file_name().is_none_or(|n| n == ".." || n == ".") {
+        return Err(Error::Output { path: out.to_path_buf(), message: "is not a folder name".into() });
+    }
+    // Resolve the output without creating anything: the checks below must
+    // run before a single folder is made, or a refused output could still
+    // leave an empty folder inside the input.
+    let absolute = if out.is_absolute() {
+        out.to_path_buf()
+    } else {
+        std::env::current_dir().map_err(|e| Error::io(out, e))?.join(out)
     };
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let parent = std::fs::canonicalize(&parent).map_err(|e| Error::io(&parent, e))?;
-    let out_abs = parent.join(name);
+    let out_abs = resolve_existing_prefix(&href::normalize(&absolute))?;
     let input = dataset.root_dir();
     if out_abs.starts_with(input) {
         return Err(Error::Output {
@@ -174,7 +175,30 @@ fn prepare_out(dataset: &Dataset, out: &Path, force: bool) -> Result<PathBuf> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(Error::io(&out_abs, e)),
     }
+    let parent = out_abs.parent().unwrap_or(Path::new("/"));
+    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     Ok(out_abs)
+}
+
+/// Canonicalises the longest existing prefix of an absolute, normalised path
+/// (resolving symlinks there) and appends the rest unchanged.
+fn resolve_existing_prefix(path: &Path) -> Result<PathBuf> {
+    let mut existing = path.to_path_buf();
+    let mut rest = Vec::new();
+    while std::fs::symlink_metadata(&existing).is_err() {
+        match (existing.file_name().map(|n| n.to_os_string()), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut resolved = std::fs::canonicalize(&existing).map_err(|e| Error::io(&existing, e))?;
+    for name in rest.into_iter().rev() {
+        resolved.push(name);
+    }
+    Ok(resolved)
 }
 
 /// Renames the finished tree into place; an existing output is moved aside

@@ -48,10 +48,15 @@ pub fn split_options(dataset: &Dataset, flags: &SplitFlags, printer: Printer) ->
         None if flags.ratios.len() == SplitSpec::DEFAULT_NAMES.len() => {
             SplitSpec::DEFAULT_NAMES.iter().map(|s| s.to_string()).collect()
         }
-        None => anyhow::bail!(
-            "{} ratios given; name the splits with --names (the default names are for 3 splits)",
-            flags.ratios.len()
-        ),
+        None => {
+            // Report bad ratios before the missing names: they are the bigger mistake.
+            let placeholders = (0..flags.ratios.len()).map(|i| i.to_string()).collect();
+            SplitSpec::new(placeholders, flags.ratios.clone())?;
+            anyhow::bail!(
+                "{} ratios given; name the splits with --names (the default names are for 3 splits)",
+                flags.ratios.len()
+            )
+        }
     };
     let spec = SplitSpec::new(names, flags.ratios.clone())?;
     let node = dataset.node_by_id(&flags.collection)?;

@@ -23,7 +23,10 @@ fn peer_python() -> Option<PathBuf> {
         return Some(python);
     }
     if is_ci() {
-        panic!("CI=true but the EOTDL peer is not installed at {} (run ../shared/peers/eotdl/setup.sh)", python.display());
+        panic!(
+            "CI=true but the EOTDL peer is not installed at {} (run ../shared/peers/eotdl/setup.sh)",
+            python.display()
+        );
     }
     println!("skipped: EOTDL peer not installed at {}", python.display());
     None

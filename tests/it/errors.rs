@@ -233,7 +233,7 @@ fn ratios_that_do_not_sum() {
 }
 
 #[test]
-#[ignore = "bug: the ratio sum is printed with float noise, 'sum to 0.8999999999999999' (src/split.rs SplitSpec::new)"]
+
 fn ratio_sum_is_printed_without_float_noise() {
     let dir = tempdir();
     let catalog = valid_catalog(dir.path());
@@ -242,7 +242,7 @@ fn ratio_sum_is_printed_without_float_noise() {
 }
 
 #[test]
-#[ignore = "bug: without --names, a 2-ratio --ratios that does not sum is reported as a --names problem (src/commands/split.rs split_options)"]
+
 fn ratios_that_do_not_sum_without_names() {
     let dir = tempdir();
     let catalog = valid_catalog(dir.path());

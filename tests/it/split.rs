@@ -497,7 +497,7 @@ fn output_inside_the_input_is_refused() {
 }
 
 #[test]
-#[ignore = "bug: split creates the output's missing parent folders inside the input before refusing (src/write.rs prepare_out)"]
+
 fn refused_nested_output_leaves_the_input_untouched() {
     let dir = tempdir();
     let input_dir = dir.path().join("in");
@@ -641,15 +641,25 @@ fn readme_example_splits() {
     assert_eq!(check_assets(&example, &tree), 12, "the label GeoJSON files are bundled");
     assert_same_tree(&before, &snapshot(example.parent().unwrap()), "testdata/example");
 
-    // As written in the README: a relative catalog path from the repository root.
+    // As written in the README: `q2` with a relative catalog path from the
+    // repository root, twice (--force makes the command rerunnable).
     let out = dir.path().join("from-root");
-    let output = crate::util::stac_ml()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["split", "testdata/example/catalog.json", "-o", out.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let text = String::from_utf8(output.stdout).unwrap();
-    assert!(text.contains(&format!("wrote 24 items of synthetic-dataset to {}", out.join("catalog.json").display())));
+    for _ in 0..2 {
+        let output = crate::util::stac_ml()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["q2", "testdata/example/catalog.json", "-o", out.to_str().unwrap(), "--force"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(text.contains(&format!("wrote 24 items to {}", out.join("catalog.json").display())), "{text}");
+    }
     assert_eq!(check_assets(&example, &check_tree(&out)), 12);
+    let root = crate::util::read_json(&out.join("catalog.json"));
+    let names: Vec<&str> =
+        root["ml-dataset:quality-metrics"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["spatial-duplicates", "near-duplicates", "split-leakage", "classes-balance", "missing-values", "samples"]
+    );
 }

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: generate catalogs of 10k, 100k and 1M items, run
+# `stac-ml q2` on each under /usr/bin/time -v, and compare with the
+# read+parse floor (examples/floor.rs) on the same files and with EOTDL's flow.
+#
+# Usage: benches/e2e.sh [PAIRS...]          (default: 5000 50000 500000)
+#   EOTDL_PAIRS="500 2000"  peer sizes ("" to skip the peer)
+#   WORK=/tmp/stac-ml-e2e   where catalogs are generated (kept between runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("${@:-5000 50000 500000}")
+read -r -a sizes <<< "${sizes[*]}"
+work="${WORK:-${TMPDIR:-/tmp}/stac-ml-e2e}"
+peer_sizes="${EOTDL_PAIRS-500 2000}"
+mkdir -p "$work"
+cargo build --release --quiet --bin stac-ml --example floor
+bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release"
+
+measure() { # label, command... -> prints "wall_s rss_mb"
+  local log="$work/time.log"
+  /usr/bin/time -v "$@" > /dev/null 2> "$log"
+  python3 - "$log" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+wall = re.search(r"Elapsed \(wall clock\) time.*: (.*)", text).group(1)
+parts = [float(p) for p in wall.split(":")]
+seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1)) / 1024
+print(f"{seconds:.2f} {rss:.0f}")
+PY
+}
+
+printf '%-10s %10s %10s %12s %10s %12s %8s\n' items q2_s rss_mb items_per_s floor_s load_s ratio
+for pairs in "${sizes[@]}"; do
+  items=$((pairs * 2))
+  cat="$work/gen-$pairs"
+  if [ ! -f "$cat/catalog.json" ]; then
+    rm -rf "$cat"
+    "$bin/stac-ml" generate -o "$cat" --pairs "$pairs" --classes 8 --dup-rate 0.01 --overlap 0.05 --seed 1 -q > /dev/null
+  fi
+  sync
+  # Warm the page cache once so every measurement reads from memory alike.
+  "$bin/floor" "$cat" > /dev/null
+  read -r floor_files floor_s < <("$bin/floor" "$cat")
+  read -r load_s _ < <(measure "$bin/stac-ml" metrics "$cat/catalog.json" --json -q)
+  read -r q2_s rss < <(measure "$bin/stac-ml" q2 "$cat/catalog.json" -o "$work/q2-$pairs" --force -q)
+  rate=$(python3 -c "print(round($items / max($q2_s, 0.01)))")
+  ratio=$(python3 -c "print(round($load_s / max($floor_s, 0.001), 2))")
+  printf '%-10s %10s %10s %12s %10s %12s %8s\n' "$items" "$q2_s" "$rss" "$rate" "$floor_s" "$load_s" "$ratio"
+done
+echo "(floor: read+parse of every .json file, $(nproc) threads; load_s: stac-ml metrics = load + index + all metrics; ratio = load_s / floor_s)"
+
+if [ -n "$peer_sizes" ]; then
+  venv="${TMPDIR:-/tmp}/eotdl-venv"
+  bash ../shared/peers/eotdl/setup.sh "$venv" > /dev/null
+  printf '\n%-10s %10s %10s %8s\n' pairs eotdl_s stac_ml_s speedup
+  for pairs in $peer_sizes; do
+    cat="$work/peer-$pairs"
+    if [ ! -f "$cat/cat/catalog.json" ]; then
+      rm -rf "$cat"
+      "$bin/stac-ml" generate -o "$cat/cat" --pairs "$pairs" --classes 8 --dup-rate 0.01 --overlap 0.05 --seed 1 -q > /dev/null
+    fi
+    peer_s=$("$venv/bin/python" ../shared/peers/eotdl/run_q2.py "$cat" cat/catalog.json "$work/peer-run-$pairs" 2>&1 >/dev/null | sed -n 's/.*total_s=\([0-9.]*\).*/\1/p')
+    read -r ours_s _ < <(measure "$bin/stac-ml" q2 "$cat/cat/catalog.json" -o "$work/peer-ours-$pairs" --force -q)
+    printf '%-10s %10s %10s %8s\n' "$pairs" "$peer_s" "$ours_s" "$(python3 -c "print(round($peer_s / max($ours_s, 0.01), 1))")"
+  done
+fi
