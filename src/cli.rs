@@ -91,6 +91,20 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Validate(ValidateArgs),
 
+    /// Write one self-contained HTML report of a catalog: summary, map, class balance, findings, validation.
+    ///
+    /// The file needs nothing else to open (inline CSS and SVG, no scripts, nothing
+    /// fetched) and is the same for the same input. Footprints are drawn one by one up
+    /// to 5000 distinct shapes and aggregated into a grid beyond, so the size stays
+    /// bounded for millions of items. Splits already in the catalog colour the map
+    /// and the charts; `q2 --report` writes the same report next to a Q2 catalog.
+    ///
+    /// Examples:
+    ///   stac-ml report catalog.json -o report.html
+    ///   stac-ml report q2/catalog.json -o q2-report.html --iou 0.8 --no-validate
+    #[command(verbatim_doc_comment)]
+    Report(ReportArgs),
+
     /// Write a synthetic Q1 catalog (source imagery + labels) for tests and benchmarks.
     ///
     /// Examples:
@@ -312,6 +326,10 @@ pub struct Q2Args {
     #[arg(long)]
     pub no_validate: bool,
 
+    /// Also write report.html (see `stac-ml report`) next to the Q2 catalog.
+    #[arg(long)]
+    pub report: bool,
+
     /// Replace the output folder if it exists and is not empty (atomically).
     #[arg(long)]
     pub force: bool,
@@ -323,6 +341,25 @@ pub struct Q2Args {
     /// Shorthand for --output-format json.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The root catalog.json.
+    pub catalog: PathBuf,
+
+    /// The HTML file to write.
+    #[arg(long, short)]
+    pub output: PathBuf,
+
+    /// IoU at or above which two footprints count as near duplicates.
+    #[arg(long, default_value_t = 0.9)]
+    pub iou: f64,
+
+    /// Do not validate the catalog (the report then says validation was not run).
+    #[arg(long)]
+    pub no_validate: bool,
 }
 
 /// Arguments of `generate`.

@@ -36,6 +36,7 @@ pub mod index;
 pub mod info;
 pub mod metrics;
 pub mod ml_dataset;
+pub mod report;
 pub mod split;
 pub mod validate;
 pub mod write;

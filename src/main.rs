@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         Command::Metrics(args) => commands::metrics::run(args, printer),
         Command::Q2(args) => commands::q2::run(args, printer),
         Command::Validate(args) => commands::validate::run(args, printer),
+        Command::Report(args) => commands::report::run(args, printer),
     };
     match result {
         Ok(ExitStatus::Success) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@ pub mod generate;
 pub mod info;
 pub mod metrics;
 pub mod q2;
+pub mod report;
 pub mod split;
 pub mod validate;
 

@@ -2,14 +2,19 @@
 //! catalog with `ml-dataset:quality-metrics` filled in.
 
 use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
 
 use anyhow::Result;
-use stac_ml::catalog;
+use serde_json::Value;
+use stac_ml::catalog::{self, Dataset};
+use stac_ml::info::{SplitInfo, info};
 use stac_ml::metrics::{self, MetricsOptions, Splits};
 use stac_ml::ml_dataset::{ML_AOI_EXTENSION, ML_DATASET_EXTENSION};
-use stac_ml::split;
-use stac_ml::validate::{self, Finding, Kind, Severity};
-use stac_ml::write::{WriteOptions, write_q2};
+use stac_ml::report;
+use stac_ml::split::{self, Assignment};
+use stac_ml::validate::{self, Finding, Kind, Quality, Report, Severity};
+use stac_ml::write::{WriteOptions, WriteSummary, write_q2};
 
 use super::split::{metadata, provenance, split_format, split_options};
 use super::{ExitStatus, Printer};
@@ -34,7 +39,13 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
     spinner.finish_and_clear();
     printer.warnings(&warnings);
     let progress = printer.progress(dataset.items.len() as u64, "writing");
-    let gate = |tmp: &std::path::Path| check_output(tmp, printer);
+    // The gate's report of the output, kept for `--report`.
+    let validation: Mutex<Option<Report>> = Mutex::new(None);
+    let gate = |tmp: &std::path::Path| {
+        let report = check_output(tmp, printer)?;
+        *validation.lock().unwrap_or_else(|e| e.into_inner()) = Some(report);
+        Ok(())
+    };
     let write = WriteOptions {
         out: args.output.clone(),
         force: args.force,
@@ -47,9 +58,15 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
     };
     let summary = write_q2(&dataset, &assignment, &write)?;
     progress.finish_and_clear();
+    let validation = validation.into_inner().unwrap_or_else(|e| e.into_inner());
+    let report_path = if args.report {
+        Some(write_report(&dataset, &assignment, &entries, &summary, validation.as_ref())?)
+    } else {
+        None
+    };
     let mut stdout = std::io::stdout().lock();
     if args.json || args.output_format == OutputFormat::Json {
-        let value = serde_json::json!({
+        let mut value = serde_json::json!({
             "catalog": summary.catalog,
             "items_written": summary.items,
             "splits": (0..assignment.names.len()).map(|k| serde_json::json!({
@@ -59,13 +76,44 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
             "gone": assignment.gone,
             "quality_metrics": entries,
         });
+        if let Some(path) = &report_path {
+            value["report"] = serde_json::json!(path);
+        }
         serde_json::to_writer_pretty(&mut stdout, &value)?;
         writeln!(stdout)?;
     } else {
         super::metrics::print_table(&mut stdout, &entries)?;
         writeln!(stdout, "\nwrote {} items to {}", summary.items, summary.catalog.display())?;
+        if let Some(path) = &report_path {
+            writeln!(stdout, "wrote {}", path.display())?;
+        }
     }
     Ok(ExitStatus::Success)
+}
+
+/// Writes `report.html` beside the published catalog, from what is in memory:
+/// the input's records, the assignment, the metrics, the gate's validation.
+fn write_report(
+    dataset: &Dataset,
+    assignment: &Assignment,
+    entries: &[Value],
+    summary: &WriteSummary,
+    validation: Option<&Report>,
+) -> Result<PathBuf> {
+    let mut overview = info(dataset)?;
+    overview.catalog = summary.catalog.display().to_string();
+    overview.quality = Quality::Q2;
+    overview.splits = (0..assignment.names.len())
+        .map(|k| SplitInfo {
+            name: assignment.names[k].clone(),
+            items: assignment.split_of.iter().filter(|s| **s == Some(k as u16)).count(),
+        })
+        .collect();
+    let splits = Splits { names: &assignment.names, split_of: &assignment.split_of };
+    let html = report::html(dataset, &overview, entries, Some(splits), validation);
+    let path = summary.out.join("report.html");
+    super::report::write_file(&path, &html)?;
+    Ok(path)
 }
 
 /// True for errors q2 itself would have caused: broken links in what it
@@ -85,7 +133,7 @@ fn caused_by_q2(finding: &Finding) -> bool {
 
 /// Validates the finished temporary tree; refuses to publish it when q2's
 /// own output is invalid.
-fn check_output(tmp: &std::path::Path, printer: Printer) -> stac_ml::Result<()> {
+fn check_output(tmp: &std::path::Path, printer: Printer) -> stac_ml::Result<Report> {
     let report = validate::validate_path(&tmp.join("catalog.json"), &validate::Options::default())?;
     let blocking: Vec<&Finding> = report.findings.iter().filter(|f| caused_by_q2(f)).collect();
     if !blocking.is_empty() {
@@ -107,5 +155,5 @@ fn check_output(tmp: &std::path::Path, printer: Printer) -> stac_ml::Result<()> 
             report.errors.max(inherited)
         ));
     }
-    Ok(())
+    Ok(report)
 }
