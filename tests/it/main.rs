@@ -5,5 +5,6 @@ mod compat;
 mod eotdl;
 mod errors;
 mod generate;
+mod hardening;
 mod split;
 mod util;
