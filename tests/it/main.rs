@@ -6,5 +6,6 @@ mod eotdl;
 mod errors;
 mod generate;
 mod hardening;
+mod report;
 mod split;
 mod util;
