@@ -6,6 +6,8 @@ mod eotdl;
 mod errors;
 mod generate;
 mod hardening;
+mod metrics;
+mod q2;
 mod report;
 mod split;
 mod util;
