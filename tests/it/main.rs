@@ -2,6 +2,7 @@
 //! module per command or concern.
 
 mod compat;
+mod crash;
 mod eotdl;
 mod errors;
 mod generate;
