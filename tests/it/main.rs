@@ -12,3 +12,4 @@ mod q2;
 mod report;
 mod split;
 mod util;
+mod validate;
