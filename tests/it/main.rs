@@ -7,6 +7,7 @@ mod eotdl;
 mod errors;
 mod generate;
 mod hardening;
+mod info;
 mod metrics;
 mod q2;
 mod report;
