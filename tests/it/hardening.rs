@@ -75,9 +75,10 @@ const BAD_ITEM: &[&str] = &["labels/bad/bad.json"];
 
 /// One `#[test]` per case folder, named after it (`-` becomes `_`).
 macro_rules! cases {
-    ($($name:ident => $case:expr;)*) => {
+    ($($(#[$meta:meta])* $name:ident => $case:expr;)*) => {
         $(
             #[test]
+            $(#[$meta])*
             fn $name() {
                 run_case(&stringify!($name).replace('_', "-"), $case);
             }
@@ -124,6 +125,10 @@ cases! {
     properties_not_object => warns(BAD_ITEM, 1);
     label_properties_string => warns(BAD_ITEM, 1);
     nan_infinity_strings => warns(BAD_ITEM, 1);
+    // A LineString/Polygon/Multi* position with one number: geojson's
+    // conversion to geo indexes position[1] and panics in the loader.
+    #[ignore = "bug: load.rs geometry_from_json panics (exit 101) on a non-Point position with fewer than 2 numbers"]
+    geometry_short_position => warns(BAD_ITEM, 1);
     // Wrong types read leniently without a warning (see `wrong_typed_fields_warn`).
     label_classes_not_array => Case { validate: 1, ..succeeds() };
     label_classes_garbage_entries => Case { validate: 1, ..succeeds() };
