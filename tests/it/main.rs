@@ -5,6 +5,7 @@ mod compat;
 mod crash;
 mod eotdl;
 mod errors;
+mod fuzz;
 mod generate;
 mod hardening;
 mod info;
