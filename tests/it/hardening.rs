@@ -821,3 +821,46 @@ fn output_through_a_symlink_into_the_input_is_refused() {
     }
     assert_same_tree(&before, &snapshot(&scene.input()), "the input");
 }
+
+// ---------------------------------------------------------------------------
+// Determinism across thread counts.
+
+/// `q2` of a generated catalog (`pairs` image/label pairs with duplicates and
+/// overlaps) with each thread count in `threads`, for the random and the
+/// spatial strategy: every output is byte-identical to the first.
+fn same_output_whatever_the_threads(pairs: usize, threads: &[usize]) {
+    let dir = tempdir();
+    let started = std::time::Instant::now();
+    let catalog = crate::util::generate(&dir.path().join("in"), pairs, 11, &["--dup-rate", "0.05", "--overlap", "0.1"]);
+    for strategy in ["random", "spatial"] {
+        let mut first: Option<(usize, BTreeMap<PathBuf, Entry>)> = None;
+        for &n in threads {
+            // Siblings, so relative hrefs to the input are the same.
+            let out = dir.path().join(format!("{strategy}-{n}"));
+            let args = ["q2", &path_str(&catalog), "-o", &path_str(&out), "--strategy", strategy, "--seed", "3"];
+            let output = crate::util::run_env(args, &[("RAYON_NUM_THREADS", &n.to_string())]);
+            assert_eq!(output.code, 0, "q2 --strategy {strategy} with {n} threads: {output:?}");
+            let tree = snapshot(&out);
+            match &first {
+                None => first = Some((n, tree)),
+                Some((m, expected)) => assert_same_tree(
+                    expected,
+                    &tree,
+                    &format!("q2 --strategy {strategy}: the output with {n} threads, against {m} threads,"),
+                ),
+            }
+        }
+    }
+    println!("{pairs} pairs, threads {threads:?}: {:?}", started.elapsed());
+}
+
+#[test]
+fn q2_output_is_the_same_whatever_the_threads_1000_pairs() {
+    same_output_whatever_the_threads(1000, &[1, 2]);
+}
+
+#[test]
+#[ignore = "slow: 10k items, 4 q2 runs in a debug build; run with --ignored"]
+fn q2_output_is_the_same_whatever_the_threads_10k_items() {
+    same_output_whatever_the_threads(5000, &[1, 2]);
+}
