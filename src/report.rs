@@ -44,6 +44,8 @@ const MAX_PROPERTIES: usize = 20;
 const MAX_RING: usize = 200;
 /// Length in SVG units of the map's longer side.
 const MAP_SIZE: f64 = 1000.0;
+/// Smallest side of a drawn footprint rectangle, in SVG units.
+const MIN_SHAPE: f64 = 3.0;
 
 /// Split colours, by split index (cycled beyond ten splits).
 const PALETTE: [&str; 10] =
@@ -424,7 +426,8 @@ fn map(out: &mut String, dataset: &Dataset, splits: Option<Splits>, legend: &Leg
                 out.push_str("</g>\n");
             }
             format!(
-                "{} items with a bbox, drawn as {drawn} distinct footprints (items with the same footprint and split are drawn once). \
+                "{} items with a bbox, drawn as {drawn} distinct footprints (items with the same footprint and split are drawn once; \
+                 tiny ones are enlarged to stay visible). \
                  Plain longitude/latitude projection.",
                 dataset.items.iter().filter(|i| i.bbox.is_some_and(|b| finite(&b))).count()
             )
@@ -487,18 +490,18 @@ fn distinct_shapes(
     Some(shapes)
 }
 
-/// A bbox as an SVG rectangle `[x, y, w, h]`, at least 0.8 units on a side
-/// so tiny footprints stay visible.
+/// A bbox as an SVG rectangle `[x, y, w, h]`, at least [`MIN_SHAPE`] units
+/// on a side so tiny footprints stay visible.
 fn rect(b: &Bbox, projection: &Projection) -> [f64; 4] {
     let (mut x, mut y) = (projection.x(b[0]), projection.y(b[3]));
     let (mut w, mut h) = (projection.x(b[2]) - x, projection.y(b[1]) - y);
-    if w < 0.8 {
-        x -= (0.8 - w) / 2.0;
-        w = 0.8;
+    if w < MIN_SHAPE {
+        x -= (MIN_SHAPE - w) / 2.0;
+        w = MIN_SHAPE;
     }
-    if h < 0.8 {
-        y -= (0.8 - h) / 2.0;
-        h = 0.8;
+    if h < MIN_SHAPE {
+        y -= (MIN_SHAPE - h) / 2.0;
+        h = MIN_SHAPE;
     }
     [x, y, w, h]
 }
@@ -1150,6 +1153,86 @@ mod tests {
         // A single point still gets an area.
         let point = Projection::new([5.0, 5.0, 5.0, 5.0]);
         assert!(point.width > 0.0 && point.height > 0.0);
+    }
+
+    /// `n` items scattered over the globe (a deterministic LCG), each in one
+    /// of three splits or none: the worst case for the aggregated map.
+    fn scattered(n: usize) -> (Dataset, Vec<Option<u16>>) {
+        use crate::catalog::{ItemRecord, Node, NodeKind, Warnings};
+        let mut state = 42u64;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let items: Vec<ItemRecord> = (0..n)
+            .map(|i| {
+                let (x, y) = (-180.0 + 359.0 * next(), -60.0 + 139.0 * next());
+                ItemRecord {
+                    id: format!("item_{i:07}"),
+                    node: 0,
+                    path: std::path::PathBuf::new(),
+                    bbox: Some([x, y, x + 0.01, y + 0.01]),
+                    footprint: None,
+                    has_geometry: true,
+                    datetime: None,
+                    label: None,
+                    sources: Vec::new(),
+                    dangling_sources: Vec::new(),
+                    split: None,
+                }
+            })
+            .collect();
+        let split_of = (0..n).map(|_| [None, Some(0), Some(1), Some(2)][(next() * 4.0) as usize]).collect();
+        let root = Node {
+            kind: NodeKind::Catalog,
+            id: "scattered".into(),
+            path: "/scattered/catalog.json".into(),
+            json: serde_json::Map::new(),
+            parent: None,
+            children: Vec::new(),
+            items: (0..n).collect(),
+        };
+        (Dataset { nodes: vec![root], items, warnings: Warnings::default() }, split_of)
+    }
+
+    fn overview(n: usize) -> Info {
+        Info {
+            catalog: "/scattered/catalog.json".into(),
+            id: "scattered".into(),
+            quality: crate::validate::Quality::Q1,
+            items: n,
+            collections: Vec::new(),
+            labels: Vec::new(),
+            source_imagery: Vec::new(),
+            splits: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn footprints_up_to_the_cap_then_cells() {
+        let names = vec!["a".to_string(), "b".into(), "c".into()];
+        for (n, mode) in [(MAX_FOOTPRINTS, "footprints"), (MAX_FOOTPRINTS + 1, "cells")] {
+            let (dataset, split_of) = scattered(n);
+            let splits = Splits { names: &names, split_of: &split_of };
+            let html = html(&dataset, &overview(n), &[], Some(splits), None);
+            assert!(html.contains(&format!("data-mode=\"{mode}\"")), "{n} items: {mode}");
+            let footprints = html.matches("class=\"footprint\"").count();
+            assert_eq!(footprints, if mode == "footprints" { n } else { 0 });
+        }
+    }
+
+    #[test]
+    fn size_is_bounded_whatever_the_item_count() {
+        // 300 000 scattered items fill every cell of the grid: the largest map there is.
+        let n = 300_000;
+        let (dataset, split_of) = scattered(n);
+        let names = vec!["Training".to_string(), "Validation".into(), "Test".into()];
+        let splits = Splits { names: &names, split_of: &split_of };
+        let first = html(&dataset, &overview(n), &[], Some(splits), None);
+        let cells = first.matches("class=\"cell\"").count();
+        assert!(cells > 0 && cells <= GRID_CELLS * GRID_CELLS, "{cells} cells");
+        assert!(first.len() < 1_200_000, "{} bytes", first.len());
+        assert_eq!(first, html(&dataset, &overview(n), &[], Some(splits), None), "deterministic");
     }
 
     #[test]
