@@ -533,11 +533,13 @@ fn label_info(
                     .and_then(Value::as_array)
                     .is_some_and(|roles| roles.iter().any(|r| r.as_str() == Some("labels")))
         };
-        if let Some((_, asset)) = assets.iter().find(|pair| is_label_asset(pair))
-            && let Some(href) = asset.get("href").and_then(Value::as_str)
-            && !href::is_remote(href)
-        {
-            info.asset = Some(href::resolve(path, href));
+        if let Some((_, asset)) = assets.iter().find(|pair| is_label_asset(pair)) {
+            info.has_asset = true;
+            if let Some(href) = asset.get("href").and_then(Value::as_str)
+                && !href::is_remote(href)
+            {
+                info.asset = Some(href::resolve(path, href));
+            }
         }
     }
     info

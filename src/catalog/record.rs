@@ -50,7 +50,9 @@ pub struct LabelInfo {
     pub tasks: Vec<String>,
     /// `label:type` (`vector` or `raster`) as written.
     pub label_type: Option<String>,
-    /// Local path of the label GeoJSON asset, when there is one.
+    /// The item has a label asset (local or remote).
+    pub has_asset: bool,
+    /// Local path of the label asset, when it is local.
     pub asset: Option<PathBuf>,
     /// `label:classes`: (property name, classes).
     pub classes: Vec<(Option<String>, Vec<String>)>,

@@ -413,7 +413,6 @@ fn a_bad_iou_is_a_usage_error() {
 /// A label item whose `labels` asset is remote has a label asset; only items
 /// without one should be counted under missing-values `label-asset`.
 #[test]
-#[ignore = "bug: missing-values label-asset counts label items whose labels asset is remote as missing"]
 fn a_remote_label_asset_is_not_a_missing_label_asset() {
     let dir = tempdir();
     let root = dir.path().join("cat");
