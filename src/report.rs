@@ -60,7 +60,7 @@ body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#
 main{max-width:1180px;margin:0 auto;padding:16px 24px 48px}
 h1{font-size:24px;margin:8px 0 2px}h2{font-size:19px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 h3{font-size:15px;margin:18px 0 6px}
-.sub{color:#666;margin:0 0 8px;word-break:break-all}
+.sub{color:#666;margin:0 0 8px;word-break:break-all}.caption{color:#666;margin:4px 0 8px}
 nav a{margin-right:14px;color:#1f5fa8;text-decoration:none}
 table{border-collapse:collapse;margin:6px 0 10px;background:#fff}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
@@ -72,7 +72,7 @@ td.ids{max-width:720px;word-break:break-all;font-family:ui-monospace,monospace;f
 svg.map{display:block;width:100%;height:auto;background:#fff;border:1px solid #ccc}
 svg.map .footprint{fill-opacity:.45;stroke-width:1;vector-effect:non-scaling-stroke}
 svg.map .graticule line{stroke:#e4e4e4;stroke-width:1;vector-effect:non-scaling-stroke}
-svg.map .graticule text{fill:#888;font-size:12px}
+svg.map .graticule text{fill:#777;font-size:12px;paint-order:stroke;stroke:#fff;stroke-width:3px}
 svg.chart{display:block;width:100%;max-width:920px;height:auto;background:#fff;border:1px solid #e0e0e0}
 svg.chart text{font-size:12px;fill:#333}svg.chart .axis line{stroke:#e8e8e8}svg.chart .axis text{fill:#888}
 .ok{color:#1a7f37;font-weight:600}.bad{color:#c62828;font-weight:600}.warn{color:#b26a00;font-weight:600}
@@ -387,7 +387,7 @@ fn map(out: &mut String, dataset: &Dataset, splits: Option<Splits>, legend: &Leg
         // At most 820 px tall on screen, and never wider than the page.
         num((820.0 * projection.width / projection.height).min(1132.0))
     )?;
-    graticule(out, &projection)?;
+    graticule(out, &projection, false)?;
     let caption = match shapes {
         Some(shapes) => {
             let drawn = shapes.len();
@@ -427,16 +427,18 @@ fn map(out: &mut String, dataset: &Dataset, splits: Option<Splits>, legend: &Leg
             }
             format!(
                 "{} items with a bbox, drawn as {drawn} distinct footprints (items with the same footprint and split are drawn once; \
-                 tiny ones are enlarged to stay visible). \
+                 tiny ones are enlarged to stay visible); overlapping footprints of different splits blend \
+                 (split leakage). \
                  Plain longitude/latitude projection.",
                 dataset.items.iter().filter(|i| i.bbox.is_some_and(|b| finite(&b))).count()
             )
         }
         None => cells(out, dataset, splits, legend, &projection)?,
     };
+    graticule(out, &projection, true)?;
     out.push_str("</svg>\n");
     legend.write(out)?;
-    writeln!(out, "<p class=\"sub\">{caption}</p>")
+    writeln!(out, "<p class=\"caption\">{caption}</p>")
 }
 
 /// The distinct footprints, or `None` when there are more than [`MAX_FOOTPRINTS`].
@@ -631,37 +633,35 @@ fn cells(
     ))
 }
 
-/// Lines every "nice" number of degrees, with labels.
-fn graticule(out: &mut String, projection: &Projection) -> fmt::Result {
+/// Lines every "nice" number of degrees (`labels` false: drawn under the
+/// shapes), or their labels (drawn over the shapes, with a halo).
+fn graticule(out: &mut String, projection: &Projection, labels: bool) -> fmt::Result {
     let [west, south, east, north] = projection.shown();
     let step = nice_step((east - west).max(north - south) / 6.0);
-    out.push_str("<g class=\"graticule\">\n");
-    let mut lon = (west / step).ceil() * step;
-    while lon <= east {
+    // Multiples of the step inside [from, to], without accumulating rounding.
+    let ticks = |from: f64, to: f64| {
+        let first = (from / step).ceil() as i64;
+        let last = (to / step).floor() as i64;
+        (first..=last).map(move |k| k as f64 * step)
+    };
+    out.push_str(if labels { "<g class=\"graticule labels\">\n" } else { "<g class=\"graticule\">\n" });
+    let (width, height) = (num(projection.width), num(projection.height));
+    for lon in ticks(west, east) {
         let x = projection.x(lon);
-        writeln!(
-            out,
-            "<line x1=\"{x}\" y1=\"0\" x2=\"{x}\" y2=\"{h}\"/><text x=\"{tx}\" y=\"{ty}\">{label}</text>",
-            x = num(x),
-            h = num(projection.height),
-            tx = num(x + 3.0),
-            ty = num(projection.height - 4.0),
-            label = degrees(lon, step)
-        )?;
-        lon += step;
+        if labels {
+            let label = degrees(lon, step);
+            writeln!(out, "<text x=\"{}\" y=\"{}\">{label}</text>", num(x + 3.0), num(projection.height - 4.0))?;
+        } else {
+            writeln!(out, "<line x1=\"{x}\" y1=\"0\" x2=\"{x}\" y2=\"{height}\"/>", x = num(x))?;
+        }
     }
-    let mut lat = (south / step).ceil() * step;
-    while lat <= north {
+    for lat in ticks(south, north) {
         let y = projection.y(lat);
-        writeln!(
-            out,
-            "<line x1=\"0\" y1=\"{y}\" x2=\"{w}\" y2=\"{y}\"/><text x=\"3\" y=\"{ty}\">{label}</text>",
-            y = num(y),
-            w = num(projection.width),
-            ty = num(y - 3.0),
-            label = degrees(lat, step)
-        )?;
-        lat += step;
+        if labels {
+            writeln!(out, "<text x=\"3\" y=\"{}\">{}</text>", num(y - 3.0), degrees(lat, step))?;
+        } else {
+            writeln!(out, "<line x1=\"0\" y1=\"{y}\" x2=\"{width}\" y2=\"{y}\"/>", y = num(y))?;
+        }
     }
     out.push_str("</g>\n");
     Ok(())
@@ -800,7 +800,7 @@ fn chart(out: &mut String, property: &Value, series: &[Series]) -> fmt::Result {
     let height = top + counts.len() as f64 * group_h + 4.0;
     write!(
         out,
-        "<h3>{}</h3>\n<p class=\"sub\">{} classes; majority/minority {}, normalised entropy {}</p>\n\
+        "<h3>{}</h3>\n<p class=\"caption\">{} classes; majority/minority {}, normalised entropy {}</p>\n\
          <svg class=\"chart\" data-property=\"{}\" viewBox=\"0 0 {} {}\">\n<g class=\"axis\">\n",
         escape(name),
         classes.len(),
