@@ -3,6 +3,12 @@
 //! complete catalog or the new complete one, never a partial tree. The input
 //! is never touched, and a later normal run succeeds whatever hidden temp
 //! folders the killed runs left behind.
+//!
+//! Known gap, not provoked here: `write.rs` `publish` replaces an existing
+//! OUT with two renames (OUT to `.OUT.stac-ml-old-PID`, then the temp tree
+//! to OUT). A kill between them (a window of microseconds) leaves OUT absent
+//! and the old catalog only in the hidden folder. Were a kill to land there,
+//! this test would fail, rightly.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
