@@ -151,7 +151,7 @@ fn missing_values(dataset: &Dataset) -> Value {
             "bbox" => item.bbox.is_none(),
             "datetime" => item.datetime.is_none(),
             "label-asset" => item.label.as_ref().is_some_and(|l| !l.has_asset),
-            "label-classes" => item.label.as_ref().is_some_and(|l| l.classes.is_empty()),
+            "label-classes" => item.label.as_ref().is_some_and(|l| !l.has_classes),
             _ => !item.dangling_sources.is_empty(),
         }
     };

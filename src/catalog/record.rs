@@ -54,8 +54,10 @@ pub struct LabelInfo {
     pub has_asset: bool,
     /// Local path of the label asset, when it is local.
     pub asset: Option<PathBuf>,
-    /// `label:classes`: (property name, classes).
-    pub classes: Vec<(Option<String>, Vec<String>)>,
+    /// `label:classes` lists at least one class. The lists themselves are not
+    /// kept: counts come from assets and overviews, and a million items'
+    /// copies of the same class list would dominate memory.
+    pub has_classes: bool,
     /// `label:overviews` counts: (property key, class, count).
     pub overview_counts: Vec<(String, String, u64)>,
     /// Classes written directly in the item's properties, one per label
