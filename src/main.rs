@@ -27,10 +27,13 @@ fn main() -> ExitCode {
         Ok(ExitStatus::Failure) => ExitCode::from(1),
         Err(error) => {
             // A closed pipe (`stac-ml ... | head`) is not a failure.
-            if error
-                .chain()
-                .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
-            {
+            let broken_pipe = |e: &(dyn std::error::Error + 'static)| {
+                e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+                    // serde_json keeps the io::Error inside, not as its source.
+                    || e.downcast_ref::<serde_json::Error>()
+                        .is_some_and(|e| e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+            };
+            if error.chain().any(broken_pipe) {
                 return ExitCode::SUCCESS;
             }
             #[allow(clippy::print_stderr)]

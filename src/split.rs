@@ -359,7 +359,12 @@ fn join_spatially(
         let mut cells: HashMap<(i64, i64), usize> = HashMap::new();
         for &i in members {
             let Some(b) = items[i].bbox else { continue };
-            let cell = (((b[0] + b[2]) / 2.0 / size).floor() as i64, ((b[1] + b[3]) / 2.0 / size).floor() as i64);
+            // A bbox crossing the antimeridian (west > east) is centred near ±180°, not near 0°.
+            let mut x = if b[0] > b[2] { (b[0] + b[2] + 360.0) / 2.0 } else { (b[0] + b[2]) / 2.0 };
+            if x > 180.0 {
+                x -= 360.0;
+            }
+            let cell = ((x / size).floor() as i64, ((b[1] + b[3]) / 2.0 / size).floor() as i64);
             match cells.get(&cell) {
                 Some(&first) => units.union(first, i),
                 None => {

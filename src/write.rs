@@ -91,6 +91,7 @@ pub fn write_q2(dataset: &Dataset, assignment: &Assignment, options: &WriteOptio
     }
     let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let parent = out.parent().unwrap_or(Path::new("/"));
+    remove_stale(parent, &name);
     let tmp = parent.join(format!(".{name}.stac-ml-tmp-{}", std::process::id()));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
@@ -118,6 +119,25 @@ pub fn write_q2(dataset: &Dataset, assignment: &Assignment, options: &WriteOptio
     publish(&tmp, &out)?;
     std::mem::forget(guard);
     Ok(WriteSummary { catalog: out.join(&layout.node_files[0]), out, items: dataset.items.len() })
+}
+
+/// Removes hidden temporary or old trees that killed runs left beside the
+/// output, when the process that made them is gone (Linux: no `/proc/PID`).
+fn remove_stale(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else { continue };
+        let pid = [".stac-ml-tmp-", ".stac-ml-old-"]
+            .iter()
+            .find_map(|tag| file_name.strip_prefix('.')?.strip_prefix(name)?.strip_prefix(tag)?.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && Path::new("/proc/self").exists()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Removes the temporary tree unless the write succeeded.
@@ -201,9 +221,20 @@ fn resolve_existing_prefix(path: &Path) -> Result<PathBuf> {
     Ok(resolved)
 }
 
-/// Renames the finished tree into place; an existing output is moved aside
-/// first and removed only after the new one is in place.
+/// Renames the finished tree into place. An existing output is swapped with
+/// it in one step where the OS can (Linux `RENAME_EXCHANGE`), so there is no
+/// moment without an output; elsewhere it is moved aside first. The old tree
+/// is removed only after the new one is in place.
 fn publish(tmp: &Path, out: &Path) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    if out.exists() {
+        let swapped =
+            rustix::fs::renameat_with(rustix::fs::CWD, tmp, rustix::fs::CWD, out, rustix::fs::RenameFlags::EXCHANGE);
+        if swapped.is_ok() {
+            // `tmp` now holds the previous output.
+            return std::fs::remove_dir_all(tmp).map_err(|e| Error::io(tmp, e));
+        }
+    }
     if out.exists() {
         let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let old = out.with_file_name(format!(".{name}.stac-ml-old-{}", std::process::id()));
@@ -258,10 +289,24 @@ fn layout(dataset: &Dataset) -> Result<Layout> {
 /// ids never share a folder and no id can climb out of the output (`..`, `/`).
 pub fn path_segment(id: &str) -> String {
     let safe = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.');
-    if !id.is_empty() && id.len() <= 120 && !id.starts_with('.') && id.chars().all(safe) {
+    // A safe id that looks like a cleaned name (`...-` + 16 hex digits) is
+    // hashed too, or `a/b` (cleaned to `a_b-<hash>`) and that literal id
+    // would share a folder.
+    let bytes = id.as_bytes();
+    let looks_hashed = bytes.len() > 17
+        && bytes[bytes.len() - 17] == b'-'
+        && bytes[bytes.len() - 16..].iter().all(u8::is_ascii_hexdigit);
+    if !id.is_empty() && id.len() <= 120 && !id.starts_with('.') && id.chars().all(safe) && !looks_hashed {
         return id.to_string();
     }
-    let cleaned: String = id.chars().take(80).map(|c| if safe(c) { c } else { '_' }).collect();
+    // At most 80 bytes (not characters: file names are limited in bytes).
+    let mut cleaned = String::new();
+    for c in id.chars().map(|c| if safe(c) { c } else { '_' }) {
+        if cleaned.len() + c.len_utf8() > 80 {
+            break;
+        }
+        cleaned.push(c);
+    }
     let cleaned = cleaned.trim_start_matches('.');
     // FNV-1a: stable across platforms and releases, unlike std's hasher.
     let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));

@@ -38,7 +38,10 @@ pub fn normalize(path: &Path) -> PathBuf {
         match component {
             Component::CurDir => {}
             Component::ParentDir => {
-                if !out.pop() {
+                // `..` at the root stays at the root, as the OS resolves it; a
+                // relative path keeps leading `..`s it cannot pop.
+                let at_root = out.has_root() && out.parent().is_none();
+                if !at_root && (out.as_os_str().is_empty() || out.ends_with("..") || !out.pop()) {
                     out.push("..");
                 }
             }
@@ -62,8 +65,7 @@ pub fn relative(from_dir: &Path, target: &Path) -> String {
     for component in &to[common..] {
         parts.push(component.as_os_str().to_string_lossy().into_owned());
     }
-    let joined = parts.join("/");
-    if joined.starts_with("..") { joined } else { format!("./{joined}") }
+    if parts.first().is_some_and(|first| first == "..") { parts.join("/") } else { format!("./{}", parts.join("/")) }
 }
 
 #[cfg(test)]

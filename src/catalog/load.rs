@@ -433,8 +433,23 @@ fn parse_item(path: &Path, node: usize, bytes: &[u8]) -> Result<Parsed> {
     let split = properties.get("ml-dataset:split").and_then(Value::as_str).map(Into::into);
     let extensions: Vec<&str> = match json.get("stac_extensions") {
         Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
+        None | Some(Value::Null) => Vec::new(),
+        Some(_) => {
+            warnings.push(("bad field", "stac_extensions is not an array; ignored".into()));
+            Vec::new()
+        }
     };
+    match json.get("assets") {
+        Some(Value::Object(assets)) => {
+            for (key, asset) in assets {
+                if !asset.get("href").is_some_and(Value::is_string) {
+                    warnings.push(("bad field", format!("asset {key:?} has no string href; ignored")));
+                }
+            }
+        }
+        None | Some(Value::Null) => {}
+        Some(_) => warnings.push(("bad field", "assets is not an object; ignored".into())),
+    }
     let is_label =
         extensions.iter().any(|e| e.starts_with(LABEL_EXTENSION)) || properties.keys().any(|k| k.starts_with("label:"));
     let label = is_label.then(|| Box::new(label_info(path, &json, properties, &mut warnings)));
@@ -481,8 +496,15 @@ fn label_info(
         info.tasks = tasks.iter().filter_map(Value::as_str).map(String::from).collect();
     }
     info.label_type = properties.get("label:type").and_then(Value::as_str).map(String::from);
+    if properties.get("label:classes").is_some_and(|c| !c.is_array()) {
+        warnings.push(("bad label field", "label:classes is not an array; ignored".into()));
+    }
     if let Some(Value::Array(classes)) = properties.get("label:classes") {
         for entry in classes {
+            if !entry.is_object() {
+                warnings.push(("bad label field", format!("label:classes entry {entry} is not an object; ignored")));
+                continue;
+            }
             // Older tools write the name as a one-element array.
             if entry.get("name").is_some_and(Value::is_array) {
                 warnings
@@ -573,8 +595,34 @@ fn bbox_from_json(value: &Value) -> std::result::Result<Bbox, String> {
 }
 
 fn geometry_from_json(value: Value) -> std::result::Result<geo::Geometry<f64>, String> {
+    // The geojson crate indexes positions without checking their length.
+    positions_ok(&value)?;
     let geometry: geojson::Geometry = serde_json::from_value(value).map_err(|e| e.to_string())?;
     geo::Geometry::<f64>::try_from(geometry).map_err(|e| e.to_string())
+}
+
+/// Checks that every position of a geometry has at least two finite numbers.
+fn positions_ok(geometry: &Value) -> std::result::Result<(), String> {
+    fn walk(value: &Value, depth: usize) -> std::result::Result<(), String> {
+        let Value::Array(list) = value else { return Err("coordinates are not arrays".into()) };
+        if depth > 8 {
+            return Err("coordinates are nested too deeply".into());
+        }
+        if list.first().is_some_and(Value::is_array) {
+            return list.iter().try_for_each(|v| walk(v, depth + 1));
+        }
+        if list.len() < 2 || !list.iter().all(|v| v.as_f64().is_some_and(f64::is_finite)) {
+            return Err(format!("position {value} needs at least two finite numbers"));
+        }
+        Ok(())
+    }
+    if let Some(Value::Array(geometries)) = geometry.get("geometries") {
+        return geometries.iter().try_for_each(positions_ok);
+    }
+    match geometry.get("coordinates") {
+        Some(coordinates) => walk(coordinates, 0),
+        None => Err("geometry has no coordinates".into()),
+    }
 }
 
 fn geometry_bbox(geometry: &geo::Geometry<f64>) -> Option<Bbox> {

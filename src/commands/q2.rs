@@ -42,7 +42,7 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
     // The gate's report of the output, kept for `--report`.
     let validation: Mutex<Option<Report>> = Mutex::new(None);
     let gate = |tmp: &std::path::Path| {
-        let report = check_output(tmp, printer)?;
+        let report = check_output(tmp, &args.output, printer)?;
         *validation.lock().unwrap_or_else(|e| e.into_inner()) = Some(report);
         Ok(())
     };
@@ -124,8 +124,14 @@ fn caused_by_q2(finding: &Finding) -> bool {
     finding.severity == Severity::Error
         && match finding.kind {
             Kind::Link | Kind::Io | Kind::Json => true,
+            // Only the fields q2 writes: the ML-Dataset schema also rejects any
+            // `file:*` key (an upstream rule), which is the input's business.
             Kind::Schema => {
+                let ours = |prefix: &str| {
+                    finding.pointer.as_deref().is_some_and(|p| p.contains(prefix)) || finding.message.contains(prefix)
+                };
                 finding.schema.as_deref().is_some_and(|s| s == ML_DATASET_EXTENSION || s == ML_AOI_EXTENSION)
+                    && (ours("ml-dataset:") || ours("ml-aoi:"))
             }
             Kind::Ingest | Kind::Extension => false,
         }
@@ -133,14 +139,18 @@ fn caused_by_q2(finding: &Finding) -> bool {
 
 /// Validates the finished temporary tree; refuses to publish it when q2's
 /// own output is invalid.
-fn check_output(tmp: &std::path::Path, printer: Printer) -> stac_ml::Result<Report> {
+fn check_output(tmp: &std::path::Path, out: &std::path::Path, printer: Printer) -> stac_ml::Result<Report> {
     let report = validate::validate_path(&tmp.join("catalog.json"), &validate::Options::default())?;
     let blocking: Vec<&Finding> = report.findings.iter().filter(|f| caused_by_q2(f)).collect();
     if !blocking.is_empty() {
         let lines: Vec<String> = blocking
             .iter()
             .take(5)
-            .map(|f| format!("{}{}: {}", f.path.display(), f.pointer.as_deref().unwrap_or(""), f.message))
+            // Name the file as it would have been published; the temporary tree is removed.
+            .map(|f| {
+                let path = f.path.strip_prefix(tmp).map(|rel| out.join(rel)).unwrap_or_else(|_| f.path.clone());
+                format!("{} {}: {}", path.display(), f.pointer.as_deref().unwrap_or(""), f.message)
+            })
             .collect();
         return Err(stac_ml::Error::Usage(format!(
             "the Q2 catalog failed validation; nothing was published ({} problems, first: {})",

@@ -224,6 +224,24 @@ const PREFIXED: [(&str, &str, &str); 3] = [
     ("ml-dataset:", "earthpulse/ml-dataset", "ML-Dataset"),
 ];
 
+/// A bbox of 4 or 6 numbers whose south lies north of its north, or whose
+/// latitudes leave [-90, 90]. West > east is allowed: it crosses the antimeridian.
+fn bbox_problem(bbox: &Value) -> Option<String> {
+    let numbers: Vec<f64> = bbox.as_array()?.iter().map(Value::as_f64).collect::<Option<_>>()?;
+    let (south, north) = match numbers.len() {
+        4 => (numbers[1], numbers[3]),
+        6 => (numbers[1], numbers[4]),
+        _ => return None,
+    };
+    if south > north {
+        Some(format!("bbox south {south} is north of its north {north}"))
+    } else if !(-90.0..=90.0).contains(&south) || !(-90.0..=90.0).contains(&north) {
+        Some(format!("bbox latitudes {south}, {north} are outside [-90, 90]"))
+    } else {
+        None
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn schema_findings(
     schemas: &SchemaSet,
@@ -243,6 +261,10 @@ fn schema_findings(
         out.push(error("", "is not a JSON object, so not a STAC object".into()));
         return;
     };
+    // The schemas check the bbox's shape, not its meaning (RFC 7946 §5).
+    if let Some(message) = json.get("bbox").and_then(bbox_problem) {
+        out.push(error("/bbox", message));
+    }
     let mut validate = |url: &str, out: &mut Vec<Finding>| match schemas.errors(url, value, limit) {
         Ok((errors, total)) => {
             let name = schemas::label(url);
