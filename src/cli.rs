@@ -164,6 +164,13 @@ pub struct SplitArgs {
     #[command(flatten)]
     pub metadata: MetadataFlags,
 
+    #[command(flatten)]
+    pub output_flags: OutputFlags,
+}
+
+/// How `split` and `q2` treat the output folder and print their summary.
+#[derive(Debug, Args)]
+pub struct OutputFlags {
     /// Replace the output folder if it exists and is not empty (atomically).
     #[arg(long)]
     pub force: bool,
@@ -175,6 +182,13 @@ pub struct SplitArgs {
     /// Shorthand for --output-format json.
     #[arg(long)]
     pub json: bool,
+}
+
+impl OutputFlags {
+    /// True when the summary is to be JSON.
+    pub fn json(&self) -> bool {
+        self.json || self.output_format == OutputFormat::Json
+    }
 }
 
 /// Flags that decide the split.
@@ -330,17 +344,8 @@ pub struct Q2Args {
     #[arg(long)]
     pub report: bool,
 
-    /// Replace the output folder if it exists and is not empty (atomically).
-    #[arg(long)]
-    pub force: bool,
-
-    /// Print the summary as text or JSON.
-    #[arg(long, value_enum, default_value_t)]
-    pub output_format: OutputFormat,
-
-    /// Shorthand for --output-format json.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output_flags: OutputFlags,
 }
 
 /// Arguments of `report`.

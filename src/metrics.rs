@@ -21,6 +21,17 @@ pub struct MetricsOptions {
     pub iou: f64,
 }
 
+impl MetricsOptions {
+    /// Options with a near-duplicate threshold, which must lie in (0, 1].
+    pub fn new(iou: f64) -> crate::Result<Self> {
+        if iou > 0.0 && iou <= 1.0 {
+            Ok(MetricsOptions { iou })
+        } else {
+            Err(crate::Error::Usage(format!("--iou must be in (0, 1], got {iou}")))
+        }
+    }
+}
+
 impl Default for MetricsOptions {
     fn default() -> Self {
         MetricsOptions { iou: 0.9 }

@@ -1098,7 +1098,8 @@ fn percent(part: f64, whole: f64) -> String {
     if whole > 0.0 { format!("{:.1}%", part * 100.0 / whole) } else { "-".into() }
 }
 
-fn human_bytes(bytes: u64) -> String {
+/// A byte count for people: `512 B`, `40.0 KB`, `1.2 GB` (powers of 1000).
+pub fn human_bytes(bytes: u64) -> String {
     let units = ["B", "KB", "MB", "GB", "TB"];
     let mut value = bytes as f64;
     let mut unit = 0;

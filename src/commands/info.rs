@@ -5,6 +5,7 @@ use std::io::Write;
 use anyhow::Result;
 use stac_ml::catalog;
 use stac_ml::info::{Info, info};
+use stac_ml::report::human_bytes;
 
 use super::{ExitStatus, Printer};
 use crate::cli::InfoArgs;
@@ -64,17 +65,6 @@ fn print_text(out: &mut impl Write, info: &Info) -> std::io::Result<()> {
         }
     }
     Ok(())
-}
-
-fn human_bytes(bytes: u64) -> String {
-    let units = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < units.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", units[unit]) }
 }
 
 fn list(ids: &[String]) -> String {

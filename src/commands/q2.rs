@@ -18,14 +18,12 @@ use stac_ml::write::{WriteOptions, WriteSummary, write_q2};
 
 use super::split::{metadata, provenance, split_format, split_options};
 use super::{ExitStatus, Printer};
-use crate::cli::{OutputFormat, Q2Args};
+use crate::cli::Q2Args;
 
 /// Runs `q2`.
 pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
     let args = *args;
-    if !(args.iou > 0.0 && args.iou <= 1.0) {
-        anyhow::bail!("--iou must be in (0, 1], got {}", args.iou);
-    }
+    let metrics_options = MetricsOptions::new(args.iou)?;
     let spinner = printer.spinner("loading");
     let mut dataset = catalog::load(&args.catalog)?;
     spinner.set_message("splitting");
@@ -35,7 +33,7 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
     spinner.set_message("measuring");
     let mut warnings = std::mem::take(&mut dataset.warnings);
     let splits = Splits { names: &assignment.names, split_of: &assignment.split_of };
-    let entries = metrics::compute(&dataset, Some(splits), MetricsOptions { iou: args.iou }, &mut warnings);
+    let entries = metrics::compute(&dataset, Some(splits), metrics_options, &mut warnings);
     spinner.finish_and_clear();
     printer.warnings(&warnings);
     let progress = printer.progress(dataset.items.len() as u64, "writing");
@@ -48,7 +46,7 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
     };
     let write = WriteOptions {
         out: args.output.clone(),
-        force: args.force,
+        force: args.output_flags.force,
         format: split_format(args.split.format),
         metadata,
         provenance: provenance(&dataset, &options),
@@ -65,7 +63,7 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
         None
     };
     let mut stdout = std::io::stdout().lock();
-    if args.json || args.output_format == OutputFormat::Json {
+    if args.output_flags.json() {
         let mut value = serde_json::json!({
             "catalog": summary.catalog,
             "items_written": summary.items,

@@ -15,16 +15,14 @@ use crate::cli::ReportArgs;
 
 /// Runs `report`.
 pub fn run(args: ReportArgs, printer: Printer) -> Result<ExitStatus> {
-    if !(args.iou > 0.0 && args.iou <= 1.0) {
-        anyhow::bail!("--iou must be in (0, 1], got {}", args.iou);
-    }
+    let metrics_options = MetricsOptions::new(args.iou)?;
     let spinner = printer.spinner("loading");
     let mut dataset = catalog::load(&args.catalog)?;
     spinner.set_message("measuring");
     let existing = metrics::existing_splits(&dataset);
     let splits = existing.as_ref().map(|(names, split_of)| Splits { names, split_of });
     let mut warnings = std::mem::take(&mut dataset.warnings);
-    let entries = metrics::compute(&dataset, splits, MetricsOptions { iou: args.iou }, &mut warnings);
+    let entries = metrics::compute(&dataset, splits, metrics_options, &mut warnings);
     let overview = info(&dataset)?;
     let validation = if args.no_validate {
         None

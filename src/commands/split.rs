@@ -12,7 +12,7 @@ use stac_ml::split::{self, Assignment, SplitOptions, SplitSpec, Strategy};
 use stac_ml::write::{SplitFormat, WriteOptions, WriteSummary, write_q2};
 
 use super::{ExitStatus, Printer};
-use crate::cli::{MetadataFlags, OutputFormat, SplitArgs, SplitFlags, SplitFormatArg, StrategyArg};
+use crate::cli::{MetadataFlags, SplitArgs, SplitFlags, SplitFormatArg, StrategyArg};
 
 /// Runs `split`.
 pub fn run(args: Box<SplitArgs>, printer: Printer) -> Result<ExitStatus> {
@@ -26,7 +26,7 @@ pub fn run(args: Box<SplitArgs>, printer: Printer) -> Result<ExitStatus> {
     let progress = printer.progress(dataset.items.len() as u64, "writing");
     let write = WriteOptions {
         out: args.output.clone(),
-        force: args.force,
+        force: args.output_flags.force,
         format: split_format(args.split.format),
         metadata,
         provenance: provenance(&dataset, &options),
@@ -36,7 +36,7 @@ pub fn run(args: Box<SplitArgs>, printer: Printer) -> Result<ExitStatus> {
     };
     let summary = write_q2(&dataset, &assignment, &write)?;
     progress.finish_and_clear();
-    let json = args.json || args.output_format == OutputFormat::Json;
+    let json = args.output_flags.json();
     print_summary(&dataset, &assignment, &summary, json)?;
     Ok(ExitStatus::Success)
 }
