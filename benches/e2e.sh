@@ -40,8 +40,8 @@ for pairs in "${sizes[@]}"; do
   fi
   sync
   # Warm the page cache once so every measurement reads from memory alike.
-  "$bin/floor" "$cat" > /dev/null
-  read -r floor_files floor_s < <("$bin/floor" "$cat")
+  "$bin/examples/floor" "$cat" > /dev/null
+  read -r floor_files floor_s < <("$bin/examples/floor" "$cat")
   read -r load_s _ < <(measure "$bin/stac-ml" metrics "$cat/catalog.json" --json -q)
   read -r q2_s rss < <(measure "$bin/stac-ml" q2 "$cat/catalog.json" -o "$work/q2-$pairs" --force -q)
   rate=$(python3 -c "print(round($items / max($q2_s, 0.01)))")

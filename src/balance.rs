@@ -87,7 +87,9 @@ struct Rows {
 /// Counts classes. `split_names[split_of[i]]` names item `i`'s split.
 pub fn balance(dataset: &Dataset, split_of: Option<(&[Option<u16>], &[String])>, warnings: &mut Warnings) -> Balance {
     let labels: Vec<usize> = (0..dataset.items.len()).filter(|&i| dataset.items[i].is_label()).collect();
-    let per_item: Vec<ItemCounts> = labels.par_iter().map(|&i| item_counts(&dataset.items[i])).collect();
+    // Reads every label asset: file-bound work, on the I/O pool.
+    let per_item: Vec<ItemCounts> =
+        crate::io_pool::install(|| labels.par_iter().map(|&i| item_counts(&dataset.items[i])).collect());
     let mut rows = Rows { property: Vec::new(), class: Vec::new(), split: Vec::new(), count: Vec::new() };
     let mut sources = std::collections::BTreeMap::new();
     for (&i, ItemCounts(source, counts, warning)) in labels.iter().zip(per_item) {

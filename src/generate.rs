@@ -110,10 +110,9 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
     for dir in ["source", "labels"] {
         std::fs::create_dir_all(out.join(dir)).map_err(|e| Error::io(out.join(dir), e))?;
     }
-    let class_counts: Vec<Vec<u64>> = (0..n)
-        .into_par_iter()
-        .map(|i| write_pair(out, i, bbox_of(i), seeds[i], options.classes))
-        .collect::<Result<_>>()?;
+    let class_counts: Vec<Vec<u64>> = crate::io_pool::install(|| {
+        (0..n).into_par_iter().map(|i| write_pair(out, i, bbox_of(i), seeds[i], options.classes)).collect::<Result<_>>()
+    })?;
     let mut totals = vec![0u64; options.classes];
     for counts in &class_counts {
         for (t, c) in totals.iter_mut().zip(counts) {

@@ -34,6 +34,7 @@ mod error;
 pub mod generate;
 pub mod index;
 pub mod info;
+pub mod io_pool;
 pub mod metrics;
 pub mod ml_dataset;
 pub mod report;

@@ -103,12 +103,14 @@ pub fn write_q2(dataset: &Dataset, assignment: &Assignment, options: &WriteOptio
         dataset.items.iter().enumerate().map(|(i, item)| (item.path.as_path(), i)).collect();
     let context = Context { dataset, assignment, options, layout: &layout, out: &out, by_path: &by_path };
 
-    (0..dataset.items.len()).into_par_iter().try_for_each_init(Vec::new, |buffer, i| {
-        context.write_item(i, &tmp, buffer)?;
-        if let Some(progress) = options.progress {
-            progress.inc(1);
-        }
-        Ok::<(), Error>(())
+    crate::io_pool::install(|| {
+        (0..dataset.items.len()).into_par_iter().try_for_each_init(Vec::new, |buffer, i| {
+            context.write_item(i, &tmp, buffer)?;
+            if let Some(progress) = options.progress {
+                progress.inc(1);
+            }
+            Ok::<(), Error>(())
+        })
     })?;
     for n in 0..dataset.nodes.len() {
         context.write_node(n, &tmp)?;

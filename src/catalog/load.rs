@@ -289,23 +289,25 @@ fn read_items(
     links: &[ItemLink],
     warnings: &mut Warnings,
 ) -> Result<(Vec<ItemRecord>, Vec<SourcePaths>)> {
-    let parsed: Vec<Result<Parsed>> = links
-        .par_iter()
-        .map_init(Vec::new, |buffer, (node, path)| {
-            buffer.clear();
-            let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => Error::BrokenLink {
-                    from: nodes[*node].path.clone(),
-                    rel: "item".into(),
-                    href: href::relative(nodes[*node].path.parent().unwrap_or(Path::new("/")), path),
-                    target: path.clone(),
-                },
-                _ => Error::io(path, e),
-            })?;
-            file.read_to_end(buffer).map_err(|e| Error::io(path, e))?;
-            parse_item(path, *node, buffer)
-        })
-        .collect();
+    let parsed: Vec<Result<Parsed>> = crate::io_pool::install(|| {
+        links
+            .par_iter()
+            .map_init(Vec::new, |buffer, (node, path)| {
+                buffer.clear();
+                let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => Error::BrokenLink {
+                        from: nodes[*node].path.clone(),
+                        rel: "item".into(),
+                        href: href::relative(nodes[*node].path.parent().unwrap_or(Path::new("/")), path),
+                        target: path.clone(),
+                    },
+                    _ => Error::io(path, e),
+                })?;
+                file.read_to_end(buffer).map_err(|e| Error::io(path, e))?;
+                parse_item(path, *node, buffer)
+            })
+            .collect()
+    });
     // The first error in walk order, so the message does not depend on thread timing.
     if let Some(position) = parsed.iter().position(Result::is_err) {
         return Err(parsed.into_iter().nth(position).and_then(Result::err).expect("found above"));

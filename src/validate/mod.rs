@@ -667,6 +667,11 @@ impl Run<'_> {
     /// Reads and checks every item, in parallel.
     fn check_items(&self, item_links: &[ItemLink]) -> Gathered {
         let limit = self.options.max_findings;
+        // Reads every item file: file-bound work, on the I/O pool.
+        crate::io_pool::install(|| self.check_items_in_pool(item_links, limit))
+    }
+
+    fn check_items_in_pool(&self, item_links: &[ItemLink], limit: usize) -> Gathered {
         item_links
             .par_iter()
             .enumerate()
