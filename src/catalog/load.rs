@@ -355,7 +355,9 @@ fn resolve_sources(dataset: &mut Dataset, sources: Vec<SourcePaths>) {
             (found, dangling)
         })
         .collect();
-    for (item, (found, dangling)) in dataset.items.iter_mut().zip(resolved) {
+    for (item, (mut found, dangling)) in dataset.items.iter_mut().zip(resolved) {
+        // A Vec grows to 4 slots on its first push; most items have one source.
+        found.shrink_to_fit();
         item.sources = found;
         item.dangling_sources = dangling;
     }
@@ -562,7 +564,9 @@ fn label_info(
             if let Some(href) = asset.get("href").and_then(Value::as_str)
                 && !href::is_remote(href)
             {
-                info.asset = Some(href::resolve(path, href));
+                let mut asset = href::resolve(path, href);
+                asset.shrink_to_fit();
+                info.asset = Some(asset);
             }
         }
     }
