@@ -5,7 +5,9 @@ use std::io::Write;
 
 use anyhow::Result;
 use serde_json::Value;
-use stac_ml::catalog;
+use std::path::Path;
+
+use stac_ml::catalog::{self, Dataset, Warnings};
 use stac_ml::metrics::{self, MetricsOptions, Splits};
 
 use super::{ExitStatus, Printer};
@@ -13,14 +15,8 @@ use crate::cli::MetricsArgs;
 
 /// Runs `metrics`.
 pub fn run(args: MetricsArgs, printer: Printer) -> Result<ExitStatus> {
-    let metrics_options = MetricsOptions::new(args.iou)?;
     let spinner = printer.spinner("loading");
-    let mut dataset = catalog::load(&args.catalog)?;
-    spinner.set_message("measuring");
-    let existing = metrics::existing_splits(&dataset);
-    let splits = existing.as_ref().map(|(names, split_of)| Splits { names, split_of });
-    let mut warnings = std::mem::take(&mut dataset.warnings);
-    let entries = metrics::compute(&dataset, splits, metrics_options, &mut warnings);
+    let Measured { entries, warnings, .. } = measure(&args.catalog, MetricsOptions::new(args.iou)?, &spinner)?;
     spinner.finish_and_clear();
     printer.warnings(&warnings);
     let mut stdout = std::io::stdout().lock();
@@ -31,6 +27,37 @@ pub fn run(args: MetricsArgs, printer: Printer) -> Result<ExitStatus> {
         print_table(&mut stdout, &entries)?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// A loaded catalog with its metrics, measured against the splits its items
+/// already carry.
+pub struct Measured {
+    /// The catalog.
+    pub dataset: Dataset,
+    /// Split names and the split index of each item, when items carry splits.
+    pub splits: Option<(Vec<String>, Vec<Option<u16>>)>,
+    /// The `ml-dataset:quality-metrics` entries.
+    pub entries: Vec<Value>,
+    /// The loader's and the metrics' warnings.
+    pub warnings: Warnings,
+}
+
+impl Measured {
+    /// The splits as the metrics and the report take them.
+    pub fn splits(&self) -> Option<Splits<'_>> {
+        self.splits.as_ref().map(|(names, split_of)| Splits { names, split_of })
+    }
+}
+
+/// Loads a catalog and computes every metric (`metrics` and `report`).
+pub fn measure(catalog: &Path, options: MetricsOptions, spinner: &indicatif::ProgressBar) -> Result<Measured> {
+    let mut dataset = catalog::load(catalog)?;
+    spinner.set_message("measuring");
+    let splits = metrics::existing_splits(&dataset);
+    let mut warnings = std::mem::take(&mut dataset.warnings);
+    let split_view = splits.as_ref().map(|(names, split_of)| Splits { names, split_of });
+    let entries = metrics::compute(&dataset, split_view, options, &mut warnings);
+    Ok(Measured { dataset, splits, entries, warnings })
 }
 
 /// The human view of the metric entries.

@@ -4,9 +4,8 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use stac_ml::catalog;
 use stac_ml::info::info;
-use stac_ml::metrics::{self, MetricsOptions, Splits};
+use stac_ml::metrics::MetricsOptions;
 use stac_ml::report;
 use stac_ml::validate;
 
@@ -15,15 +14,9 @@ use crate::cli::ReportArgs;
 
 /// Runs `report`.
 pub fn run(args: ReportArgs, printer: Printer) -> Result<ExitStatus> {
-    let metrics_options = MetricsOptions::new(args.iou)?;
     let spinner = printer.spinner("loading");
-    let mut dataset = catalog::load(&args.catalog)?;
-    spinner.set_message("measuring");
-    let existing = metrics::existing_splits(&dataset);
-    let splits = existing.as_ref().map(|(names, split_of)| Splits { names, split_of });
-    let mut warnings = std::mem::take(&mut dataset.warnings);
-    let entries = metrics::compute(&dataset, splits, metrics_options, &mut warnings);
-    let overview = info(&dataset)?;
+    let measured = super::metrics::measure(&args.catalog, MetricsOptions::new(args.iou)?, &spinner)?;
+    let overview = info(&measured.dataset)?;
     let validation = if args.no_validate {
         None
     } else {
@@ -31,8 +24,8 @@ pub fn run(args: ReportArgs, printer: Printer) -> Result<ExitStatus> {
         Some(validate::validate_path(&args.catalog, &validate::Options::default())?)
     };
     spinner.finish_and_clear();
-    printer.warnings(&warnings);
-    let html = report::html(&dataset, &overview, &entries, splits, validation.as_ref());
+    printer.warnings(&measured.warnings);
+    let html = report::html(&measured.dataset, &overview, &measured.entries, measured.splits(), validation.as_ref());
     write_file(&args.output, &html)?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "wrote {} ({} KB)", args.output.display(), html.len().div_ceil(1000))?;
