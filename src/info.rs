@@ -7,7 +7,6 @@
 //! stay small for the commands that do not need them.
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -15,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::catalog::{Dataset, NodeKind, href};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::metrics::existing_splits;
 use crate::validate::Quality;
 
@@ -182,10 +181,7 @@ pub fn info(dataset: &Dataset) -> Result<Info> {
 }
 
 fn item_facts(path: &Path, buffer: &mut Vec<u8>) -> Result<ItemFacts> {
-    buffer.clear();
-    std::fs::File::open(path).and_then(|mut f| f.read_to_end(buffer)).map_err(|e| Error::io(path, e))?;
-    let value: Value =
-        serde_json::from_slice(buffer).map_err(|error| Error::Json { path: path.to_path_buf(), error })?;
+    let value = crate::catalog::read_json_into(path, buffer)?;
     let mut facts = ItemFacts::default();
     if let Some(Value::Array(list)) = value.get("stac_extensions") {
         facts.extensions = list.iter().filter_map(Value::as_str).map(String::from).collect();

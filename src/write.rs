@@ -7,7 +7,7 @@
 //! complete; the input is only ever read.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -363,13 +363,7 @@ impl Context<'_> {
 
     fn write_item(&self, i: usize, tmp: &Path, buffer: &mut Vec<u8>) -> Result<()> {
         let item = &self.dataset.items[i];
-        buffer.clear();
-        std::fs::File::open(&item.path)
-            .and_then(|mut f| f.read_to_end(buffer))
-            .map_err(|e| Error::io(&item.path, e))?;
-        let Value::Object(mut json) =
-            serde_json::from_slice(buffer).map_err(|error| Error::Json { path: item.path.clone(), error })?
-        else {
+        let Value::Object(mut json) = crate::catalog::read_json_into(&item.path, buffer)? else {
             return Err(Error::not_stac(&item.path, "expected a STAC Item object"));
         };
         let relative = &self.layout.item_files[i];
