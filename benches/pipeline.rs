@@ -83,7 +83,7 @@ fn stages(c: &mut Criterion) {
                     provenance: serde_json::Value::Null,
                     quality_metrics: Vec::new(),
                     progress: None,
-                    before_publish: None,
+                    gate: None,
                 };
                 write_q2(d, &assignment, &write).unwrap()
             })

@@ -19,6 +19,11 @@ pub struct Cli {
     /// Print no progress bars or warnings on stderr.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+
+    /// Print how long each stage took on stderr (load, split, metrics,
+    /// write, validation), to see where time goes on a large catalog.
+    #[arg(long, global = true)]
+    pub timings: bool,
 }
 
 /// The commands.

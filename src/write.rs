@@ -17,6 +17,7 @@ use crate::catalog::{Dataset, NodeKind, href};
 use crate::error::{Error, Result};
 use crate::ml_dataset::{ML_AOI_EXTENSION, ML_DATASET_EXTENSION, Metadata, ml_aoi_split};
 use crate::split::Assignment;
+use crate::validate::Checked;
 
 /// Which split fields to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,9 +40,21 @@ impl SplitFormat {
     }
 }
 
-/// A check run on the finished temporary tree before it is published; an
-/// error stops the publication and the temporary tree is removed.
-pub type BeforePublish<'a> = &'a (dyn Fn(&Path) -> Result<()> + Sync);
+/// Checks made while a Q2 catalog is written, before it is published: every
+/// item as it is written, then the finished temporary tree. An error stops
+/// the publication and the temporary tree is removed.
+pub trait Gate: Sync {
+    /// Called once, with the empty temporary tree, before any item.
+    fn begin(&self, tmp: &Path);
+    /// Called with every item as written: its file in the temporary tree, its
+    /// JSON, the file of the catalog or collection that links it, and that
+    /// collection's id (`None` for a catalog). `planned` gives the id of
+    /// every item file the finished tree will hold, written yet or not.
+    fn item(&self, file: &Path, json: &Value, parent: &Path, collection: Option<&str>, planned: Checked<'_>);
+    /// Called on the finished temporary tree. `written` gives the id of every
+    /// item file that was passed to [`Gate::item`].
+    fn finish(&self, tmp: &Path, written: Checked<'_>) -> Result<()>;
+}
 
 /// How to write.
 pub struct WriteOptions<'a> {
@@ -59,8 +72,9 @@ pub struct WriteOptions<'a> {
     pub quality_metrics: Vec<Value>,
     /// Progress, ticked once per item written.
     pub progress: Option<&'a indicatif::ProgressBar>,
-    /// Run on the finished temporary tree before the rename.
-    pub before_publish: Option<BeforePublish<'a>>,
+    /// Checks the items as they are written and the finished temporary tree
+    /// before the rename.
+    pub gate: Option<&'a dyn Gate>,
 }
 
 /// What was written.
@@ -94,17 +108,32 @@ pub fn write_q2(dataset: &Dataset, assignment: &Assignment, options: &WriteOptio
     remove_stale(parent, &name);
     let tmp = parent.join(format!(".{name}.stac-ml-tmp-{}", std::process::id()));
     if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        remove_tree(&tmp).map_err(|e| Error::io(&tmp, e))?;
     }
     let guard = TempDir(tmp.clone());
     std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
 
     let by_path: HashMap<&Path, usize> =
         dataset.items.iter().enumerate().map(|(i, item)| (item.path.as_path(), i)).collect();
-    let context = Context { dataset, assignment, options, layout: &layout, out: &out, by_path: &by_path };
+    // Item files of the finished tree, for the gate: (path under `tmp`) -> index.
+    let files: HashMap<&Path, usize> = match options.gate {
+        Some(_) => layout.item_files.iter().enumerate().map(|(i, file)| (file.as_path(), i)).collect(),
+        None => HashMap::new(),
+    };
+    let written = |file: &Path| {
+        let i = *files.get(file.strip_prefix(&tmp).ok()?)?;
+        Some(dataset.items[i].id.as_str())
+    };
+    let context =
+        Context { dataset, assignment, options, layout: &layout, out: &out, by_path: &by_path, planned: &written };
 
+    if let Some(gate) = options.gate {
+        gate.begin(&tmp);
+    }
     crate::io_pool::install(|| {
-        (0..dataset.items.len()).into_par_iter().try_for_each_init(Vec::new, |buffer, i| {
+        // Last loaded first: those files are the likeliest to be still in
+        // the page cache when the catalog is larger than memory.
+        (0..dataset.items.len()).into_par_iter().rev().try_for_each_init(Vec::new, |buffer, i| {
             context.write_item(i, &tmp, buffer)?;
             if let Some(progress) = options.progress {
                 progress.inc(1);
@@ -115,8 +144,8 @@ pub fn write_q2(dataset: &Dataset, assignment: &Assignment, options: &WriteOptio
     for n in 0..dataset.nodes.len() {
         context.write_node(n, &tmp)?;
     }
-    if let Some(check) = options.before_publish {
-        check(&tmp)?;
+    if let Some(gate) = options.gate {
+        gate.finish(&tmp, &written)?;
     }
     publish(&tmp, &out)?;
     std::mem::forget(guard);
@@ -137,8 +166,42 @@ fn remove_stale(parent: &Path, name: &str) {
             && Path::new("/proc/self").exists()
             && !Path::new(&format!("/proc/{pid}")).exists()
         {
-            let _ = std::fs::remove_dir_all(entry.path());
+            let _ = remove_tree(&entry.path());
         }
+    }
+}
+
+/// Removes a folder and everything in it, like `std::fs::remove_dir_all`
+/// (symlinks are removed, never followed), with the entries of each folder
+/// removed in parallel on the I/O pool: deleting is latency-bound too, and a
+/// replaced million-item output would otherwise take minutes to remove.
+pub fn remove_tree(path: &Path) -> std::io::Result<()> {
+    fn remove(path: &Path) -> std::io::Result<()> {
+        let entries: Vec<std::fs::DirEntry> = match std::fs::read_dir(path) {
+            Ok(entries) => entries.collect::<std::io::Result<_>>()?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        entries.par_iter().try_for_each(|entry| {
+            let path = entry.path();
+            let removed = match entry.file_type()?.is_dir() {
+                true => remove(&path),
+                false => std::fs::remove_file(&path),
+            };
+            match removed {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            }
+        })?;
+        match std::fs::remove_dir(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if !meta.is_dir() => std::fs::remove_file(path),
+        Ok(_) => crate::io_pool::install(|| remove(path)),
+        Err(e) => Err(e),
     }
 }
 
@@ -147,7 +210,7 @@ struct TempDir(PathBuf);
 
 impl Drop for TempDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        let _ = remove_tree(&self.0);
     }
 }
 
@@ -234,7 +297,7 @@ fn publish(tmp: &Path, out: &Path) -> Result<()> {
             rustix::fs::renameat_with(rustix::fs::CWD, tmp, rustix::fs::CWD, out, rustix::fs::RenameFlags::EXCHANGE);
         if swapped.is_ok() {
             // `tmp` now holds the previous output.
-            return std::fs::remove_dir_all(tmp).map_err(|e| Error::io(tmp, e));
+            return remove_tree(tmp).map_err(|e| Error::io(tmp, e));
         }
     }
     if out.exists() {
@@ -242,7 +305,7 @@ fn publish(tmp: &Path, out: &Path) -> Result<()> {
         let old = out.with_file_name(format!(".{name}.stac-ml-old-{}", std::process::id()));
         std::fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
         std::fs::rename(tmp, out).map_err(|e| Error::io(out, e))?;
-        std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+        remove_tree(&old).map_err(|e| Error::io(&old, e))?;
     } else {
         std::fs::rename(tmp, out).map_err(|e| Error::io(out, e))?;
     }
@@ -322,6 +385,9 @@ struct Context<'a> {
     layout: &'a Layout,
     out: &'a Path,
     by_path: &'a HashMap<&'a Path, usize>,
+    /// The id of each item file the finished tree will hold, by its path in
+    /// the temporary tree (only when there is a gate).
+    planned: Checked<'a>,
 }
 
 impl Context<'_> {
@@ -419,7 +485,13 @@ impl Context<'_> {
         let target = tmp.join(relative);
         let dir = target.parent().expect("item files sit in a folder");
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        write_json(&target, &Value::Object(json))
+        let json = Value::Object(json);
+        write_json(&target, &json)?;
+        if let Some(gate) = self.options.gate {
+            let collection = (node.kind == NodeKind::Collection).then_some(node.id.as_str());
+            gate.item(&target, &json, &tmp.join(node_file), collection, self.planned);
+        }
+        Ok(())
     }
 
     fn write_node(&self, n: usize, tmp: &Path) -> Result<()> {
@@ -544,6 +616,26 @@ pub(crate) fn write_json(path: &Path, value: &Value) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remove_tree_removes_everything_and_follows_no_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::write(outside.join("keep.txt"), "kept").unwrap();
+        let tree = dir.path().join("tree");
+        for i in 0..50 {
+            let folder = tree.join(format!("c{}", i % 3)).join(format!("item{i}"));
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(folder.join("item.json"), "{}").unwrap();
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&outside, tree.join("c0/link")).unwrap();
+        remove_tree(&tree).unwrap();
+        assert!(!tree.exists());
+        assert_eq!(std::fs::read_to_string(outside.join("keep.txt")).unwrap(), "kept");
+        assert_eq!(remove_tree(&tree).unwrap_err().kind(), std::io::ErrorKind::NotFound);
+    }
 
     #[test]
     fn segments_never_escape() {

@@ -28,6 +28,8 @@ pub enum ExitStatus {
 pub struct Printer {
     /// Print nothing on stderr but errors.
     pub quiet: bool,
+    /// `--timings`: when the command started.
+    pub timings: Option<std::time::Instant>,
 }
 
 impl Printer {
@@ -64,6 +66,19 @@ impl Printer {
         }
         for line in warnings.lines() {
             self.warn(&line);
+        }
+    }
+
+    /// With `--timings`, prints on stderr that a stage ended, with the time
+    /// since the command started and since the stage started.
+    #[allow(clippy::print_stderr)]
+    pub fn stage(&self, what: &str, started: std::time::Instant) {
+        if let Some(start) = self.timings {
+            eprintln!(
+                "timing: {:>8.2} s  {what} ({:.2} s)",
+                start.elapsed().as_secs_f64(),
+                started.elapsed().as_secs_f64()
+            );
         }
     }
 

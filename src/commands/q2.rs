@@ -2,8 +2,9 @@
 //! catalog with `ml-dataset:quality-metrics` filled in.
 
 use std::io::Write;
-use std::path::PathBuf;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
 
 use anyhow::Result;
 use serde_json::Value;
@@ -13,8 +14,8 @@ use stac_ml::metrics::{self, MetricsOptions, Splits};
 use stac_ml::ml_dataset::{ML_AOI_EXTENSION, ML_DATASET_EXTENSION};
 use stac_ml::report;
 use stac_ml::split::{self, Assignment};
-use stac_ml::validate::{self, Finding, Kind, Quality, Report, Severity};
-use stac_ml::write::{WriteOptions, WriteSummary, write_q2};
+use stac_ml::validate::{self, Checked, Finding, Incremental, Kind, Quality, Report, Severity};
+use stac_ml::write::{Gate, WriteOptions, WriteSummary, write_q2};
 
 use super::split::{metadata, provenance, split_format, split_options};
 use super::{ExitStatus, Printer};
@@ -25,24 +26,34 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
     let args = *args;
     let metrics_options = MetricsOptions::new(args.iou)?;
     let spinner = printer.spinner("loading");
+    let started = Instant::now();
     let mut dataset = catalog::load(&args.catalog)?;
+    printer.stage(&format!("loaded {} items", dataset.items.len()), started);
     spinner.set_message("splitting");
+    let started = Instant::now();
     let options = split_options(&dataset, &args.split, printer)?;
     let assignment = split::assign(&dataset, &options)?;
     let metadata = metadata(&dataset, &args.metadata)?;
+    printer.stage("split", started);
     spinner.set_message("measuring");
+    let started = Instant::now();
     let mut warnings = std::mem::take(&mut dataset.warnings);
     let splits = Splits { names: &assignment.names, split_of: &assignment.split_of };
     let entries = metrics::compute(&dataset, Some(splits), metrics_options, &mut warnings);
+    printer.stage("measured", started);
     spinner.finish_and_clear();
     printer.warnings(&warnings);
     let progress = printer.progress(dataset.items.len() as u64, "writing");
-    // The gate's report of the output, kept for `--report`.
-    let validation: Mutex<Option<Report>> = Mutex::new(None);
-    let gate = |tmp: &std::path::Path| {
-        let report = check_output(tmp, &args.output, printer)?;
-        *validation.lock().unwrap_or_else(|e| e.into_inner()) = Some(report);
-        Ok(())
+    let validate_options = validate::Options::default();
+    let schemas = validate::SchemaSet::bundled()?;
+    let gate = OutputGate {
+        options: &validate_options,
+        schemas: &schemas,
+        out: &args.output,
+        printer,
+        incremental: OnceLock::new(),
+        report: Mutex::new(None),
+        started: Mutex::new(Instant::now()),
     };
     let write = WriteOptions {
         out: args.output.clone(),
@@ -52,11 +63,12 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
         provenance: provenance(&dataset, &options),
         quality_metrics: entries.clone(),
         progress: Some(&progress),
-        before_publish: if args.no_validate { None } else { Some(&gate) },
+        gate: if args.no_validate { None } else { Some(&gate) },
     };
     let summary = write_q2(&dataset, &assignment, &write)?;
+    printer.stage("published", *gate.started.lock().unwrap_or_else(|e| e.into_inner()));
     progress.finish_and_clear();
-    let validation = validation.into_inner().unwrap_or_else(|e| e.into_inner());
+    let validation = gate.report.into_inner().unwrap_or_else(|e| e.into_inner());
     let report_path = if args.report {
         Some(write_report(&dataset, &assignment, &entries, &summary, validation.as_ref())?)
     } else {
@@ -135,10 +147,59 @@ fn caused_by_q2(finding: &Finding) -> bool {
         }
 }
 
-/// Validates the finished temporary tree; refuses to publish it when q2's
-/// own output is invalid.
-fn check_output(tmp: &std::path::Path, out: &std::path::Path, printer: Printer) -> stac_ml::Result<Report> {
-    let report = validate::validate_path(&tmp.join("catalog.json"), &validate::Options::default())?;
+/// Validates the Q2 catalog before it is published: each item in memory as it
+/// is written, then the finished temporary tree (catalogs, collections,
+/// links). Refuses to publish when q2's own output is invalid.
+struct OutputGate<'a> {
+    options: &'a validate::Options,
+    schemas: &'a validate::SchemaSet,
+    out: &'a Path,
+    printer: Printer,
+    incremental: OnceLock<Incremental<'a>>,
+    /// The report of the output, kept for `--report`.
+    report: Mutex<Option<Report>>,
+    /// When the current stage started, for `--timings`.
+    started: Mutex<Instant>,
+}
+
+impl Gate for OutputGate<'_> {
+    fn begin(&self, tmp: &Path) {
+        let _ = self.incremental.set(Incremental::new(&tmp.join("catalog.json"), self.options, self.schemas));
+        self.restart("");
+    }
+
+    fn item(&self, file: &Path, json: &Value, parent: &Path, collection: Option<&str>, planned: Checked<'_>) {
+        if let Some(incremental) = self.incremental.get() {
+            incremental.item(file, json, parent, collection, planned);
+        }
+    }
+
+    fn finish(&self, tmp: &Path, written: Checked<'_>) -> stac_ml::Result<()> {
+        self.restart("wrote and checked the items");
+        let report = match self.incremental.get() {
+            Some(incremental) => incremental.finish(written)?,
+            None => validate::validate_path(&tmp.join("catalog.json"), self.options)?,
+        };
+        self.restart("validated the tree");
+        check_report(&report, tmp, self.out, self.printer)?;
+        *self.report.lock().unwrap_or_else(|e| e.into_inner()) = Some(report);
+        Ok(())
+    }
+}
+
+impl OutputGate<'_> {
+    /// Ends a `--timings` stage (none when `what` is empty) and starts the next.
+    fn restart(&self, what: &str) {
+        let mut started = self.started.lock().unwrap_or_else(|e| e.into_inner());
+        if !what.is_empty() {
+            self.printer.stage(what, *started);
+        }
+        *started = Instant::now();
+    }
+}
+
+/// Refuses a report of the temporary tree with errors q2 caused.
+fn check_report(report: &Report, tmp: &Path, out: &Path, printer: Printer) -> stac_ml::Result<()> {
     let blocking: Vec<&Finding> = report.findings.iter().filter(|f| caused_by_q2(f)).collect();
     if !blocking.is_empty() {
         let lines: Vec<String> = blocking
@@ -163,5 +224,5 @@ fn check_output(tmp: &std::path::Path, out: &std::path::Path, printer: Printer) 
             report.errors.max(inherited)
         ));
     }
-    Ok(report)
+    Ok(())
 }

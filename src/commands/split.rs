@@ -17,12 +17,17 @@ use crate::cli::{MetadataFlags, SplitArgs, SplitFlags, SplitFormatArg, StrategyA
 /// Runs `split`.
 pub fn run(args: Box<SplitArgs>, printer: Printer) -> Result<ExitStatus> {
     let spinner = printer.spinner("loading");
+    let started = std::time::Instant::now();
     let dataset = catalog::load(&args.catalog)?;
+    printer.stage(&format!("loaded {} items", dataset.items.len()), started);
     spinner.finish_and_clear();
     printer.warnings(&dataset.warnings);
     let options = split_options(&dataset, &args.split, printer)?;
+    let started = std::time::Instant::now();
     let assignment = split::assign(&dataset, &options)?;
     let metadata = metadata(&dataset, &args.metadata)?;
+    printer.stage("split", started);
+    let started = std::time::Instant::now();
     let progress = printer.progress(dataset.items.len() as u64, "writing");
     let write = WriteOptions {
         out: args.output.clone(),
@@ -32,9 +37,10 @@ pub fn run(args: Box<SplitArgs>, printer: Printer) -> Result<ExitStatus> {
         provenance: provenance(&dataset, &options),
         quality_metrics: Vec::new(),
         progress: Some(&progress),
-        before_publish: None,
+        gate: None,
     };
     let summary = write_q2(&dataset, &assignment, &write)?;
+    printer.stage("written and published", started);
     progress.finish_and_clear();
     let json = args.output_flags.json();
     print_summary(&dataset, &assignment, &summary, json)?;

@@ -16,7 +16,7 @@ use super::report::{Finding, Kind, Severity};
 use crate::catalog::href;
 
 /// Where an object sits in the tree.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub(crate) struct Context<'a> {
     /// The root catalog file (`None` when a lone item is validated: its root
     /// link then only has to exist).
@@ -27,6 +27,9 @@ pub(crate) struct Context<'a> {
     pub(crate) parent_collection: Option<&'a str>,
     /// Missing local assets are errors, not warnings.
     pub(crate) strict: bool,
+    /// Item files that will exist once the tree is finished, when it is
+    /// checked while being written.
+    pub(crate) planned: Option<&'a (dyn Fn(&Path) -> bool + Sync)>,
 }
 
 /// Rels whose hrefs define the tree and must be followed offline.
@@ -39,7 +42,12 @@ pub(crate) fn check(path: &Path, json: &Map<String, Value>, context: &Context<'_
         |pointer: String, message: String| Finding::new(path, Severity::Error, Kind::Link, Some(pointer), message);
     let is_item = json.get("type").and_then(Value::as_str) == Some("Feature");
     // Files already known to exist need no `stat`.
-    let known = |target: &Path| Some(target) == context.root || Some(target) == context.parent || target == path;
+    let known = |target: &Path| {
+        Some(target) == context.root
+            || Some(target) == context.parent
+            || target == path
+            || context.planned.is_some_and(|planned| planned(target))
+    };
     if let Some(Value::Array(links)) = json.get("links") {
         for (i, link) in links.iter().enumerate() {
             let (Some(rel), Some(link_href)) =
@@ -191,6 +199,30 @@ mod tests {
     }
 
     #[test]
+    fn planned_files_count_as_existing() {
+        let planned = |path: &Path| path == Path::new("/d/source/a/a.json");
+        let mut context = Context {
+            root: Some(Path::new("/d/catalog.json")),
+            parent: Some(Path::new("/d/labels/collection.json")),
+            parent_collection: None,
+            strict: false,
+            planned: Some(&planned),
+        };
+        let item = json!({
+            "type": "Feature",
+            "links": [
+                {"rel": "source", "href": "../../source/a/a.json"},
+                {"rel": "source", "href": "../../source/b/b.json"}
+            ]
+        });
+        let (out, _) = run(item.clone(), &context);
+        let pointers: Vec<&str> = out.iter().map(|f| f.pointer.as_deref().unwrap()).collect();
+        assert_eq!(pointers, vec!["/links/1/href"], "only the link to a file not planned is reported");
+        context.planned = None;
+        assert_eq!(run(item, &context).0.len(), 2);
+    }
+
+    #[test]
     fn wrong_root_parent_collection_and_assets() {
         // The paths do not exist, on purpose.
         let context = Context {
@@ -198,6 +230,7 @@ mod tests {
             parent: Some(Path::new("/d/labels/collection.json")),
             parent_collection: Some("labels"),
             strict: false,
+            planned: None,
         };
         let item = json!({
             "type": "Feature", "collection": "other",

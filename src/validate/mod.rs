@@ -58,6 +58,7 @@ use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -440,17 +441,7 @@ struct Run<'a> {
 
 fn validate_catalog(root: &Path, options: &Options, schemas: &SchemaSet) -> Result<Report> {
     let bytes = std::fs::read(root).map_err(|e| Error::io(root, e))?;
-    let mut run = Run {
-        schemas,
-        options,
-        root: root.to_path_buf(),
-        nodes: Vec::new(),
-        node_findings: Vec::new(),
-        unreadable: Bounded::new(options.max_findings),
-        notices: Notices::default(),
-        remote_assets: 0,
-        lone: false,
-    };
+    let mut run = Run::new(schemas, options, root.to_path_buf());
     let value: Value = match serde_json::from_slice(&bytes) {
         Ok(value) => value,
         Err(error) => {
@@ -465,11 +456,86 @@ fn validate_catalog(root: &Path, options: &Options, schemas: &SchemaSet) -> Resu
     }
     let quality = if value.get("ml-dataset:name").is_some() { Quality::Q2 } else { Quality::Q1 };
     let item_links = run.walk(value);
-    let gathered = run.check_items(&item_links);
+    let gathered = run.check_items(&item_links, &|_| None);
     Ok(run.finish(quality, &item_links, gathered))
 }
 
-impl Run<'_> {
+/// The id of an item file that was checked already, or `None` to read it.
+pub type Checked<'a> = &'a (dyn Fn(&Path) -> Option<&'a str> + Sync);
+
+/// Validation of a catalog tree whose items are checked one by one while they
+/// are produced, before the tree is walked: `q2` checks each item as it writes
+/// it, so validating its output reads back only catalogs and collections.
+///
+/// [`Incremental::item`] takes an item's JSON, its file and the file that
+/// links it; [`Incremental::finish`] then walks the tree from the root like
+/// [`validate_path`] does, reading only the item files it is not told were
+/// checked. The report is the same as [`validate_path`]'s on the same tree.
+pub struct Incremental<'a> {
+    run: Run<'a>,
+    /// Item results, sharded by thread to keep lock waits short.
+    shards: Vec<Mutex<Gathered>>,
+}
+
+impl<'a> Incremental<'a> {
+    /// `root` is the root catalog file as the walk will reach it; it need not
+    /// exist yet, and paths given to [`Incremental::item`] must be spelled the
+    /// way links from it resolve (absolute and normalised).
+    pub fn new(root: &Path, options: &'a Options, schemas: &'a SchemaSet) -> Self {
+        // The I/O pool has at most 32 threads unless told otherwise; more
+        // threads than shards only share locks.
+        let shards = (0..32).map(|_| Mutex::new(Gathered::new(options.max_findings))).collect();
+        Incremental { run: Run::new(schemas, options, root.to_path_buf()), shards }
+    }
+
+    /// Checks one item: `path` is its file, `parent` the catalog or collection
+    /// file that links it, `collection` that collection's id (`None` for a
+    /// catalog). `planned` names the item files the finished tree will hold:
+    /// links to them count as reaching a file even before it is written.
+    pub fn item(&self, path: &Path, value: &Value, parent: &Path, collection: Option<&str>, planned: Checked<'_>) {
+        let mut file = Bounded::new(self.run.per_file());
+        let mut gathered = Gathered::new(self.run.options.max_findings);
+        self.run.check_feature(path, value, (parent, collection), Some(planned), &mut file, &mut gathered);
+        gathered.findings.absorb(file);
+        let shard = rayon::current_thread_index().unwrap_or(0) % self.shards.len();
+        let mut slot = self.shards[shard].lock().unwrap_or_else(|e| e.into_inner());
+        let merged = std::mem::replace(&mut *slot, Gathered::new(0)).merge(gathered);
+        *slot = merged;
+    }
+
+    /// Walks the finished tree and reports, like [`validate_path`]. `checked`
+    /// gives the id of every item file passed to [`Incremental::item`].
+    pub fn finish(&self, checked: Checked<'_>) -> Result<Report> {
+        let root = &self.run.root;
+        let bytes = std::fs::read(root).map_err(|e| Error::io(root, e))?;
+        let value: Value = serde_json::from_slice(&bytes).map_err(|error| Error::Json { path: root.clone(), error })?;
+        let mut run = Run::new(self.run.schemas, self.run.options, root.clone());
+        let quality = if value.get("ml-dataset:name").is_some() { Quality::Q2 } else { Quality::Q1 };
+        let item_links = run.walk(value);
+        let mut gathered = run.check_items(&item_links, checked);
+        for shard in &self.shards {
+            let mut slot = shard.lock().unwrap_or_else(|e| e.into_inner());
+            gathered = gathered.merge(std::mem::replace(&mut *slot, Gathered::new(0)));
+        }
+        Ok(run.finish(quality, &item_links, gathered))
+    }
+}
+
+impl<'a> Run<'a> {
+    fn new(schemas: &'a SchemaSet, options: &'a Options, root: PathBuf) -> Self {
+        Run {
+            schemas,
+            options,
+            root,
+            nodes: Vec::new(),
+            node_findings: Vec::new(),
+            unreadable: Bounded::new(options.max_findings),
+            notices: Notices::default(),
+            remote_assets: 0,
+            lone: false,
+        }
+    }
+
     fn per_file(&self) -> usize {
         self.options.max_findings_per_file
     }
@@ -478,7 +544,7 @@ impl Run<'_> {
     fn lone_item(mut self, value: Value) -> Report {
         let mut file = Bounded::new(self.per_file());
         let mut notices = Vec::new();
-        let outcome = self.check_object(&self.root, &value, None, &mut file, &mut notices);
+        let outcome = self.check_object(&self.root, &value, None, None, &mut file, &mut notices);
         self.remote_assets += outcome;
         for notice in notices {
             self.notices.add(notice);
@@ -498,6 +564,7 @@ impl Run<'_> {
         path: &Path,
         value: &Value,
         parent: Option<(&Path, Option<&str>)>,
+        planned: Option<Checked<'_>>,
         file: &mut Bounded,
         notices: &mut Vec<Notice>,
     ) -> usize {
@@ -510,10 +577,12 @@ impl Run<'_> {
         }
         let mut remote = 0;
         if let Some(json) = value.as_object() {
+            let planned = planned.map(|planned| move |target: &Path| planned(target).is_some());
             let context = links::Context {
                 root: (!self.lone).then_some(self.root.as_path()),
                 parent: parent.map(|(p, _)| p),
                 parent_collection: parent.and_then(|(_, c)| c),
+                planned: planned.as_ref().map(|f| f as &(dyn Fn(&Path) -> bool + Sync)),
                 strict,
             };
             remote = links::check(path, json, &context, &mut out);
@@ -593,8 +662,14 @@ impl Run<'_> {
             let mut file = Bounded::new(self.per_file());
             let mut notices = Vec::new();
             let parent_path = parent.map(|p| self.nodes[p].path.clone());
-            self.remote_assets +=
-                self.check_object(&path, &value, parent_path.as_deref().map(|p| (p, None)), &mut file, &mut notices);
+            self.remote_assets += self.check_object(
+                &path,
+                &value,
+                parent_path.as_deref().map(|p| (p, None)),
+                None,
+                &mut file,
+                &mut notices,
+            );
             if parent.is_none() {
                 self.check_name(&path, &value, &mut file);
             }
@@ -664,26 +739,28 @@ impl Run<'_> {
         })
     }
 
-    /// Reads and checks every item, in parallel.
-    fn check_items(&self, item_links: &[ItemLink]) -> Gathered {
+    /// Reads and checks every item, in parallel; items `checked` already
+    /// are only counted for the duplicate-id check.
+    fn check_items(&self, item_links: &[ItemLink], checked: Checked<'_>) -> Gathered {
         let limit = self.options.max_findings;
         // Reads every item file: file-bound work, on the I/O pool.
-        crate::io_pool::install(|| self.check_items_in_pool(item_links, limit))
-    }
-
-    fn check_items_in_pool(&self, item_links: &[ItemLink], limit: usize) -> Gathered {
-        item_links
-            .par_iter()
-            .enumerate()
-            .fold(
-                || (Gathered::new(limit), Vec::new()),
-                |(mut gathered, mut buffer), (i, link)| {
-                    self.check_item(i, link, &mut buffer, &mut gathered);
-                    (gathered, buffer)
-                },
-            )
-            .map(|(gathered, _)| gathered)
-            .reduce(|| Gathered::new(limit), Gathered::merge)
+        crate::io_pool::install(|| {
+            item_links
+                .par_iter()
+                .enumerate()
+                .fold(
+                    || (Gathered::new(limit), Vec::new()),
+                    |(mut gathered, mut buffer), (i, link)| {
+                        match checked(&link.target) {
+                            Some(id) => gathered.ids.push((i, id.into())),
+                            None => self.check_item(i, link, &mut buffer, &mut gathered),
+                        }
+                        (gathered, buffer)
+                    },
+                )
+                .map(|(gathered, _)| gathered)
+                .reduce(|| Gathered::new(limit), Gathered::merge)
+        })
     }
 
     fn check_item(&self, index: usize, link: &ItemLink, buffer: &mut Vec<u8>, gathered: &mut Gathered) {
@@ -708,45 +785,55 @@ impl Run<'_> {
                     ));
                 }
                 Ok(value) => {
-                    gathered.items += 1;
                     let node = &self.nodes[link.node];
-                    match value.get("type").and_then(Value::as_str) {
-                        Some("Feature") => {
-                            let collection = (node.kind == Some(ObjectKind::Collection)).then_some(node.id.as_str());
-                            let mut notices = Vec::new();
-                            gathered.remote_assets += self.check_object(
-                                path,
-                                &value,
-                                Some((node.path.as_path(), collection)),
-                                &mut file,
-                                &mut notices,
-                            );
-                            for notice in notices {
-                                gathered.notices.add(notice);
-                            }
-                            if let Some(id) = value.get("id").and_then(Value::as_str) {
-                                gathered.ids.push((index, id.into()));
-                            }
-                        }
-                        other => {
-                            let what =
-                                other.map_or_else(|| "an object without \"type\"".to_string(), |t| format!("a {t:?}"));
-                            file.push(Finding::new(
-                                path,
-                                Severity::Error,
-                                Kind::Link,
-                                Some("/type".into()),
-                                format!(
-                                    "is linked as an item from {} but is {what}, not a STAC Item (\"Feature\")",
-                                    node.path.display()
-                                ),
-                            ));
-                        }
+                    let collection = (node.kind == Some(ObjectKind::Collection)).then_some(node.id.as_str());
+                    if let Some(id) =
+                        self.check_feature(path, &value, (&node.path, collection), None, &mut file, gathered)
+                    {
+                        gathered.ids.push((index, id.into()));
                     }
                 }
             },
         }
         gathered.findings.absorb(file);
+    }
+
+    /// Checks an object linked as an item from `parent` (its file, and its
+    /// id when it is a collection); returns the item's id.
+    fn check_feature<'v>(
+        &self,
+        path: &Path,
+        value: &'v Value,
+        parent: (&Path, Option<&str>),
+        planned: Option<Checked<'_>>,
+        file: &mut Bounded,
+        gathered: &mut Gathered,
+    ) -> Option<&'v str> {
+        gathered.items += 1;
+        match value.get("type").and_then(Value::as_str) {
+            Some("Feature") => {
+                let mut notices = Vec::new();
+                gathered.remote_assets += self.check_object(path, value, Some(parent), planned, file, &mut notices);
+                for notice in notices {
+                    gathered.notices.add(notice);
+                }
+                value.get("id").and_then(Value::as_str)
+            }
+            other => {
+                let what = other.map_or_else(|| "an object without \"type\"".to_string(), |t| format!("a {t:?}"));
+                file.push(Finding::new(
+                    path,
+                    Severity::Error,
+                    Kind::Link,
+                    Some("/type".into()),
+                    format!(
+                        "is linked as an item from {} but is {what}, not a STAC Item (\"Feature\")",
+                        parent.0.display()
+                    ),
+                ));
+                None
+            }
+        }
     }
 
     fn finish(mut self, quality: Quality, item_links: &[ItemLink], mut gathered: Gathered) -> Report {

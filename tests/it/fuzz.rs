@@ -542,7 +542,7 @@ fn write(dataset: &stac_ml::catalog::Dataset, assignment: &stac_ml::split::Assig
         provenance: json!({}),
         quality_metrics: Vec::new(),
         progress: None,
-        before_publish: None,
+        gate: None,
     };
     write_q2(dataset, assignment, &options).ok();
 }

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
+use stac_ml::validate::Checked;
 
 use crate::metrics::{entry, generate_summary, issue_catalog, metrics_json};
 use crate::util::{
@@ -416,4 +417,101 @@ fn q2_refuses_to_publish_an_invalid_q2_catalog() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0]["pointer"], "/properties/ml-dataset:version");
     assert_eq!(errors[0]["path"], path_str(&out.join("labels/tile_0000002/tile_0000002.json")));
+}
+
+/// A gate that validates the items in memory as they are written, like q2's,
+/// and keeps the report with the temporary folder's paths mapped to OUT's.
+struct Recorder<'a> {
+    options: &'a stac_ml::validate::Options,
+    schemas: &'a stac_ml::validate::SchemaSet,
+    out: PathBuf,
+    incremental: std::sync::OnceLock<stac_ml::validate::Incremental<'a>>,
+    report: std::sync::Mutex<Option<Value>>,
+}
+
+impl stac_ml::write::Gate for Recorder<'_> {
+    fn begin(&self, tmp: &Path) {
+        let incremental = stac_ml::validate::Incremental::new(&tmp.join("catalog.json"), self.options, self.schemas);
+        assert!(self.incremental.set(incremental).is_ok(), "begin is called once");
+    }
+
+    fn item(&self, file: &Path, json: &Value, parent: &Path, collection: Option<&str>, planned: Checked<'_>) {
+        self.incremental.get().expect("begin came first").item(file, json, parent, collection, planned);
+    }
+
+    fn finish(&self, tmp: &Path, written: Checked<'_>) -> stac_ml::Result<()> {
+        let report = self.incremental.get().expect("begin came first").finish(written)?;
+        let text = serde_json::to_string(&report).unwrap().replace(&path_str(tmp), &path_str(&self.out));
+        *self.report.lock().unwrap() = Some(serde_json::from_str(&text).unwrap());
+        Ok(())
+    }
+}
+
+/// Checking items in memory while they are written (q2's gate) reports
+/// exactly what `validate` reports on the published tree: the same findings,
+/// counts and totals, on catalogs with findings of many kinds (missing assets,
+/// source links, schema errors carried over from the input).
+#[test]
+fn in_memory_item_checks_match_validating_the_written_tree() {
+    use stac_ml::ml_dataset::{AnnotationsType, InputType, Metadata, Task};
+    use stac_ml::split::{SplitOptions, SplitSpec, Strategy};
+    use stac_ml::write::{SplitFormat, WriteOptions, write_q2};
+
+    let dir = tempdir();
+    generate_summary(&dir.path().join("gen"), 150, 3, &["--dup-rate", "0.1", "--overlap", "0.2"]);
+    let mut inputs = vec![dir.path().join("gen/catalog.json")];
+    for name in ["label-ext-examples/multidataset", "jaca_dataset_stac_labels", "EuroSAT-small-STAC"] {
+        if let Some(path) = crate::util::shared_catalog(name) {
+            inputs.push(path.join("catalog.json"));
+        }
+    }
+    let options = stac_ml::validate::Options { max_findings_per_file: 3, ..Default::default() };
+    let schemas = stac_ml::validate::SchemaSet::bundled().unwrap();
+    for (n, input) in inputs.iter().enumerate() {
+        let dataset = stac_ml::catalog::load(input).unwrap();
+        let split = SplitOptions {
+            spec: SplitSpec::new(default_names(), vec![80.0, 10.0, 10.0]).unwrap(),
+            seed: 7,
+            strategy: Strategy::Random,
+            node: 0,
+            keep: None,
+        };
+        let assignment = stac_ml::split::assign(&dataset, &split).unwrap();
+        let out = dir.path().join(format!("out-{n}"));
+        let gate = Recorder {
+            options: &options,
+            schemas: &schemas,
+            out: out.clone(),
+            incremental: Default::default(),
+            report: Default::default(),
+        };
+        let write = WriteOptions {
+            out: out.clone(),
+            force: false,
+            format: SplitFormat::MlDataset,
+            metadata: Metadata {
+                name: "differential".into(),
+                tasks: vec![Task::Segmentation],
+                inputs_type: vec![InputType::SatelliteImagery],
+                annotations_type: AnnotationsType::Vector,
+                version: "0.1.0".into(),
+                dataset_type: None,
+            },
+            provenance: json!({}),
+            quality_metrics: Vec::new(),
+            progress: None,
+            gate: Some(&gate),
+        };
+        write_q2(&dataset, &assignment, &write).unwrap();
+        let in_memory = gate.report.lock().unwrap().take().expect("the gate ran");
+        let walked =
+            serde_json::to_value(stac_ml::validate::validate_path(&out.join("catalog.json"), &options).unwrap())
+                .unwrap();
+        assert!(walked["items"].as_u64().unwrap() > 0, "{}", input.display());
+        assert!(
+            !walked["findings"].as_array().unwrap().is_empty() || n > 0,
+            "the generated catalog has findings (missing .tif assets) to compare"
+        );
+        assert_eq!(in_memory, walked, "{}", input.display());
+    }
 }
