@@ -515,3 +515,31 @@ fn in_memory_item_checks_match_validating_the_written_tree() {
         assert_eq!(in_memory, walked, "{}", input.display());
     }
 }
+
+/// `--timings` names each stage on stderr, in order, and leaves stdout alone.
+#[test]
+fn timings_name_each_stage_on_stderr() {
+    let dir = tempdir();
+    generate_summary(&dir.path().join("gen"), 20, 1, &[]);
+    let catalog = dir.path().join("gen/catalog.json");
+    let plain = q2(&catalog, &dir.path().join("a"), &["--json"]).success();
+    let timed = q2(&catalog, &dir.path().join("b"), &["--json", "--timings"]).success();
+    // "timing:     0.01 s  loaded 40 items (0.01 s)": since the start, the
+    // stage, its own time.
+    let stages: Vec<&str> = timed
+        .stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("timing: "))
+        .map(|rest| rest.split_once(" s  ").expect("seconds, then the stage").1)
+        .map(|stage| stage.rsplit_once(" (").expect("the stage's own time").0)
+        .collect();
+    let expected =
+        ["loaded 40 items", "split", "measured", "wrote and checked the items", "validated the tree", "published"];
+    assert_eq!(stages, expected, "{}", timed.stderr);
+    assert!(!plain.stderr.contains("timing:"));
+    let without = |mut v: Value| {
+        v["catalog"] = Value::Null;
+        v
+    };
+    assert_eq!(without(plain.json()), without(timed.json()), "stdout does not change");
+}
