@@ -1,18 +1,20 @@
 //! Criterion benchmarks of each stage on generated catalogs:
 //! load (walk + parallel parse), index, split, exact and near duplicates,
-//! class balance, and the Q2 write. Sizes stay small enough for `cargo bench`
+//! class balance, the Q2 write, and validation (of a written Q2 catalog, and
+//! of items checked in memory the way `q2` checks what it writes). Sizes stay small enough for `cargo bench`
 //! to finish in minutes; `benches/e2e.sh` measures whole runs up to 1M items.
 
 use std::path::PathBuf;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use rayon::prelude::*;
 use stac_ml::catalog::{self, Warnings};
 use stac_ml::generate::{GenerateOptions, generate};
 use stac_ml::index::SpatialIndex;
 use stac_ml::ml_dataset::{AnnotationsType, InputType, Metadata, Task};
 use stac_ml::split::{self, SplitOptions, SplitSpec, Strategy};
 use stac_ml::write::{SplitFormat, WriteOptions, write_q2};
-use stac_ml::{balance, duplicates};
+use stac_ml::{balance, duplicates, validate};
 
 const SIZES: [usize; 2] = [1_000, 10_000];
 
@@ -86,6 +88,35 @@ fn stages(c: &mut Criterion) {
                     gate: None,
                 };
                 write_q2(d, &assignment, &write).unwrap()
+            })
+        });
+        // `out` now holds the written Q2 catalog.
+        let validate_options = validate::Options::default();
+        let schemas = validate::SchemaSet::bundled().unwrap();
+        let root = out.join("catalog.json");
+        group.bench_with_input(BenchmarkId::new("validate", items), &root, |b, root| {
+            b.iter(|| validate::validate_path_with(root, &validate_options, &schemas).unwrap())
+        });
+        // (item file, its JSON, its collection's file, the collection id)
+        let written: Vec<(PathBuf, serde_json::Value, PathBuf, &str)> = dataset
+            .items
+            .iter()
+            .map(|item| {
+                let collection = dataset.nodes[item.node].id.as_str();
+                let folder = out.join(collection);
+                let file = folder.join(&item.id).join(format!("{}.json", item.id));
+                let json = catalog::read_json(&file).unwrap();
+                (file, json, folder.join("collection.json"), collection)
+            })
+            .collect();
+        group.bench_with_input(BenchmarkId::new("check-items-in-memory", items), &written, |b, written| {
+            b.iter(|| {
+                let incremental = validate::Incremental::new(&root, &validate_options, &schemas);
+                let planned = |_: &std::path::Path| None;
+                written.par_iter().for_each(|(file, json, parent, collection)| {
+                    incremental.item(file, json, parent, Some(collection), &planned)
+                });
+                incremental
             })
         });
     }
