@@ -18,7 +18,8 @@ bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys
 
 remove() { # a large tree, many folders at a time (rm -rf alone takes minutes at 1M items)
   [ -d "$1" ] || return 0
-  find "$1" -mindepth 2 -maxdepth 2 -print0 | xargs -0 -r -n 64 -P 16 rm -rf
+  # Leaf folders (one per item) first, in parallel, then the rest.
+  find "$1" -mindepth 1 -type d -links 2 -print0 | xargs -0 -r -n 256 -P 16 rm -rf
   rm -rf "$1"
 }
 
@@ -50,12 +51,11 @@ for pairs in "${sizes[@]}"; do
   read -r floor_files floor_s < <("$bin/examples/floor" "$cat")
   read -r load_s _ < <(measure "$bin/stac-ml" metrics "$cat/catalog.json" --json -q)
   # q2 into a fresh folder: replacing an old output (--force) would add its
-  # deletion to the time. Deleting also stalls the disk for a while after
-  # (ext4 discards), so settle before timing.
-  remove "$work/q2-$pairs"
+  # deletion to the time, and deleting stalls this disk for minutes after
+  # (ext4 with discard), so outputs are deleted only at the end.
   sync
   sleep 5
-  read -r q2_s rss < <(measure "$bin/stac-ml" q2 "$cat/catalog.json" -o "$work/q2-$pairs" -q)
+  read -r q2_s rss < <(measure "$bin/stac-ml" q2 "$cat/catalog.json" -o "$work/out-$$/q2-$pairs" -q)
   rate=$(python3 -c "print(round($items / max($q2_s, 0.01)))")
   ratio=$(python3 -c "print(round($load_s / max($floor_s, 0.001), 2))")
   printf '%-10s %10s %10s %12s %10s %12s %8s\n' "$items" "$q2_s" "$rss" "$rate" "$floor_s" "$load_s" "$ratio"
@@ -76,12 +76,14 @@ if [ -n "$peer_sizes" ]; then
     # Our run is short enough to be noisy: the median of 5 fresh runs.
     runs=()
     for run in 1 2 3 4 5; do
-      rm -rf "$work/peer-ours-$pairs"
       sync
-      read -r run_s _ < <(measure "$bin/stac-ml" q2 "$cat/cat/catalog.json" -o "$work/peer-ours-$pairs" -q)
+      read -r run_s _ < <(measure "$bin/stac-ml" q2 "$cat/cat/catalog.json" -o "$work/out-$$/peer-$pairs-$run" -q)
       runs+=("$run_s")
     done
     ours_s=$(printf '%s\n' "${runs[@]}" | sort -g | sed -n 3p)
     printf '%-10s %10s %10s %8s\n' "$pairs" "$peer_s" "$ours_s" "$(python3 -c "print(round($peer_s / max($ours_s, 0.01), 1))")"
   done
 fi
+
+echo "removing this run's outputs ($work/out-$$)" >&2
+remove "$work/out-$$"
