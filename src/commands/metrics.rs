@@ -16,7 +16,7 @@ use crate::cli::MetricsArgs;
 /// Runs `metrics`.
 pub fn run(args: MetricsArgs, printer: Printer) -> Result<ExitStatus> {
     let spinner = printer.spinner("loading");
-    let Measured { entries, warnings, .. } = measure(&args.catalog, MetricsOptions::new(args.iou)?, &spinner)?;
+    let Measured { entries, warnings, .. } = measure(&args.catalog, MetricsOptions::new(args.iou)?, &spinner, printer)?;
     spinner.finish_and_clear();
     printer.warnings(&warnings);
     let mut stdout = std::io::stdout().lock();
@@ -50,13 +50,22 @@ impl Measured {
 }
 
 /// Loads a catalog and computes every metric (`metrics` and `report`).
-pub fn measure(catalog: &Path, options: MetricsOptions, spinner: &indicatif::ProgressBar) -> Result<Measured> {
+pub fn measure(
+    catalog: &Path,
+    options: MetricsOptions,
+    spinner: &indicatif::ProgressBar,
+    printer: Printer,
+) -> Result<Measured> {
+    let started = std::time::Instant::now();
     let mut dataset = catalog::load(catalog)?;
+    printer.stage(&format!("loaded {} items", dataset.items.len()), started);
     spinner.set_message("measuring");
+    let started = std::time::Instant::now();
     let splits = metrics::existing_splits(&dataset);
     let mut warnings = std::mem::take(&mut dataset.warnings);
     let split_view = splits.as_ref().map(|(names, split_of)| Splits { names, split_of });
     let entries = metrics::compute(&dataset, split_view, options, &mut warnings);
+    printer.stage("measured", started);
     Ok(Measured { dataset, splits, entries, warnings })
 }
 

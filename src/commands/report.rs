@@ -15,7 +15,7 @@ use crate::cli::ReportArgs;
 /// Runs `report`.
 pub fn run(args: ReportArgs, printer: Printer) -> Result<ExitStatus> {
     let spinner = printer.spinner("loading");
-    let measured = super::metrics::measure(&args.catalog, MetricsOptions::new(args.iou)?, &spinner)?;
+    let measured = super::metrics::measure(&args.catalog, MetricsOptions::new(args.iou)?, &spinner, printer)?;
     let overview = info(&measured.dataset)?;
     let validation = if args.no_validate {
         None

@@ -537,6 +537,13 @@ fn timings_name_each_stage_on_stderr() {
         ["loaded 40 items", "split", "measured", "wrote and checked the items", "validated the tree", "published"];
     assert_eq!(stages, expected, "{}", timed.stderr);
     assert!(!plain.stderr.contains("timing:"));
+    let metrics = run(["metrics".to_string(), path_str(&catalog), "--timings".into(), "-q".into()]).success();
+    let lines: Vec<&str> = metrics.stderr.lines().collect();
+    assert!(
+        lines.len() == 2 && lines[0].contains("s  loaded 40 items (") && lines[1].contains("s  measured ("),
+        "{}",
+        metrics.stderr
+    );
     let without = |mut v: Value| {
         v["catalog"] = Value::Null;
         v
