@@ -184,10 +184,7 @@ pub fn remove_tree(path: &Path) -> std::io::Result<()> {
         };
         entries.par_iter().try_for_each(|entry| {
             let path = entry.path();
-            let removed = match entry.file_type()?.is_dir() {
-                true => remove(&path),
-                false => std::fs::remove_file(&path),
-            };
+            let removed = if entry.file_type()?.is_dir() { remove(&path) } else { std::fs::remove_file(&path) };
             match removed {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
                 _ => Ok(()),
