@@ -413,14 +413,13 @@ impl Gathered {
         }
     }
 
-    fn merge(mut self, other: Gathered) -> Gathered {
+    fn merge(&mut self, other: Gathered) {
         self.findings.absorb(other.findings);
         self.notices.merge(other.notices);
         self.ids.extend(other.ids);
         self.broken.extend(other.broken);
         self.remote_assets += other.remote_assets;
         self.items += other.items;
-        self
     }
 }
 
@@ -498,9 +497,7 @@ impl<'a> Incremental<'a> {
         self.run.check_feature(path, value, (parent, collection), Some(planned), &mut file, &mut gathered);
         gathered.findings.absorb(file);
         let shard = rayon::current_thread_index().unwrap_or(0) % self.shards.len();
-        let mut slot = self.shards[shard].lock().unwrap_or_else(|e| e.into_inner());
-        let merged = std::mem::replace(&mut *slot, Gathered::new(0)).merge(gathered);
-        *slot = merged;
+        self.shards[shard].lock().unwrap_or_else(|e| e.into_inner()).merge(gathered);
     }
 
     /// Walks the finished tree and reports, like [`validate_path`]. `checked`
@@ -515,7 +512,8 @@ impl<'a> Incremental<'a> {
         let mut gathered = run.check_items(&item_links, checked);
         for shard in &self.shards {
             let mut slot = shard.lock().unwrap_or_else(|e| e.into_inner());
-            gathered = gathered.merge(std::mem::replace(&mut *slot, Gathered::new(0)));
+            // Taken out: `finish` runs once, after the last item.
+            gathered.merge(std::mem::replace(&mut *slot, Gathered::new(0)));
         }
         Ok(run.finish(quality, &item_links, gathered))
     }
@@ -759,7 +757,13 @@ impl<'a> Run<'a> {
                     },
                 )
                 .map(|(gathered, _)| gathered)
-                .reduce(|| Gathered::new(limit), Gathered::merge)
+                .reduce(
+                    || Gathered::new(limit),
+                    |mut a, b| {
+                        a.merge(b);
+                        a
+                    },
+                )
         })
     }
 
