@@ -90,6 +90,18 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// A setting of an operation has an invalid value. `message` follows the
+    /// setting's name directly (it starts with its own separator, e.g.
+    /// `": 0 is not a positive number"` or `" must be in (0, 1]"`), so a front
+    /// end can put its own spelling of the setting in front of it.
+    #[error("{}{message}", setting.field())]
+    InvalidSetting {
+        /// Which setting.
+        setting: Setting,
+        /// What is wrong with its value, starting with a separator.
+        message: String,
+    },
+
     /// The output location is unsafe or occupied.
     #[error("{}: {message}", path.display())]
     Output {
@@ -100,7 +112,88 @@ pub enum Error {
     },
 }
 
+/// A setting of an operation, as the library names it. Library messages name
+/// settings by [`Setting::field`]; front ends map them to their own spelling
+/// (the CLI to its flag names), so the library carries no CLI words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Setting {
+    /// Split ratios.
+    Ratios,
+    /// Split names.
+    Names,
+    /// The random seed.
+    Seed,
+    /// The split strategy.
+    Strategy,
+    /// The grid cell size of spatial or hash splits, in degrees.
+    BlockSize,
+    /// The catalog or collection whose items are split.
+    Collection,
+    /// A previous Q2 catalog whose splits are kept.
+    KeepFrom,
+    /// The near-duplicate IoU threshold.
+    Iou,
+    /// Generated image/label pairs.
+    Pairs,
+    /// Generated classes.
+    Classes,
+    /// Generated share of exact duplicates.
+    DupRate,
+    /// Generated share of overlapping footprints.
+    OverlapRate,
+    /// ML-Dataset `name`.
+    Name,
+    /// ML-Dataset `tasks`.
+    Tasks,
+    /// ML-Dataset `inputs-type`.
+    InputsType,
+    /// ML-Dataset `annotations-type`.
+    AnnotationsType,
+    /// ML-Dataset `version`.
+    DatasetVersion,
+    /// ML-Dataset `type`.
+    DatasetType,
+    /// An extra schema given as URL and file.
+    Schema,
+    /// The output location.
+    Output,
+}
+
+impl Setting {
+    /// The setting's name in library messages.
+    pub fn field(self) -> &'static str {
+        match self {
+            Setting::Ratios => "ratios",
+            Setting::Names => "names",
+            Setting::Seed => "seed",
+            Setting::Strategy => "strategy",
+            Setting::BlockSize => "block_size",
+            Setting::Collection => "collection",
+            Setting::KeepFrom => "keep_from",
+            Setting::Iou => "iou",
+            Setting::Pairs => "pairs",
+            Setting::Classes => "classes",
+            Setting::DupRate => "dup_rate",
+            Setting::OverlapRate => "overlap_rate",
+            Setting::Name => "name",
+            Setting::Tasks => "tasks",
+            Setting::InputsType => "inputs_type",
+            Setting::AnnotationsType => "annotations_type",
+            Setting::DatasetVersion => "version",
+            Setting::DatasetType => "type",
+            Setting::Schema => "schema",
+            Setting::Output => "output",
+        }
+    }
+}
+
 impl Error {
+    /// A setting with an invalid value; `message` starts with its separator.
+    pub fn setting(setting: Setting, message: impl Into<String>) -> Self {
+        Error::InvalidSetting { setting, message: message.into() }
+    }
+
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io { path: path.into(), error }

@@ -42,4 +42,4 @@ pub mod split;
 pub mod validate;
 pub mod write;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, Setting};

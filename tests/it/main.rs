@@ -7,6 +7,7 @@ mod eotdl;
 mod errors;
 mod fuzz;
 mod generate;
+mod golden;
 mod hardening;
 mod info;
 mod metrics;
