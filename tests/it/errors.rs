@@ -1,11 +1,12 @@
-//! Bad inputs: each gives exit code 2, no panic, and an error that names the
-//! offending file or option. The catalogs are built inline in temp dirs.
+//! Bad inputs: each gives exit code 2, no panic, an error line that names the
+//! offending file or option, and no output. One table drives the cases; the
+//! catalogs are built inline in temp dirs.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::util::{generate, path_str, run, split, tempdir, write_json};
+use crate::util::{generate, run, split, tempdir, write_json};
 
 fn catalog_json(id: &str, links: Value) -> Value {
     json!({"type": "Catalog", "stac_version": "1.0.0", "id": id, "description": "test", "links": links})
@@ -45,273 +46,236 @@ fn catalog_with_items(root: &Path, items: &[(&str, Value)]) -> PathBuf {
     catalog
 }
 
-/// Runs `split` on `catalog` with output `DIR/out` and returns stderr,
-/// asserting exit code 2.
-#[track_caller]
-fn split_fails(dir: &Path, catalog: &Path, extra: &[&str]) -> String {
-    let out = dir.join("out");
-    let stderr = split(catalog, &out, extra).usage_error();
-    assert!(!out.exists(), "nothing is written on error");
-    stderr
+/// What one case runs `split` on, and what stderr must contain.
+struct Run {
+    /// The catalog path given to `split`.
+    catalog: PathBuf,
+    /// Arguments after `split CATALOG -o OUT`.
+    extra: Vec<&'static str>,
+    /// Each must appear in stderr.
+    expect: Vec<String>,
 }
 
-#[test]
-fn missing_catalog_file() {
-    let dir = tempdir();
-    let catalog = dir.path().join("in/catalog.json");
-    let stderr = split_fails(dir.path(), &catalog, &[]);
-    assert!(stderr.contains(&format!("error: {}: No such file or directory", catalog.display())), "{stderr}");
+/// One row of the table: builds its input under a fresh folder and returns
+/// the runs to make; `valid` is a shared valid catalog for option errors.
+type Case = (&'static str, fn(&Path, &Path) -> Vec<Run>);
+
+fn run_on(catalog: &Path, extra: &[&'static str], expect: &[&str]) -> Run {
+    Run {
+        catalog: catalog.to_path_buf(),
+        extra: extra.to_vec(),
+        expect: expect.iter().map(|s| s.to_string()).collect(),
+    }
 }
 
-#[test]
-fn malformed_json_names_file_and_line() {
-    let dir = tempdir();
-    let catalog = catalog_with_items(&dir.path().join("in"), &[("a.json", label_item_json("a"))]);
-    let bad = dir.path().join("in/labels/collection.json");
-    std::fs::write(&bad, "{\n  \"type\": \"Collection\",\n  \"id\": \"labels\"\n  \"links\": []\n}\n").unwrap();
-    let stderr = split_fails(dir.path(), &catalog, &[]);
-    assert!(stderr.contains(&format!("{}: malformed JSON", bad.display())), "{stderr}");
-    assert!(stderr.contains("line 4"), "{stderr}");
-}
-
-#[test]
-fn malformed_item_json_names_the_item() {
-    let dir = tempdir();
-    let catalog = catalog_with_items(&dir.path().join("in"), &[("a.json", label_item_json("a"))]);
-    let bad = dir.path().join("in/labels/a.json");
-    std::fs::write(&bad, "{\"type\": \"Feature\", \"id\": }").unwrap();
-    let stderr = split_fails(dir.path(), &catalog, &[]);
-    assert!(stderr.contains(&format!("{}: malformed JSON", bad.display())), "{stderr}");
-    assert!(stderr.contains("line 1"), "{stderr}");
-}
-
-#[test]
-fn item_that_is_a_json_array() {
-    let dir = tempdir();
-    let catalog = catalog_with_items(&dir.path().join("in"), &[("a.json", json!([1, 2, 3]))]);
-    let stderr = split_fails(dir.path(), &catalog, &[]);
-    let bad = dir.path().join("in/labels/a.json");
-    assert!(stderr.contains(&format!("{}: expected a STAC Item object", bad.display())), "{stderr}");
-}
-
-#[test]
-fn item_link_to_a_catalog() {
-    let dir = tempdir();
-    let catalog = catalog_with_items(&dir.path().join("in"), &[("a.json", catalog_json("a", json!([])))]);
-    let stderr = split_fails(dir.path(), &catalog, &[]);
-    let bad = dir.path().join("in/labels/a.json");
-    assert!(
-        stderr.contains(&format!(
-            "{}: has type \"Catalog\"; an item link must reach a STAC Item (type \"Feature\")",
-            bad.display()
-        )),
-        "{stderr}"
-    );
-}
-
-#[test]
-fn child_link_to_an_item() {
-    let dir = tempdir();
-    let catalog = dir.path().join("in/catalog.json");
-    write_json(&catalog, &catalog_json("root", json!([{"rel": "child", "href": "./x.json"}])));
-    write_json(&dir.path().join("in/x.json"), &label_item_json("x"));
-    let stderr = split_fails(dir.path(), &catalog, &[]);
-    let bad = dir.path().join("in/x.json");
-    assert!(stderr.contains(&format!("{}: is a STAC Item", bad.display())), "{stderr}");
-}
-
-#[test]
-fn broken_child_link_names_the_linking_file() {
-    let dir = tempdir();
-    let catalog = dir.path().join("in/catalog.json");
-    write_json(&catalog, &catalog_json("root", json!([{"rel": "child", "href": "./missing/collection.json"}])));
-    let stderr = split_fails(dir.path(), &catalog, &[]);
-    let target = dir.path().join("in/missing/collection.json");
-    assert!(
-        stderr.contains(&format!(
+const CASES: &[Case] = &[
+    ("missing catalog file", |dir, _| {
+        let catalog = dir.join("in/catalog.json");
+        vec![run_on(&catalog, &[], &[&format!("error: {}: No such file or directory", catalog.display())])]
+    }),
+    ("malformed JSON names file and line", |dir, _| {
+        let catalog = catalog_with_items(&dir.join("in"), &[("a.json", label_item_json("a"))]);
+        let bad = dir.join("in/labels/collection.json");
+        std::fs::write(&bad, "{\n  \"type\": \"Collection\",\n  \"id\": \"labels\"\n  \"links\": []\n}\n").unwrap();
+        vec![run_on(&catalog, &[], &[&format!("{}: malformed JSON", bad.display()), "line 4"])]
+    }),
+    ("malformed item JSON names the item", |dir, _| {
+        let catalog = catalog_with_items(&dir.join("in"), &[("a.json", label_item_json("a"))]);
+        let bad = dir.join("in/labels/a.json");
+        std::fs::write(&bad, "{\"type\": \"Feature\", \"id\": }").unwrap();
+        vec![run_on(&catalog, &[], &[&format!("{}: malformed JSON", bad.display()), "line 1"])]
+    }),
+    ("item that is a JSON array", |dir, _| {
+        let catalog = catalog_with_items(&dir.join("in"), &[("a.json", json!([1, 2, 3]))]);
+        let bad = dir.join("in/labels/a.json");
+        vec![run_on(&catalog, &[], &[&format!("{}: expected a STAC Item object", bad.display())])]
+    }),
+    ("item link to a catalog", |dir, _| {
+        let catalog = catalog_with_items(&dir.join("in"), &[("a.json", catalog_json("a", json!([])))]);
+        let bad = dir.join("in/labels/a.json");
+        let message =
+            format!("{}: has type \"Catalog\"; an item link must reach a STAC Item (type \"Feature\")", bad.display());
+        vec![run_on(&catalog, &[], &[&message])]
+    }),
+    ("child link to an item", |dir, _| {
+        let catalog = dir.join("in/catalog.json");
+        write_json(&catalog, &catalog_json("root", json!([{"rel": "child", "href": "./x.json"}])));
+        let bad = dir.join("in/x.json");
+        write_json(&bad, &label_item_json("x"));
+        vec![run_on(&catalog, &[], &[&format!("{}: is a STAC Item", bad.display())])]
+    }),
+    ("broken child link names the linking file", |dir, _| {
+        let catalog = dir.join("in/catalog.json");
+        write_json(&catalog, &catalog_json("root", json!([{"rel": "child", "href": "./missing/collection.json"}])));
+        let target = dir.join("in/missing/collection.json");
+        let message = format!(
             "{}: broken child link: ./missing/collection.json ({} does not exist)",
             catalog.display(),
             target.display()
-        )),
-        "{stderr}"
-    );
+        );
+        vec![run_on(&catalog, &[], &[&message])]
+    }),
+    ("broken item link names the item file", |dir, _| {
+        let catalog = catalog_with_items(&dir.join("in"), &[("a.json", label_item_json("a"))]);
+        let links = json!([{"rel": "item", "href": "./a.json"}, {"rel": "item", "href": "./gone.json"}]);
+        write_json(&dir.join("in/labels/collection.json"), &collection_json("labels", links));
+        vec![run_on(&catalog, &[], &["gone.json"])]
+    }),
+    ("cyclic child link", |dir, _| {
+        let catalog = dir.join("in/catalog.json");
+        write_json(&catalog, &catalog_json("root", json!([{"rel": "child", "href": "./child/catalog.json"}])));
+        let child = dir.join("in/child/catalog.json");
+        write_json(&child, &catalog_json("child", json!([{"rel": "child", "href": "../catalog.json"}])));
+        let message =
+            format!("{}: cyclic child link: ../catalog.json leads back to {}", child.display(), catalog.display());
+        vec![run_on(&catalog, &[], &[&message])]
+    }),
+    ("duplicate item ids in one collection", |dir, _| {
+        let items = [
+            ("a.json", label_item_json("same")),
+            ("b.json", label_item_json("same")),
+            ("c.json", label_item_json("c")),
+        ];
+        let catalog = catalog_with_items(&dir.join("in"), &items);
+        let (a, b) = (dir.join("in/labels/a.json"), dir.join("in/labels/b.json"));
+        let message = format!("{}: duplicate item id \"same\" in \"labels\" (also in {})", b.display(), a.display());
+        vec![run_on(&catalog, &[], &[&message])]
+    }),
+    ("remote child link is not followed", |dir, _| {
+        let catalog = dir.join("in/catalog.json");
+        // A reserved, unroutable host: the case passes offline and fails fast if fetched.
+        let href = "https://example.invalid/collection.json";
+        write_json(&catalog, &catalog_json("root", json!([{"rel": "child", "href": href}])));
+        let message = format!("{}: remote child link {href} is not followed (stac-ml works offline", catalog.display());
+        vec![run_on(&catalog, &[], &[&message])]
+    }),
+    ("remote item link is not followed", |dir, _| {
+        let catalog = catalog_with_items(&dir.join("in"), &[("a.json", label_item_json("a"))]);
+        let collection = dir.join("in/labels/collection.json");
+        let href = "https://example.invalid/item.json";
+        let links = json!([{"rel": "item", "href": "./a.json"}, {"rel": "item", "href": href}]);
+        write_json(&collection, &collection_json("labels", links));
+        let message = format!("{}: remote item link {href} is not followed", collection.display());
+        vec![run_on(&catalog, &[], &[&message])]
+    }),
+    ("catalog path that is a folder", |_, valid| {
+        vec![run_on(valid.parent().unwrap(), &[], &["is a folder; give the path of its catalog.json"])]
+    }),
+    ("ratios that do not sum", |_, valid| {
+        let message = "--ratios 80,10 sum to 90; give percentages that sum to 100 or fractions that sum to 1";
+        vec![
+            run_on(valid, &["--ratios", "80,10", "--names", "a,b"], &[message]),
+            run_on(valid, &["--ratios", "0.5,0.2,0.2"], &["--ratios 0.5,0.2,0.2 sum to 0."]),
+        ]
+    }),
+    ("ratio sum is printed without float noise", |_, valid| {
+        vec![run_on(valid, &["--ratios", "0.5,0.2,0.2"], &["--ratios 0.5,0.2,0.2 sum to 0.9;"])]
+    }),
+    ("ratios that do not sum without names", |_, valid| vec![run_on(valid, &["--ratios", "80,10"], &["sum to 90"])]),
+    ("ratios must be positive", |_, valid| {
+        vec![
+            run_on(valid, &["--ratios", "50,50,0"], &["error: --ratios: 0 is not a positive number"]),
+            run_on(valid, &["--ratios", "120,-10,-10"], &["is not a positive number"]),
+        ]
+    }),
+    ("two ratios need names", |_, valid| {
+        vec![
+            run_on(valid, &["--ratios", "60,40"], &["2 ratios given; name the splits with --names"]),
+            run_on(valid, &["--ratios", "60,40", "--names", "a,b,c"], &["3 split names (a,b,c) for 2 ratios"]),
+            run_on(valid, &["--ratios", "60,40", "--names", "a,a"], &["--names: \"a\" is given twice"]),
+        ]
+    }),
+    ("unknown collection lists the available ids", |_, valid| {
+        let message = format!("unknown collection \"nope\" in {}; available: source, labels", valid.display());
+        vec![run_on(valid, &["--collection", "nope"], &[&message])]
+    }),
+    ("bad enum values", |_, valid| {
+        vec![
+            run_on(
+                valid,
+                &["--annotations-type", "polygons"],
+                &["error: --annotations-type: \"polygons\" is not one of: raster, vector"],
+            ),
+            run_on(valid, &["--tasks", "segmentation,counting"], &["--tasks: \"counting\" is not one of:"]),
+            run_on(valid, &["--type", "final"], &["--type: \"final\" is not one of:"]),
+        ]
+    }),
+    ("unknown flag", |_, valid| vec![run_on(valid, &["--no-such-flag"], &["--no-such-flag"])]),
+    ("bad --format value", |_, valid| {
+        vec![run_on(valid, &["--format", "csv"], &["invalid value 'csv' for '--format"])]
+    }),
+];
+
+/// Why one run broke the rule (exit 2, no panic, an error line, each expected
+/// text, nothing written), or `None` when it kept it.
+fn check(run: &Run, out: &Path) -> Option<String> {
+    let output = split(&run.catalog, out, &run.extra);
+    let mut wrong = Vec::new();
+    if output.code != 2 {
+        wrong.push(format!("exit code {} instead of 2", output.code));
+    }
+    if output.stderr.contains("panicked") {
+        wrong.push("the binary panicked".to_string());
+    }
+    if !output.stderr.contains("error: ") {
+        wrong.push("no error line on stderr".to_string());
+    }
+    for text in &run.expect {
+        if !output.stderr.contains(text.as_str()) {
+            wrong.push(format!("stderr lacks {text:?}"));
+        }
+    }
+    if out.exists() {
+        wrong.push(format!("{} was written", out.display()));
+    }
+    (!wrong.is_empty()).then(|| {
+        format!(
+            "split {} -o {} {}: {}\nstdout:\n{}\nstderr:\n{}",
+            run.catalog.display(),
+            out.display(),
+            run.extra.join(" "),
+            wrong.join("; "),
+            output.stdout,
+            output.stderr
+        )
+    })
 }
 
+/// Every case runs (on threads: each is a process start), and the failure
+/// lists each failing case by name with its output.
 #[test]
-fn broken_item_link_names_the_item_file() {
+fn bad_inputs_exit_2_and_name_the_culprit() {
     let dir = tempdir();
-    let catalog = catalog_with_items(&dir.path().join("in"), &[("a.json", label_item_json("a"))]);
-    let collection = dir.path().join("in/labels/collection.json");
-    let links = json!([{"rel": "item", "href": "./a.json"}, {"rel": "item", "href": "./gone.json"}]);
-    write_json(&collection, &collection_json("labels", links));
-    let stderr = split_fails(dir.path(), &catalog, &[]);
-    assert!(stderr.contains("gone.json"), "{stderr}");
+    let valid = generate(&dir.path().join("valid"), 10, 1, &[]);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = CASES
+            .iter()
+            .enumerate()
+            .map(|(n, (name, build))| {
+                let (dir, valid) = (dir.path().join(format!("case-{n}")), &valid);
+                scope.spawn(move || {
+                    std::fs::create_dir_all(&dir).expect("create the case folder");
+                    let runs = build(&dir, valid);
+                    assert!(!runs.is_empty(), "case {name} makes no run");
+                    let problems: Vec<String> = runs
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(r, run)| check(run, &dir.join(format!("out-{r}"))))
+                        .collect();
+                    (!problems.is_empty()).then(|| format!("case {name:?}:\n{}", problems.join("\n")))
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().expect("a case panicked while building its input")).collect()
+    });
+    assert!(failures.is_empty(), "{} of {} cases failed:\n\n{}", failures.len(), CASES.len(), failures.join("\n\n"));
 }
 
-#[test]
-fn cyclic_child_link() {
-    let dir = tempdir();
-    let catalog = dir.path().join("in/catalog.json");
-    write_json(&catalog, &catalog_json("root", json!([{"rel": "child", "href": "./child/catalog.json"}])));
-    let child = dir.path().join("in/child/catalog.json");
-    write_json(&child, &catalog_json("child", json!([{"rel": "child", "href": "../catalog.json"}])));
-    let stderr = split_fails(dir.path(), &catalog, &[]);
-    assert!(
-        stderr.contains(&format!(
-            "{}: cyclic child link: ../catalog.json leads back to {}",
-            child.display(),
-            catalog.display()
-        )),
-        "{stderr}"
-    );
-}
-
-#[test]
-fn duplicate_item_ids_in_one_collection() {
-    let dir = tempdir();
-    let catalog = catalog_with_items(
-        &dir.path().join("in"),
-        &[("a.json", label_item_json("same")), ("b.json", label_item_json("same")), ("c.json", label_item_json("c"))],
-    );
-    let stderr = split_fails(dir.path(), &catalog, &[]);
-    let (a, b) = (dir.path().join("in/labels/a.json"), dir.path().join("in/labels/b.json"));
-    assert!(
-        stderr.contains(&format!(
-            "{}: duplicate item id \"same\" in \"labels\" (also in {})",
-            b.display(),
-            a.display()
-        )),
-        "{stderr}"
-    );
-}
-
-#[test]
-fn remote_child_link_is_not_followed() {
-    let dir = tempdir();
-    let catalog = dir.path().join("in/catalog.json");
-    // A reserved, unroutable host: the test passes offline and fails fast if fetched.
-    let href = "https://example.invalid/collection.json";
-    write_json(&catalog, &catalog_json("root", json!([{"rel": "child", "href": href}])));
-    let stderr = split_fails(dir.path(), &catalog, &[]);
-    assert!(
-        stderr.contains(&format!(
-            "{}: remote child link {href} is not followed (stac-ml works offline",
-            catalog.display()
-        )),
-        "{stderr}"
-    );
-}
-
-#[test]
-fn remote_item_link_is_not_followed() {
-    let dir = tempdir();
-    let catalog = catalog_with_items(&dir.path().join("in"), &[("a.json", label_item_json("a"))]);
-    let collection = dir.path().join("in/labels/collection.json");
-    let href = "https://example.invalid/item.json";
-    let links = json!([{"rel": "item", "href": "./a.json"}, {"rel": "item", "href": href}]);
-    write_json(&collection, &collection_json("labels", links));
-    let stderr = split_fails(dir.path(), &catalog, &[]);
-    assert!(stderr.contains(&format!("{}: remote item link {href} is not followed", collection.display())), "{stderr}");
-}
-
-/// A valid generated catalog for option errors; the option is at fault.
-fn valid_catalog(dir: &Path) -> PathBuf {
-    generate(&dir.join("in"), 10, 1, &[])
-}
-
-#[test]
-fn ratios_that_do_not_sum() {
-    let dir = tempdir();
-    let catalog = valid_catalog(dir.path());
-    let stderr = split_fails(dir.path(), &catalog, &["--ratios", "80,10", "--names", "a,b"]);
-    assert!(
-        stderr.contains("--ratios 80,10 sum to 90; give percentages that sum to 100 or fractions that sum to 1"),
-        "{stderr}"
-    );
-    let stderr = split_fails(dir.path(), &catalog, &["--ratios", "0.5,0.2,0.2"]);
-    assert!(stderr.contains("--ratios 0.5,0.2,0.2 sum to 0."), "{stderr}");
-}
-
-#[test]
-
-fn ratio_sum_is_printed_without_float_noise() {
-    let dir = tempdir();
-    let catalog = valid_catalog(dir.path());
-    let stderr = split_fails(dir.path(), &catalog, &["--ratios", "0.5,0.2,0.2"]);
-    assert!(stderr.contains("--ratios 0.5,0.2,0.2 sum to 0.9;"), "{stderr}");
-}
-
-#[test]
-
-fn ratios_that_do_not_sum_without_names() {
-    let dir = tempdir();
-    let catalog = valid_catalog(dir.path());
-    let stderr = split_fails(dir.path(), &catalog, &["--ratios", "80,10"]);
-    assert!(stderr.contains("sum to 90"), "{stderr}");
-}
-
-#[test]
-fn ratios_must_be_positive() {
-    let dir = tempdir();
-    let catalog = valid_catalog(dir.path());
-    let stderr = split_fails(dir.path(), &catalog, &["--ratios", "50,50,0"]);
-    assert!(stderr.contains("error: --ratios: 0 is not a positive number"), "{stderr}");
-    let stderr = split_fails(dir.path(), &catalog, &["--ratios", "120,-10,-10"]);
-    assert!(stderr.contains("is not a positive number"), "{stderr}");
-}
-
-#[test]
-fn two_ratios_need_names() {
-    let dir = tempdir();
-    let catalog = valid_catalog(dir.path());
-    let stderr = split_fails(dir.path(), &catalog, &["--ratios", "60,40"]);
-    assert!(stderr.contains("2 ratios given; name the splits with --names"), "{stderr}");
-    let stderr = split_fails(dir.path(), &catalog, &["--ratios", "60,40", "--names", "a,b,c"]);
-    assert!(stderr.contains("3 split names (a,b,c) for 2 ratios"), "{stderr}");
-    let stderr = split_fails(dir.path(), &catalog, &["--ratios", "60,40", "--names", "a,a"]);
-    assert!(stderr.contains("--names: \"a\" is given twice"), "{stderr}");
-}
-
-#[test]
-fn unknown_collection_lists_the_available_ids() {
-    let dir = tempdir();
-    let catalog = valid_catalog(dir.path());
-    let stderr = split_fails(dir.path(), &catalog, &["--collection", "nope"]);
-    assert!(
-        stderr.contains(&format!("unknown collection \"nope\" in {}; available: source, labels", catalog.display())),
-        "{stderr}"
-    );
-}
-
-#[test]
-fn bad_enum_values() {
-    let dir = tempdir();
-    let catalog = valid_catalog(dir.path());
-    let stderr = split_fails(dir.path(), &catalog, &["--annotations-type", "polygons"]);
-    assert!(stderr.contains("error: --annotations-type: \"polygons\" is not one of: raster, vector"), "{stderr}");
-    let stderr = split_fails(dir.path(), &catalog, &["--tasks", "segmentation,counting"]);
-    assert!(stderr.contains("--tasks: \"counting\" is not one of:"), "{stderr}");
-    let stderr = split_fails(dir.path(), &catalog, &["--type", "final"]);
-    assert!(stderr.contains("--type: \"final\" is not one of:"), "{stderr}");
-}
-
+/// An unknown flag with no catalog at all still exits 2 without a panic.
 #[test]
 fn clap_errors_exit_2() {
     let output = run(["split", "--no-such-flag"]);
     assert_eq!(output.code, 2, "{output:?}");
     assert!(!output.stderr.contains("panicked"));
-    let dir = tempdir();
-    let catalog = valid_catalog(dir.path());
-    let out = dir.path().join("out");
-    let output = run(["split", &path_str(&catalog), "-o", &path_str(&out), "--format", "csv"]);
-    assert_eq!(output.code, 2, "{output:?}");
-    assert!(output.stderr.contains("invalid value 'csv' for '--format"), "{}", output.stderr);
-}
-
-#[test]
-fn catalog_path_that_is_a_folder() {
-    let dir = tempdir();
-    let catalog = valid_catalog(dir.path());
-    let stderr = split_fails(dir.path(), catalog.parent().unwrap(), &[]);
-    assert!(stderr.contains("is a folder; give the path of its catalog.json"), "{stderr}");
+    assert!(output.stderr.contains("error: "), "{}", output.stderr);
 }
