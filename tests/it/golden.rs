@@ -96,6 +96,7 @@ fn outputs(case: &str, catalog: &Path, roots: &Roots, scratch: &Path) -> BTreeMa
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn every_command_output_is_pinned() {
     let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).canonicalize().expect("canonical checkout");
     let parent = checkout.parent().expect("the checkout has a parent").to_path_buf();

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::metrics::{entry, generate_summary};
-use crate::util::{input_items, path_str, read_json, resolve, run, shared_catalog, tempdir};
+use crate::util::{input_items, path_str, read_json, resolve, run, tempdir, testdata};
 
 /// `stac-ml info CATALOG --json`, which must succeed.
 #[track_caller]
@@ -51,8 +51,9 @@ fn stats(value: &Value) -> (u64, u64, u64, u64) {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn eurosat_small_collections_and_roles() {
-    let Some(dir) = shared_catalog("EuroSAT-small-STAC") else { return };
+    let dir = testdata("EuroSAT-small-STAC");
     let catalog = dir.join("catalog.json");
     let info = info(&catalog);
     assert_eq!(info["id"], "EuroSAT-Q1-small");
@@ -86,8 +87,9 @@ fn eurosat_small_collections_and_roles() {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn jaca_q2_quality_and_splits_as_the_files_say() {
-    let Some(dir) = shared_catalog("jaca_dataset_q2") else { return };
+    let dir = testdata("jaca_dataset_q2");
     let catalog = dir.join("catalog.json");
     let info = info(&catalog);
     assert_eq!(info["quality"], "Q2");
@@ -166,8 +168,9 @@ fn a_q2_output_reports_its_splits_and_assets() {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn the_text_view() {
-    let Some(dir) = shared_catalog("jaca_dataset_q2") else { return };
+    let dir = testdata("jaca_dataset_q2");
     let out = run(["info".to_string(), path_str(&dir.join("catalog.json"))]).success();
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert!(lines[0].starts_with("jaca-dataset-extensions (Q2, 8 items)"), "{}", out.stdout);

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::util::{input_items, is_remote, path_str, read_json, resolve, run, shared_catalog, tempdir, write_json};
+use crate::util::{input_items, is_remote, path_str, read_json, resolve, run, tempdir, testdata, write_json};
 
 /// `stac-ml metrics CATALOG --json [extra...]`, which must succeed.
 #[track_caller]
@@ -115,8 +115,9 @@ fn hundredths(values: &Value, property: &str) -> Vec<u64> {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn jaca_spatial_duplicates_and_grass_balance() {
-    let Some(dir) = shared_catalog("jaca_dataset_stac_labels") else { return };
+    let dir = testdata("jaca_dataset_stac_labels");
     let catalog = dir.join("catalog.json");
     let entries = metrics_json(&catalog, &[]);
     let names: Vec<&str> = entries.iter().map(|e| e["name"].as_str().unwrap()).collect();
@@ -172,8 +173,9 @@ fn jaca_spatial_duplicates_and_grass_balance() {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn eurosat_small_ten_classes_of_ten() {
-    let Some(dir) = shared_catalog("EuroSAT-small-STAC") else { return };
+    let dir = testdata("EuroSAT-small-STAC");
     let catalog = dir.join("catalog.json");
     let entries = metrics_json(&catalog, &[]);
     assert_eq!(entry(&entries, "spatial-duplicates")["values"], json!([]));
@@ -215,8 +217,9 @@ fn eurosat_small_ten_classes_of_ten() {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn multidataset_classes_come_from_label_overviews() {
-    let Some(dir) = shared_catalog("label-ext-examples/multidataset") else { return };
+    let dir = testdata("label-ext-examples/multidataset");
     let catalog = dir.join("catalog.json");
     let entries = metrics_json(&catalog, &[]);
     let balance = entry(&entries, "classes-balance");
@@ -266,8 +269,9 @@ fn multidataset_classes_come_from_label_overviews() {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn pystac_test_case_1_samples_and_roles() {
-    let Some(dir) = shared_catalog("pystac-test-case-1") else { return };
+    let dir = testdata("pystac-test-case-1");
     let entries = metrics_json(&dir.join("catalog.json"), &[]);
     let samples = entry(&entries, "samples");
     assert_eq!(samples["total"], 8);

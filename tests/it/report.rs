@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{generate, is_ci, path_str, read_json, run, run_env, shared_catalog, tempdir, write_json};
+use crate::util::{generate, is_ci, path_str, read_json, run, run_env, tempdir, testdata, write_json};
 
 /// Shapes drawn one by one at most (the library's `report::MAX_FOOTPRINTS`).
 const MAX_FOOTPRINTS: usize = 5000;
@@ -171,8 +171,9 @@ fn many_footprints_are_aggregated() {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn report_of_a_real_catalog() {
-    let Some(dir) = shared_catalog("EuroSAT-small-STAC") else { return };
+    let dir = testdata("EuroSAT-small-STAC");
     let tmp = tempdir();
     let html = report(&dir.join("catalog.json"), &tmp.path().join("r.html"), &[]);
     assert_map_and_charts(&html);
@@ -277,6 +278,7 @@ fn hiding(html: &str, selector: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(not(has_chromium), ignore = "chromium not installed: apt-get install chromium")]
 fn chromium_renders_the_map_and_the_charts() {
     let Some(chromium) = chromium() else { return };
     let dir = tempdir();

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::util::{
     Tree, assert_same_tree, check_tree, files_under, generate, input_items, is_remote, links, read_json, resolve,
-    shared_catalog, snapshot, split, split_env, split_items, tempdir, write_json,
+    snapshot, split, split_env, split_items, tempdir, testdata, write_json,
 };
 
 const ML_DATASET: &str = "https://raw.githubusercontent.com/earthpulse/ml-dataset/main/json-schema/schema.json";
@@ -123,8 +123,9 @@ fn splits_json(rows: &[(&str, usize, usize)]) -> Value {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn eurosat_exact_split_with_sources_following() {
-    let Some(input) = shared_catalog("EuroSAT-small-STAC") else { return };
+    let input = testdata("EuroSAT-small-STAC");
     let before = snapshot(&input);
     let dir = tempdir();
     let out = dir.path().join("q2");
@@ -170,8 +171,9 @@ fn eurosat_exact_split_with_sources_following() {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn jaca_keeps_all_four_label_items() {
-    let Some(input) = shared_catalog("jaca_dataset_stac_labels") else { return };
+    let input = testdata("jaca_dataset_stac_labels");
     let dir = tempdir();
     let out = dir.path().join("q2");
     let summary = split(&input.join("catalog.json"), &out, &["--json"]).success().json();
@@ -187,8 +189,9 @@ fn jaca_keeps_all_four_label_items() {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn pystac_nested_catalog_keeps_its_nesting() {
-    let Some(input) = shared_catalog("pystac-test-case-1") else { return };
+    let input = testdata("pystac-test-case-1");
     let dir = tempdir();
     let out = dir.path().join("q2");
     let extra = ["--collection", "area-1-1", "--tasks", "segmentation", "--json"];
@@ -223,8 +226,9 @@ fn pystac_nested_catalog_keeps_its_nesting() {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn label_extension_multidataset_one_collection() {
-    let Some(input) = shared_catalog("label-ext-examples/multidataset") else { return };
+    let input = testdata("label-ext-examples/multidataset");
     let dir = tempdir();
     let out = dir.path().join("q2");
     let extra = ["--collection", "zanzibar-collection", "--tasks", "segmentation", "--json"];

@@ -4,9 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+// The library's own href handling, so checks of written catalogs resolve links
+// exactly as the tool does (and a test never checks a copy).
+pub use stac_ml::catalog::href::{is_remote, resolve};
 
 /// The `stac-ml` binary built for this test run.
 pub fn stac_ml() -> assert_cmd::Command {
@@ -28,25 +31,43 @@ pub fn is_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
-/// `../shared/testdata` beside the checkout, or `None` (and a note) when it is
-/// absent. In CI (`CI=true`) a missing folder fails the test.
+/// `../shared/testdata` beside the checkout, or `None` when it is absent. In
+/// CI (`CI=true`) a missing folder fails the test.
 pub fn shared_testdata() -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata");
     match path.canonicalize() {
         Ok(path) if path.is_dir() => Some(path),
         _ if is_ci() => panic!("CI=true but {} is missing; CI must have ../shared beside the checkout", path.display()),
-        _ => {
-            println!("skipped: ../shared not found");
-            None
-        }
+        _ => None,
     }
 }
 
-/// One real catalog of the shared test data, by folder name.
+/// One real catalog of the shared test data, by folder name, or `None` when
+/// `../shared/testdata` is absent: for tests that use it as extra input when
+/// present. A test that needs it calls [`testdata`] instead.
 pub fn shared_catalog(name: &str) -> Option<PathBuf> {
     let path = shared_testdata()?.join(name);
     assert!(path.exists(), "{} is missing from ../shared/testdata", path.display());
     Some(path)
+}
+
+/// `../shared/testdata` for a test that needs it; see [`testdata`].
+#[track_caller]
+pub fn testdata_dir() -> PathBuf {
+    shared_testdata().unwrap_or_else(|| {
+        panic!("../shared/testdata is not beside the checkout (this test needs it; see the ignore reason)")
+    })
+}
+
+/// One real catalog of the shared test data, by folder name. The test must
+/// carry `#[cfg_attr(not(has_shared_testdata), ignore = "...")]` (build.rs
+/// sets the flag), so without `../shared` it is reported as ignored; when it
+/// runs anyway (`--include-ignored`) a missing folder fails it.
+#[track_caller]
+pub fn testdata(name: &str) -> PathBuf {
+    shared_catalog(name).unwrap_or_else(|| {
+        panic!("../shared/testdata is not beside the checkout (this test needs it; see the ignore reason)")
+    })
 }
 
 /// What a run of the binary produced.
@@ -205,32 +226,6 @@ pub fn read_json(path: &Path) -> Value {
 pub fn write_json(path: &Path, value: &Value) {
     std::fs::create_dir_all(path.parent().expect("a file in a folder")).expect("create folder");
     std::fs::write(path, serde_json::to_vec_pretty(value).expect("serialise")).expect("write json");
-}
-
-/// Removes `.` and `..` components without touching the file system.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                assert!(out.pop(), "{} climbs above /", path.display());
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
-/// Resolves an href written in the file `base` (absolute) to an absolute path.
-pub fn resolve(base: &Path, href: &str) -> PathBuf {
-    let href = href.strip_prefix("file://").unwrap_or(href);
-    normalize(&base.parent().expect("a file in a folder").join(href))
-}
-
-/// True for hrefs with a URL scheme (`https://`, `s3://`, ...).
-pub fn is_remote(href: &str) -> bool {
-    href.split_once("://").is_some_and(|(scheme, _)| !scheme.is_empty() && scheme != "file")
 }
 
 /// The (rel, href) pairs of a STAC object's links.

@@ -11,8 +11,7 @@ use serde_json::{Value, json};
 
 use crate::metrics::generate_summary;
 use crate::util::{
-    Output, assert_same_tree, path_str, read_json, run, shared_catalog, shared_testdata, snapshot, stac_ml, tempdir,
-    write_json,
+    Output, assert_same_tree, path_str, read_json, run, snapshot, stac_ml, tempdir, testdata, testdata_dir, write_json,
 };
 
 /// `validate --format json`, deserialized: the fields a CI script relies on.
@@ -82,8 +81,9 @@ fn validate(path: &Path, extra: &[&str]) -> (i32, Report) {
 // Real catalogs and files of ../shared/testdata.
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn pystac_test_case_1_is_valid() {
-    let Some(dir) = shared_catalog("pystac-test-case-1") else { return };
+    let dir = testdata("pystac-test-case-1");
     let (code, report) = validate(&dir, &[]);
     assert_eq!(code, 0, "{:#?}", report.findings);
     assert_eq!((report.errors, report.warnings), (0, 0));
@@ -98,8 +98,9 @@ fn pystac_test_case_1_is_valid() {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn eurosat_small_is_invalid_for_its_array_class_names() {
-    let Some(dir) = shared_catalog("EuroSAT-small-STAC") else { return };
+    let dir = testdata("EuroSAT-small-STAC");
     let (code, report) = validate(&dir, &[]);
     assert_eq!(code, 1);
     assert_eq!(report.quality.as_deref(), Some("Q1"));
@@ -144,8 +145,9 @@ fn eurosat_small_is_invalid_for_its_array_class_names() {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn jaca_q2_fails_the_name_rule_and_its_summaries() {
-    let Some(dir) = shared_catalog("jaca_dataset_q2") else { return };
+    let dir = testdata("jaca_dataset_q2");
     let (code, report) = validate(&dir, &[]);
     assert_eq!(code, 1);
     assert_eq!(report.quality.as_deref(), Some("Q2"));
@@ -173,8 +175,9 @@ fn jaca_q2_fails_the_name_rule_and_its_summaries() {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn ml_dataset_example_has_a_broken_child_link() {
-    let Some(dir) = shared_catalog("ml-dataset-example") else { return };
+    let dir = testdata("ml-dataset-example");
     let (code, report) = validate(&dir, &[]);
     assert_eq!(code, 1);
     assert_eq!(report.quality.as_deref(), Some("Q2"));
@@ -187,8 +190,9 @@ fn ml_dataset_example_has_a_broken_child_link() {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn pystac_invalid_catalog() {
-    let Some(dir) = shared_catalog("pystac-invalid-catalog") else { return };
+    let dir = testdata("pystac-invalid-catalog");
     let (code, report) = validate(&dir, &[]);
     assert_eq!(code, 1);
     assert_eq!(
@@ -219,8 +223,9 @@ const SINGLE_FILES: [(&str, i32, usize, Option<&str>); 12] = [
 ];
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn verdicts_on_single_files() {
-    let Some(data) = shared_testdata() else { return };
+    let data = testdata_dir();
     for (file, expected_code, expected_errors, quality) in SINGLE_FILES {
         let path = data.join(file);
         let (code, report) = validate(&path, &[]);
@@ -233,8 +238,9 @@ fn verdicts_on_single_files() {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn why_the_invalid_single_files_fail() {
-    let Some(data) = shared_testdata() else { return };
+    let data = testdata_dir();
     let errors = |file: &str| -> Vec<(String, String, String)> {
         let (_, report) = validate(&data.join(file), &[]);
         report
@@ -785,14 +791,15 @@ fn run_offline(args: &[String]) -> Output {
 }
 
 #[test]
+#[cfg_attr(not(has_shared_testdata), ignore = "needs ../shared/testdata beside the checkout")]
 fn same_results_without_a_network() {
     if let Err(why) = unshare_works() {
         println!("skipped: {why}");
         return;
     }
-    let Some(jaca) = shared_catalog("jaca_dataset_stac_labels") else { return };
-    let Some(pystac) = shared_catalog("pystac-test-case-1") else { return };
-    let Some(q2_input) = shared_catalog("jaca_dataset_q2") else { return };
+    let jaca = testdata("jaca_dataset_stac_labels");
+    let pystac = testdata("pystac-test-case-1");
+    let q2_input = testdata("jaca_dataset_q2");
     for dir in [&jaca, &pystac, &q2_input] {
         for format in ["text", "json", "github"] {
             let args = ["validate".to_string(), path_str(dir), "--format".into(), format.into()];
