@@ -187,7 +187,6 @@ pub fn human_bytes(bytes: u64) -> String {
     if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", units[unit]) }
 }
 
-
 fn item_facts(path: &Path, buffer: &mut Vec<u8>) -> Result<ItemFacts> {
     let value = crate::catalog::read_json_into(path, buffer)?;
     let mut facts = ItemFacts::default();

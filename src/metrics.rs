@@ -72,7 +72,8 @@ enum Entry<'a> {
 
 impl QualityMetrics {
     fn entries(&self) -> Vec<Entry<'_>> {
-        let mut entries = vec![Entry::SpatialDuplicates(&self.spatial_duplicates), Entry::NearDuplicates(&self.near_duplicates)];
+        let mut entries =
+            vec![Entry::SpatialDuplicates(&self.spatial_duplicates), Entry::NearDuplicates(&self.near_duplicates)];
         entries.extend(self.split_leakage.as_ref().map(Entry::SplitLeakage));
         entries.extend([
             Entry::ClassesBalance(&self.classes_balance),

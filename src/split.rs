@@ -15,7 +15,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use crate::balance::ClassCounts;
+use crate::class_counts::ClassCounts;
 use crate::catalog::Dataset;
 use crate::error::{Error, Result};
 use crate::union_find::UnionFind;

@@ -54,8 +54,7 @@ pub(super) fn balance(out: &mut String, entry: &ClassesBalance, legend: &Legend)
         chart(out, property, &series)?;
     }
     if properties.len() > MAX_PROPERTIES {
-        let rest: Vec<String> =
-            properties[MAX_PROPERTIES..].iter().map(|p| escape(&p.name)).collect();
+        let rest: Vec<String> = properties[MAX_PROPERTIES..].iter().map(|p| escape(&p.name)).collect();
         writeln!(out, "<p class=\"more\">{} more properties not drawn: {}</p>", rest.len(), rest.join(", "))?;
     }
     Ok(())
@@ -170,4 +169,3 @@ fn chart(out: &mut String, property: &PropertyBalance, series: &[Series]) -> fmt
     out.push_str("</svg>\n");
     Ok(())
 }
-

@@ -391,7 +391,6 @@ fn degrees(value: f64, step: f64) -> String {
     format!("{rounded:.decimals$}°")
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -277,4 +277,3 @@ fn id_list(ids: &[String], max: usize) -> String {
     }
     list.join(", ")
 }
-
