@@ -15,8 +15,8 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use crate::class_counts::ClassCounts;
 use crate::catalog::Dataset;
+use crate::class_counts::ClassCounts;
 use crate::error::{Error, Result};
 use crate::union_find::UnionFind;
 
