@@ -391,3 +391,78 @@ fn samples(dataset: &Dataset, splits: Option<&SplitView>) -> Samples {
         unassigned: splits.map(|s| s.split_of.iter().filter(|s| s.is_none()).count()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(splits: bool) -> QualityMetrics {
+        QualityMetrics {
+            spatial_duplicates: SpatialDuplicates {
+                values: vec![SpatialDuplicate { item: "b".into(), duplicate: "a".into() }],
+                total: 1,
+            },
+            near_duplicates: NearDuplicates {
+                iou: 1.0,
+                values: vec![Cluster { items: vec!["a".into(), "b".into()] }],
+                pairs: 1,
+                clusters: 1,
+                total: 2,
+            },
+            split_leakage: splits.then(|| SplitLeakage {
+                iou: 0.9,
+                values: vec![PairLeakage { splits: ["x".into(), "y".into()], intersecting: 1, above_iou: 0 }],
+                total: 1,
+                total_above_iou: 0,
+                examples: vec![LeakExample { a: "a".into(), b: "c".into(), iou: 0.5 }],
+            }),
+            classes_balance: ClassesBalance {
+                values: Vec::new(),
+                sources: vec![SourceCount { source: ClassSource::LabelAssets, items: 2 }],
+                splits: splits.then(Vec::new),
+            },
+            missing_values: MissingValues {
+                values: vec![MissingField { field: "bbox", total: 0, items: Vec::new() }],
+                total: 0,
+            },
+            samples: Samples {
+                total: 3,
+                collections: vec![CollectionSamples { id: "c".into(), items: 3 }],
+                roles: Roles { label: 1, other: 2 },
+                splits: splits.then(|| vec![SplitSamples { name: "x".into(), items: 2 }]),
+                unassigned: splits.then_some(1),
+            },
+        }
+    }
+
+    #[test]
+    fn serialises_as_named_entries_in_order() {
+        let names = |m: &QualityMetrics| -> Vec<String> {
+            m.to_entries().iter().map(|e| e["name"].as_str().unwrap().to_string()).collect()
+        };
+        let all =
+            ["spatial-duplicates", "near-duplicates", "split-leakage", "classes-balance", "missing-values", "samples"];
+        assert_eq!(names(&example(true)), all);
+        assert_eq!(names(&example(false)), [all[0], all[1], all[3], all[4], all[5]]);
+        // The name comes first, the optional fields only with splits, and a
+        // whole-number threshold keeps its decimal point.
+        let text = serde_json::to_string(&example(false)).unwrap();
+        assert!(
+            text.starts_with(r#"[{"name":"spatial-duplicates","values":[{"item":"b","duplicate":"a"}],"total":1}"#)
+        );
+        assert!(text.contains(r#"{"name":"near-duplicates","iou":1.0,"#), "{text}");
+        assert!(text.ends_with(
+            r#"{"name":"samples","total":3,"collections":[{"id":"c","items":3}],"roles":{"label":1,"other":2}}]"#
+        ));
+        assert_eq!(number(1.0), "1.0");
+    }
+
+    #[test]
+    fn entries_and_direct_serialisation_agree() {
+        for splits in [false, true] {
+            let metrics = example(splits);
+            let direct = serde_json::to_string(&metrics).unwrap();
+            assert_eq!(direct, serde_json::to_string(&metrics.to_entries()).unwrap());
+        }
+    }
+}
