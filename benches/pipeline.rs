@@ -50,11 +50,11 @@ fn stages(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("index", items), &dataset, |b, d| b.iter(|| SpatialIndex::new(d)));
         let split_options = options(&dataset);
         group.bench_with_input(BenchmarkId::new("split-random", items), &dataset, |b, d| {
-            b.iter(|| split::assign(d, &split_options).unwrap())
+            b.iter(|| split::assign(d, &split_options, None).unwrap())
         });
         let spatial = SplitOptions { strategy: Strategy::Spatial { block_size: None }, ..options(&dataset) };
         group.bench_with_input(BenchmarkId::new("split-spatial", items), &dataset, |b, d| {
-            b.iter(|| split::assign(d, &spatial).unwrap())
+            b.iter(|| split::assign(d, &spatial, None).unwrap())
         });
         group.bench_with_input(BenchmarkId::new("exact-duplicates", items), &dataset, |b, d| {
             b.iter(|| duplicates::exact(d))
@@ -63,10 +63,16 @@ fn stages(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("overlaps", items), &dataset, |b, d| {
             b.iter(|| duplicates::overlaps(d, &index))
         });
-        group.bench_with_input(BenchmarkId::new("class-balance", items), &dataset, |b, d| {
-            b.iter(|| balance::balance(d, None, &mut Warnings::default()))
+        // Reading the label assets, then summing their classes: the two halves
+        // of what one class-balance pass did before the counts were shared.
+        group.bench_with_input(BenchmarkId::new("class-counts", items), &dataset, |b, d| {
+            b.iter(|| balance::ClassCounts::read(d, &mut Warnings::default()))
         });
-        let assignment = split::assign(&dataset, &split_options).unwrap();
+        let classes = balance::ClassCounts::read(&dataset, &mut Warnings::default());
+        group.bench_with_input(BenchmarkId::new("class-balance", items), &classes, |b, c| {
+            b.iter(|| balance::balance(c, None))
+        });
+        let assignment = split::assign(&dataset, &split_options, None).unwrap();
         let out = std::env::temp_dir().join(format!("stac-ml-bench-out-{pairs}"));
         group.bench_with_input(BenchmarkId::new("write", items), &dataset, |b, d| {
             b.iter(|| {

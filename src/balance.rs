@@ -1,34 +1,12 @@
 //! Class balance: how many labelled features (or items) each class has,
-//! overall and per split, computed with polars.
-//!
-//! Counts come from, in order of preference for each label item: the
-//! features of its label GeoJSON asset (EOTDL's source; SCANEO features carry
-//! the class in `properties.labels[0]`), its `label:overviews` counts, or the
-//! class written in its own properties (classification catalogs). Which
-//! source served how many items is part of the result.
-
-use std::io::Read;
+//! overall and per split, computed with polars from the [`ClassCounts`] read
+//! once per run. Which source served how many items is part of the result.
 
 use polars::prelude::*;
-use rayon::prelude::*;
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::catalog::{Dataset, ItemRecord, Warnings};
-
-/// Where an item's class counts came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ClassSource {
-    /// Features of the label GeoJSON asset.
-    LabelAssets,
-    /// `label:overviews` counts.
-    LabelOverviews,
-    /// The class in the item's own properties.
-    ItemProperties,
-    /// Nothing usable (raster labels without overviews, unreadable assets).
-    None,
-}
+pub use crate::class_counts::{ClassCounts, ClassSource};
+use crate::split::SplitView;
 
 /// One class of one label property.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -84,32 +62,26 @@ struct Rows {
     count: Vec<u64>,
 }
 
-/// Counts classes. `split_names[split_of[i]]` names item `i`'s split.
-pub fn balance(dataset: &Dataset, split_of: Option<(&[Option<u16>], &[String])>, warnings: &mut Warnings) -> Balance {
-    let labels: Vec<usize> = (0..dataset.items.len()).filter(|&i| dataset.items[i].is_label()).collect();
-    // Reads every label asset: file-bound work, on the I/O pool.
-    let per_item: Vec<ItemCounts> =
-        crate::io_pool::install(|| labels.par_iter().map(|&i| item_counts(&dataset.items[i])).collect());
+/// Sums the classes of every label item, overall and, when splits are
+/// given, per split.
+pub fn balance(classes: &ClassCounts, splits: Option<&SplitView>) -> Balance {
     let mut rows = Rows { property: Vec::new(), class: Vec::new(), split: Vec::new(), count: Vec::new() };
     let mut sources = std::collections::BTreeMap::new();
-    for (&i, ItemCounts(source, counts, warning)) in labels.iter().zip(per_item) {
-        if let Some(warning) = warning {
-            warnings.push("unreadable label asset", &dataset.items[i].path, warning);
-        }
-        *sources.entry(source).or_insert(0u64) += 1;
-        let split = split_of.and_then(|(of, names)| of[i].map(|k| names[k as usize].clone())).unwrap_or_default();
-        for (property, class, count) in counts {
-            rows.property.push(property);
-            rows.class.push(class);
-            rows.split.push(split.clone());
-            rows.count.push(count);
+    for (i, counts) in classes.iter() {
+        *sources.entry(counts.source).or_insert(0u64) += 1;
+        let split = splits.and_then(|s| s.name_of(i)).unwrap_or_default();
+        for (property, class, count) in &counts.rows {
+            rows.property.push(property.clone());
+            rows.class.push(class.clone());
+            rows.split.push(split.to_string());
+            rows.count.push(*count);
         }
     }
     let values = summarise(&rows, false).into_iter().next().map(|(_, v)| v).unwrap_or_default();
-    let splits = match split_of {
-        Some((_, names)) => {
+    let splits = match splits {
+        Some(view) => {
             let by_split = summarise(&rows, true);
-            names
+            view.names
                 .iter()
                 .map(|name| SplitBalance {
                     split: name.clone(),
@@ -215,80 +187,9 @@ pub fn hundredths(counts: &[u64]) -> Vec<u64> {
         return vec![0; counts.len()];
     }
     let exact: Vec<u128> = counts.iter().map(|&c| c as u128 * 10_000).collect();
-    let mut out: Vec<u64> = exact.iter().map(|e| (e / sum as u128) as u64).collect();
-    let mut left = 10_000 - out.iter().sum::<u64>();
-    let mut order: Vec<usize> = (0..counts.len()).collect();
-    order.sort_by_key(|&k| (std::cmp::Reverse(exact[k] % sum as u128), k));
-    for &k in order.iter().cycle() {
-        if left == 0 {
-            break;
-        }
-        out[k] += 1;
-        left -= 1;
-    }
-    out
-}
-
-/// The class an item mostly carries (most features; ties to the smaller
-/// name), for stratified splits. `None` for items without usable counts.
-pub fn majority_class(item: &ItemRecord) -> Option<String> {
-    let ItemCounts(_, rows, _) = item_counts(item);
-    let mut totals: std::collections::BTreeMap<String, u64> = Default::default();
-    for (_, class, n) in rows {
-        *totals.entry(class).or_default() += n;
-    }
-    let best = totals.values().copied().max()?;
-    totals.into_iter().find(|(_, n)| *n == best).map(|(c, _)| c)
-}
-
-/// One label item's (property, class, count) rows, where they came from, and
-/// why its label asset could not be used, if it could not.
-struct ItemCounts(ClassSource, Vec<(String, String, u64)>, Option<String>);
-
-fn item_counts(item: &ItemRecord) -> ItemCounts {
-    let Some(label) = item.label.as_deref() else { return ItemCounts(ClassSource::None, Vec::new(), None) };
-    let mut warning = None;
-    if let (Some(asset), Some(properties)) = (&label.asset, &label.properties) {
-        match asset_counts(asset, properties) {
-            Ok(rows) if !rows.is_empty() => return ItemCounts(ClassSource::LabelAssets, rows, None),
-            Ok(_) => {}
-            Err(message) => warning = Some(format!("{}: {message}", asset.display())),
-        }
-    }
-    if !label.overview_counts.is_empty() {
-        return ItemCounts(ClassSource::LabelOverviews, label.overview_counts.clone(), warning);
-    }
-    if !label.item_classes.is_empty() {
-        let rows = label.item_classes.iter().map(|(p, c)| (p.clone(), c.clone(), 1)).collect();
-        return ItemCounts(ClassSource::ItemProperties, rows, warning);
-    }
-    ItemCounts(ClassSource::None, Vec::new(), warning)
-}
-
-fn asset_counts(path: &std::path::Path, properties: &[String]) -> Result<Vec<(String, String, u64)>, String> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(|e| e.to_string())?;
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| format!("malformed JSON: {e}"))?;
-    let features = match value.get("features") {
-        Some(Value::Array(features)) => features,
-        _ => return Err("not a GeoJSON FeatureCollection".into()),
-    };
-    let mut rows = Vec::new();
-    for feature in features {
-        let Some(props) = feature.get("properties") else { continue };
-        for property in properties {
-            let class = match props.get(property) {
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(Value::Number(n)) => Some(n.to_string()),
-                // SCANEO writes the class list under `labels`, not under the property.
-                _ => props.get("labels").and_then(|l| l.get(0)).and_then(Value::as_str).map(String::from),
-            };
-            if let Some(class) = class {
-                rows.push((property.clone(), class, 1));
-            }
-        }
-    }
-    Ok(rows)
+    let floors = exact.iter().map(|e| (e / sum as u128) as u64).collect();
+    let remainders: Vec<u128> = exact.iter().map(|e| e % sum as u128).collect();
+    crate::largest_remainder::complete(floors, 10_000, &remainders, Ord::cmp)
 }
 
 #[cfg(test)]

@@ -5,21 +5,13 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
 use crate::catalog::{Bbox, Dataset};
+use crate::geometry::parts;
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
 /// The envelopes of every item that has a bbox.
 pub struct SpatialIndex {
     tree: RTree<Entry>,
-}
-
-/// The parts of a bbox as plain rectangles: one, or two when it crosses the
-/// antimeridian (west > east).
-pub fn parts(b: &Bbox) -> impl Iterator<Item = [f64; 4]> + use<> {
-    let crossing = b[0] > b[2];
-    let first = if crossing { [b[0], b[1], 180.0, b[3]] } else { *b };
-    let second = crossing.then_some([-180.0, b[1], b[2], b[3]]);
-    std::iter::once(first).chain(second)
 }
 
 impl SpatialIndex {

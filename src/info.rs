@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::catalog::{Dataset, NodeKind, href};
 use crate::error::Result;
-use crate::metrics::existing_splits;
+use crate::split::SplitView;
 use crate::validate::Quality;
 
 /// Local asset files of a collection.
@@ -156,15 +156,10 @@ pub fn info(dataset: &Dataset) -> Result<Info> {
         });
     }
     let by_role = |role| collections.iter().filter(|c| c.roles.contains(&role)).map(|c| c.id.clone()).collect();
-    let splits = match existing_splits(dataset) {
-        Some((names, split_of)) => names
-            .iter()
-            .enumerate()
-            .map(|(k, name)| SplitInfo {
-                name: name.clone(),
-                items: split_of.iter().filter(|s| **s == Some(k as u16)).count(),
-            })
-            .collect(),
+    let splits = match SplitView::existing(dataset) {
+        Some(view) => {
+            view.names.iter().zip(view.counts()).map(|(name, items)| SplitInfo { name: name.clone(), items }).collect()
+        }
         None => Vec::new(),
     };
     let root = dataset.root();
@@ -178,6 +173,18 @@ pub fn info(dataset: &Dataset) -> Result<Info> {
         collections,
         splits,
     })
+}
+
+/// A byte count for people: `512 B`, `40.0 KB`, `1.2 GB` (powers of 1000).
+pub fn human_bytes(bytes: u64) -> String {
+    let units = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < units.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", units[unit]) }
 }
 
 fn item_facts(path: &Path, buffer: &mut Vec<u8>) -> Result<ItemFacts> {

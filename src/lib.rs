@@ -21,7 +21,7 @@
 //!     node: dataset.node_by_id("labels")?,
 //!     keep: None,
 //! };
-//! let assignment = split::assign(&dataset, &options)?;
+//! let assignment = split::assign(&dataset, &options, None)?;
 //! println!("{:?}", assignment.counts);
 //! # Ok::<(), stac_ml::Error>(())
 //! ```
@@ -29,16 +29,20 @@
 
 pub mod balance;
 pub mod catalog;
+pub mod class_counts;
 pub mod duplicates;
 mod error;
 pub mod generate;
+pub mod geometry;
 pub mod index;
 pub mod info;
 pub mod io_pool;
+pub mod largest_remainder;
 pub mod metrics;
 pub mod ml_dataset;
 pub mod report;
 pub mod split;
+mod union_find;
 pub mod validate;
 pub mod write;
 

@@ -8,6 +8,7 @@
 //! targets come from the ratios by largest remainder, so with one-item units
 //! the sizes are exact and nothing is dropped.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use rand::SeedableRng;
@@ -15,7 +16,9 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use crate::catalog::Dataset;
+use crate::class_counts::ClassCounts;
 use crate::error::{Error, Result};
+use crate::union_find::UnionFind;
 
 /// Split names and their normalised ratios; valid by construction.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,21 +86,12 @@ impl SplitSpec {
     /// remainder to the largest fractional parts (earlier split on ties).
     pub fn targets(&self, total: usize) -> Vec<usize> {
         let quotas: Vec<f64> = self.ratios.iter().map(|r| r * total as f64).collect();
-        let mut counts: Vec<usize> = quotas.iter().map(|q| q.floor() as usize).collect();
-        let mut left = total - counts.iter().sum::<usize>().min(total);
-        let mut order: Vec<usize> = (0..quotas.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (fa, fb) = (quotas[a] - quotas[a].floor(), quotas[b] - quotas[b].floor());
-            fb.total_cmp(&fa).then(a.cmp(&b))
-        });
-        for &k in order.iter().cycle() {
-            if left == 0 {
-                break;
-            }
-            counts[k] += 1;
-            left -= 1;
-        }
-        counts
+        let floors = quotas.iter().map(|q| q.floor() as u64).collect();
+        let fractions: Vec<f64> = quotas.iter().map(|q| q - q.floor()).collect();
+        crate::largest_remainder::complete(floors, total as u64, &fractions, f64::total_cmp)
+            .into_iter()
+            .map(|c| c as usize)
+            .collect()
     }
 }
 
@@ -171,6 +165,69 @@ impl Assignment {
     pub fn name_of(&self, item: usize) -> Option<&str> {
         self.split_of[item].map(|k| self.names[k as usize].as_str())
     }
+
+    /// The splits as the metrics, the balance and the report take them.
+    pub fn view(&self) -> SplitView<'_> {
+        SplitView { names: Cow::Borrowed(&self.names), split_of: Cow::Borrowed(&self.split_of) }
+    }
+}
+
+/// Which split each item is in: the one shape splits travel in, whether
+/// freshly assigned (borrowed from an [`Assignment`]) or recorded in a
+/// catalog's items ([`SplitView::existing`], owned).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SplitView<'a> {
+    /// The split names, in order.
+    pub names: Cow<'a, [String]>,
+    /// Split index (into `names`) by item index; `None` for items in no split.
+    pub split_of: Cow<'a, [Option<u16>]>,
+}
+
+impl SplitView<'_> {
+    /// Splits already recorded in a catalog's items (`ml-dataset:split`),
+    /// named in the order of the root's `ml-dataset:splits`, then any others
+    /// sorted. `None` when no item carries a split.
+    pub fn existing(dataset: &Dataset) -> Option<SplitView<'static>> {
+        if dataset.items.iter().all(|i| i.split.is_none()) {
+            return None;
+        }
+        let mut names: Vec<String> = match dataset.root().json.get("ml-dataset:splits") {
+            Some(serde_json::Value::Array(list)) => {
+                list.iter().filter_map(serde_json::Value::as_str).map(String::from).collect()
+            }
+            _ => Vec::new(),
+        };
+        let mut others: Vec<String> = dataset
+            .items
+            .iter()
+            .filter_map(|i| i.split.as_deref())
+            .filter(|s| !names.iter().any(|n| n == s))
+            .map(String::from)
+            .collect();
+        others.sort();
+        others.dedup();
+        names.extend(others);
+        let split_of: Vec<Option<u16>> = dataset
+            .items
+            .iter()
+            .map(|i| i.split.as_deref().and_then(|s| names.iter().position(|n| n == s)).map(|k| k as u16))
+            .collect();
+        Some(SplitView { names: Cow::Owned(names), split_of: Cow::Owned(split_of) })
+    }
+
+    /// The split name of an item.
+    pub fn name_of(&self, item: usize) -> Option<&str> {
+        self.split_of[item].map(|k| self.names[k as usize].as_str())
+    }
+
+    /// Items per split, in the order of the names.
+    pub fn counts(&self) -> Vec<usize> {
+        let mut counts = vec![0usize; self.names.len()];
+        for k in self.split_of.iter().flatten() {
+            counts[*k as usize] += 1;
+        }
+        counts
+    }
 }
 
 /// Indices of the items of `node` and of every node below it.
@@ -185,8 +242,11 @@ pub fn subtree_items(dataset: &Dataset, node: usize) -> Vec<usize> {
     items
 }
 
-/// Assigns splits.
-pub fn assign(dataset: &Dataset, options: &SplitOptions) -> Result<Assignment> {
+/// Assigns splits. The stratified strategy takes each unit's class from
+/// `classes`; without them it reads them here (and drops their warnings), so
+/// a caller that also measures class balance should read them once with
+/// [`ClassCounts::read`] and pass them.
+pub fn assign(dataset: &Dataset, options: &SplitOptions, classes: Option<&ClassCounts>) -> Result<Assignment> {
     let names = options.spec.names().to_vec();
     let members = subtree_items(dataset, options.node);
     let n = dataset.items.len();
@@ -248,7 +308,10 @@ pub fn assign(dataset: &Dataset, options: &SplitOptions) -> Result<Assignment> {
     let targets = options.spec.targets(members.len());
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let strata: Vec<Vec<Vec<usize>>> = match options.strategy {
-        Strategy::Stratified => stratify(dataset, groups),
+        Strategy::Stratified => match classes {
+            Some(classes) => stratify(dataset, classes, groups),
+            None => stratify(dataset, &ClassCounts::read(dataset, &mut Default::default()), groups),
+        },
         _ => vec![groups],
     };
     for mut groups in strata {
@@ -312,19 +375,11 @@ fn distribute(
 
 /// Groups units by the majority class of their first label item; strata in
 /// class-name order, units without a class last.
-fn stratify(dataset: &Dataset, groups: Vec<Vec<usize>>) -> Vec<Vec<Vec<usize>>> {
-    use rayon::prelude::*;
-    let classes: Vec<Option<String>> = groups
-        .par_iter()
-        .map(|g| {
-            g.iter()
-                .find(|&&i| dataset.items[i].is_label())
-                .and_then(|&i| crate::balance::majority_class(&dataset.items[i]))
-        })
-        .collect();
+fn stratify(dataset: &Dataset, classes: &ClassCounts, groups: Vec<Vec<usize>>) -> Vec<Vec<Vec<usize>>> {
     let mut strata: std::collections::BTreeMap<(bool, String), Vec<Vec<usize>>> = Default::default();
-    for (group, class) in groups.into_iter().zip(classes) {
-        strata.entry((class.is_none(), class.unwrap_or_default())).or_default().push(group);
+    for group in groups {
+        let class = group.iter().find(|&&i| dataset.items[i].is_label()).and_then(|&i| classes.majority(i));
+        strata.entry((class.is_none(), class.unwrap_or_default().to_string())).or_default().push(group);
     }
     strata.into_values().collect()
 }
@@ -345,7 +400,7 @@ fn join_spatially(
         .flat_map_iter(|&a| {
             let hits = items[a].bbox.map(|b| index.touching(&b)).unwrap_or_default();
             hits.into_iter()
-                .filter(move |&b| b > a && member[b] && crate::duplicates::iou(&items[a], &items[b]) > 0.0)
+                .filter(move |&b| b > a && member[b] && crate::geometry::iou(&items[a], &items[b]) > 0.0)
                 .map(move |b| (a, b))
         })
         .collect();
@@ -374,38 +429,6 @@ fn join_spatially(
         }
     }
     Ok(())
-}
-
-/// Disjoint sets with path halving and union by size.
-pub(crate) struct UnionFind {
-    parent: Vec<usize>,
-    size: Vec<usize>,
-}
-
-impl UnionFind {
-    pub(crate) fn new(n: usize) -> Self {
-        UnionFind { parent: (0..n).collect(), size: vec![1; n] }
-    }
-
-    pub(crate) fn find(&mut self, mut x: usize) -> usize {
-        while self.parent[x] != x {
-            self.parent[x] = self.parent[self.parent[x]];
-            x = self.parent[x];
-        }
-        x
-    }
-
-    pub(crate) fn union(&mut self, a: usize, b: usize) {
-        let (mut a, mut b) = (self.find(a), self.find(b));
-        if a == b {
-            return;
-        }
-        if self.size[a] < self.size[b] {
-            std::mem::swap(&mut a, &mut b);
-        }
-        self.parent[b] = a;
-        self.size[a] += self.size[b];
-    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use stac_ml::catalog;
-use stac_ml::info::{Info, info};
-use stac_ml::report::human_bytes;
+use stac_ml::info::{Info, human_bytes, info};
 
 use super::{ExitStatus, Printer};
 use crate::cli::InfoArgs;

@@ -8,9 +8,10 @@ use std::time::Instant;
 
 use anyhow::Result;
 use serde_json::Value;
+use stac_ml::balance::ClassCounts;
 use stac_ml::catalog::{self, Dataset};
 use stac_ml::info::{SplitInfo, info};
-use stac_ml::metrics::{self, MetricsOptions, Splits};
+use stac_ml::metrics::{self, MetricsOptions, QualityMetrics};
 use stac_ml::ml_dataset::{ML_AOI_EXTENSION, ML_DATASET_EXTENSION};
 use stac_ml::report;
 use stac_ml::split::{self, Assignment};
@@ -32,14 +33,17 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
     spinner.set_message("splitting");
     let started = Instant::now();
     let options = split_options(&dataset, &args.split, printer)?;
-    let assignment = split::assign(&dataset, &options)?;
+    let mut warnings = std::mem::take(&mut dataset.warnings);
+    // Read once, for stratified splitting and for the class-balance metric.
+    let classes = ClassCounts::read(&dataset, &mut warnings);
+    let assignment = split::assign(&dataset, &options, Some(&classes))?;
     let metadata = metadata(&dataset, &args.metadata)?;
     printer.stage("split", started);
     spinner.set_message("measuring");
     let started = Instant::now();
-    let mut warnings = std::mem::take(&mut dataset.warnings);
-    let splits = Splits { names: &assignment.names, split_of: &assignment.split_of };
-    let entries = metrics::compute(&dataset, Some(splits), metrics_options, &mut warnings);
+    let entries = metrics::compute(&dataset, &classes, Some(&assignment.view()), metrics_options);
+    // Held only until measured: the write that follows is the run's largest stage.
+    drop(classes);
     printer.stage("measured", started);
     spinner.finish_and_clear();
     printer.warnings(&warnings);
@@ -61,7 +65,7 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
         format: split_format(args.split.format),
         metadata,
         provenance: provenance(&dataset, &options),
-        quality_metrics: entries.clone(),
+        quality_metrics: entries.to_entries(),
         progress: Some(&progress),
         gate: if args.no_validate { None } else { Some(&gate) },
     };
@@ -106,7 +110,7 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
 fn write_report(
     dataset: &Dataset,
     assignment: &Assignment,
-    entries: &[Value],
+    entries: &QualityMetrics,
     summary: &WriteSummary,
     validation: Option<&Report>,
 ) -> Result<PathBuf> {
@@ -119,8 +123,7 @@ fn write_report(
             items: assignment.split_of.iter().filter(|s| **s == Some(k as u16)).count(),
         })
         .collect();
-    let splits = Splits { names: &assignment.names, split_of: &assignment.split_of };
-    let html = report::html(dataset, &overview, entries, Some(splits), validation);
+    let html = report::html(dataset, &overview, entries, Some(&assignment.view()), validation);
     let path = summary.out.join("report.html");
     super::report::write_file(&path, &html)?;
     Ok(path)

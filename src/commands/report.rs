@@ -25,7 +25,8 @@ pub fn run(args: ReportArgs, printer: Printer) -> Result<ExitStatus> {
     };
     spinner.finish_and_clear();
     printer.warnings(&measured.warnings);
-    let html = report::html(&measured.dataset, &overview, &measured.entries, measured.splits(), validation.as_ref());
+    let html =
+        report::html(&measured.dataset, &overview, &measured.metrics, measured.splits.as_ref(), validation.as_ref());
     write_file(&args.output, &html)?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "wrote {} ({} KB)", args.output.display(), html.len().div_ceil(1000))?;

@@ -24,7 +24,7 @@ pub fn run(args: Box<SplitArgs>, printer: Printer) -> Result<ExitStatus> {
     printer.warnings(&dataset.warnings);
     let options = split_options(&dataset, &args.split, printer)?;
     let started = std::time::Instant::now();
-    let assignment = split::assign(&dataset, &options)?;
+    let assignment = split::assign(&dataset, &options, None)?;
     let metadata = metadata(&dataset, &args.metadata)?;
     printer.stage("split", started);
     let started = std::time::Instant::now();

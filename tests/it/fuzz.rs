@@ -505,15 +505,15 @@ fn load_and_run(catalog: &Path, out: &Path) -> Result<(), String> {
         use stac_ml::metrics::{MetricsOptions, compute};
         use stac_ml::split::{SplitOptions, SplitSpec, Strategy, assign};
         let mut warnings = dataset.warnings.clone();
-        compute(&dataset, None, MetricsOptions::default(), &mut warnings);
+        let classes = stac_ml::balance::ClassCounts::read(&dataset, &mut warnings);
+        compute(&dataset, &classes, None, MetricsOptions::default());
         stac_ml::info::info(&dataset).ok();
         let node = dataset.node_by_id("labels").expect("the labels collection");
         for strategy in [Strategy::Random, Strategy::Stratified, Strategy::Spatial { block_size: Some(1.0) }] {
             let spec = SplitSpec::new(vec!["a".into(), "b".into()], vec![50.0, 50.0]).expect("a valid spec");
             let options = SplitOptions { spec, seed: 1, strategy, node, keep: None };
-            let Ok(assignment) = assign(&dataset, &options) else { continue };
-            let splits = stac_ml::metrics::Splits { names: &assignment.names, split_of: &assignment.split_of };
-            compute(&dataset, Some(splits), MetricsOptions::default(), &mut warnings);
+            let Ok(assignment) = assign(&dataset, &options, Some(&classes)) else { continue };
+            compute(&dataset, &classes, Some(&assignment.view()), MetricsOptions::default());
             if strategy == Strategy::Random {
                 write(&dataset, &assignment, out);
             }

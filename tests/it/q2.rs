@@ -476,7 +476,7 @@ fn in_memory_item_checks_match_validating_the_written_tree() {
             node: 0,
             keep: None,
         };
-        let assignment = stac_ml::split::assign(&dataset, &split).unwrap();
+        let assignment = stac_ml::split::assign(&dataset, &split, None).unwrap();
         let out = dir.path().join(format!("out-{n}"));
         let gate = Recorder {
             options: &options,

@@ -667,3 +667,106 @@ fn readme_example_splits() {
         ["spatial-duplicates", "near-duplicates", "split-leakage", "classes-balance", "missing-values", "samples"]
     );
 }
+
+/// Every label GeoJSON of a generated catalog.
+fn label_geojsons(root: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> =
+        files_under(root).into_iter().filter(|f| f.extension().is_some_and(|e| e == "geojson")).collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn stratified_split_and_balance_use_the_class_counts_they_are_given() {
+    use stac_ml::balance::{ClassCounts, ClassSource};
+    use stac_ml::catalog::{self, Warnings};
+    use stac_ml::metrics::{self, MetricsOptions};
+    use stac_ml::split::{SplitOptions, SplitSpec, Strategy, assign};
+
+    let dir = tempdir();
+    let root = generate(&dir.path().join("gen"), 60, 5, &["--classes", "4"]);
+    let dataset = catalog::load(&root).unwrap();
+    let options = SplitOptions {
+        spec: SplitSpec::new(DEFAULT_SPLITS.map(String::from).to_vec(), vec![80.0, 10.0, 10.0]).unwrap(),
+        seed: 3,
+        strategy: Strategy::Stratified,
+        node: dataset.node_by_id("labels").unwrap(),
+        keep: None,
+    };
+    let mut warnings = Warnings::default();
+    let classes = ClassCounts::read(&dataset, &mut warnings);
+    assert!(warnings.is_empty());
+    let expected = assign(&dataset, &options, None).unwrap();
+
+    // From here on, reading a label asset again would find no classes.
+    for file in label_geojsons(root.parent().unwrap()) {
+        std::fs::write(&file, "not GeoJSON").unwrap();
+    }
+    let reread = ClassCounts::read(&dataset, &mut Warnings::default());
+    assert_ne!(reread, classes, "the label assets are what the counts come from");
+    assert_ne!(assign(&dataset, &options, None).unwrap(), expected, "stratification depends on the classes");
+
+    let assignment = assign(&dataset, &options, Some(&classes)).unwrap();
+    assert_eq!(assignment, expected);
+    let measured = metrics::compute(&dataset, &classes, Some(&assignment.view()), MetricsOptions::default());
+    let sources = &measured.classes_balance.sources;
+    assert_eq!(sources.len(), 1, "{sources:?}");
+    assert_eq!((sources[0].source, sources[0].items), (ClassSource::LabelAssets, 60));
+}
+
+/// A stratified q2 reads each label GeoJSON once: each is replaced by a named
+/// pipe that serves its content to one reader only, so a second read would
+/// wait forever.
+#[cfg(unix)]
+#[test]
+fn stratified_q2_reads_each_label_geojson_once() {
+    use std::time::{Duration, Instant};
+
+    let dir = tempdir();
+    let root = generate(&dir.path().join("gen"), 12, 9, &["--classes", "3"]);
+    let mut writers = Vec::new();
+    for file in label_geojsons(root.parent().unwrap()) {
+        let content = std::fs::read(&file).unwrap();
+        std::fs::remove_file(&file).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(&file).status().expect("mkfifo runs");
+        assert!(made.success(), "mkfifo {}", file.display());
+        // Opening a pipe for writing waits for a reader; the one write ends at
+        // the reader's end of file, and nothing writes again.
+        writers.push(std::thread::spawn(move || std::fs::write(&file, content).is_ok()));
+    }
+    let out = dir.path().join("q2");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stac-ml"))
+        .args(["q2", &crate::util::path_str(&root), "-o", &crate::util::path_str(&out)])
+        .args(["--strategy", "stratified", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("q2 waited on a label GeoJSON it had already read");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success());
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    let balance = summary["quality_metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "classes-balance")
+        .expect("a class-balance entry")
+        .clone();
+    assert_eq!(balance["sources"], json!([{"source": "label-assets", "items": 12}]));
+    for writer in writers {
+        assert!(writer.join().unwrap(), "every label GeoJSON was read");
+    }
+}

@@ -1,0 +1,203 @@
+//! The classes each label item carries, read once per run and shared by
+//! stratified splitting, the class-balance metric and the report.
+//!
+//! Counts come from, in order of preference for each label item: the
+//! features of its label GeoJSON asset (EOTDL's source; SCANEO features carry
+//! the class in `properties.labels[0]`), its `label:overviews` counts, or the
+//! class written in its own properties (classification catalogs).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::catalog::{Dataset, ItemRecord, Warnings};
+
+/// Where an item's class counts came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClassSource {
+    /// Features of the label GeoJSON asset.
+    LabelAssets,
+    /// `label:overviews` counts.
+    LabelOverviews,
+    /// The class in the item's own properties.
+    ItemProperties,
+    /// Nothing usable (raster labels without overviews, unreadable assets).
+    None,
+}
+
+impl ClassSource {
+    /// The name the metrics JSON gives the source.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClassSource::LabelAssets => "label-assets",
+            ClassSource::LabelOverviews => "label-overviews",
+            ClassSource::ItemProperties => "item-properties",
+            ClassSource::None => "none",
+        }
+    }
+}
+
+/// One label item's classes: (property, class, count) rows, one per
+/// (property, class), sorted, and where they came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemClasses {
+    /// Where the counts came from.
+    pub source: ClassSource,
+    /// (label property, class, count), sorted by property then class.
+    pub rows: Vec<(String, String, u64)>,
+}
+
+/// The classes of every label item of a dataset.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClassCounts {
+    /// Indices of the label items, ascending.
+    items: Vec<usize>,
+    /// Their classes, in the same order.
+    classes: Vec<ItemClasses>,
+}
+
+impl ClassCounts {
+    /// Reads the classes of every label item (label GeoJSON assets on the I/O
+    /// pool). An unusable label asset becomes an "unreadable label asset"
+    /// warning, in item order; the item then falls back to its other sources.
+    pub fn read(dataset: &Dataset, warnings: &mut Warnings) -> Self {
+        let items: Vec<usize> = (0..dataset.items.len()).filter(|&i| dataset.items[i].is_label()).collect();
+        let read: Vec<(ItemClasses, Option<String>)> =
+            crate::io_pool::install(|| items.par_iter().map(|&i| item_classes(&dataset.items[i])).collect());
+        let mut classes = Vec::with_capacity(read.len());
+        for (&i, (counts, warning)) in items.iter().zip(read) {
+            if let Some(warning) = warning {
+                warnings.push("unreadable label asset", &dataset.items[i].path, warning);
+            }
+            classes.push(counts);
+        }
+        ClassCounts { items, classes }
+    }
+
+    /// The label items with their classes, by ascending item index.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &ItemClasses)> {
+        self.items.iter().copied().zip(&self.classes)
+    }
+
+    /// The classes of item `item`; `None` when it is not a label item.
+    pub fn of(&self, item: usize) -> Option<&ItemClasses> {
+        self.items.binary_search(&item).ok().map(|k| &self.classes[k])
+    }
+
+    /// The class an item mostly carries (most features over all its label
+    /// properties; ties to the smaller name), for stratified splits. `None`
+    /// for items without usable counts.
+    pub fn majority(&self, item: usize) -> Option<&str> {
+        let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
+        for (_, class, n) in &self.of(item)?.rows {
+            *totals.entry(class.as_str()).or_default() += n;
+        }
+        let best = totals.values().copied().max()?;
+        totals.into_iter().find(|(_, n)| *n == best).map(|(c, _)| c)
+    }
+}
+
+/// One label item's classes, and why its label asset could not be used, if
+/// it could not.
+fn item_classes(item: &ItemRecord) -> (ItemClasses, Option<String>) {
+    let with = |source, rows| ItemClasses { source, rows: merged(rows) };
+    let Some(label) = item.label.as_deref() else { return (with(ClassSource::None, Vec::new()), None) };
+    let mut warning = None;
+    if let (Some(asset), Some(properties)) = (&label.asset, &label.properties) {
+        match asset_counts(asset, properties) {
+            Ok(rows) if !rows.is_empty() => return (with(ClassSource::LabelAssets, rows), None),
+            Ok(_) => {}
+            Err(message) => warning = Some(format!("{}: {message}", asset.display())),
+        }
+    }
+    if !label.overview_counts.is_empty() {
+        return (with(ClassSource::LabelOverviews, label.overview_counts.clone()), warning);
+    }
+    if !label.item_classes.is_empty() {
+        let rows = label.item_classes.iter().map(|(p, c)| (p.clone(), c.clone(), 1)).collect();
+        return (with(ClassSource::ItemProperties, rows), warning);
+    }
+    (with(ClassSource::None, Vec::new()), warning)
+}
+
+/// Sums rows of the same (property, class): a label GeoJSON yields one row
+/// per feature, and the counts are held for the whole run.
+fn merged(mut rows: Vec<(String, String, u64)>) -> Vec<(String, String, u64)> {
+    rows.sort_unstable_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let mut out: Vec<(String, String, u64)> = Vec::with_capacity(rows.len().min(16));
+    for row in rows {
+        match out.last_mut() {
+            Some(last) if last.0 == row.0 && last.1 == row.1 => last.2 += row.2,
+            _ => out.push(row),
+        }
+    }
+    out
+}
+
+fn asset_counts(path: &std::path::Path, properties: &[String]) -> Result<Vec<(String, String, u64)>, String> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(|e| e.to_string())?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| format!("malformed JSON: {e}"))?;
+    let features = match value.get("features") {
+        Some(Value::Array(features)) => features,
+        _ => return Err("not a GeoJSON FeatureCollection".into()),
+    };
+    let mut rows = Vec::new();
+    for feature in features {
+        let Some(props) = feature.get("properties") else { continue };
+        for property in properties {
+            let class = match props.get(property) {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Number(n)) => Some(n.to_string()),
+                // SCANEO writes the class list under `labels`, not under the property.
+                _ => props.get("labels").and_then(|l| l.get(0)).and_then(Value::as_str).map(String::from),
+            };
+            if let Some(class) = class {
+                rows.push((property.clone(), class, 1));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(p: &str, c: &str, n: u64) -> (String, String, u64) {
+        (p.into(), c.into(), n)
+    }
+
+    #[test]
+    fn source_names_are_their_json() {
+        for source in
+            [ClassSource::LabelAssets, ClassSource::LabelOverviews, ClassSource::ItemProperties, ClassSource::None]
+        {
+            assert_eq!(serde_json::to_value(source).unwrap(), source.name());
+        }
+    }
+
+    #[test]
+    fn rows_of_one_class_are_summed() {
+        let rows = vec![row("b", "x", 1), row("a", "y", 1), row("b", "x", 2), row("a", "x", 1)];
+        assert_eq!(merged(rows), vec![row("a", "x", 1), row("a", "y", 1), row("b", "x", 3)]);
+    }
+
+    #[test]
+    fn majority_sums_properties_and_ties_to_the_smaller_name() {
+        let counts = ClassCounts {
+            items: vec![2, 5],
+            classes: vec![
+                ItemClasses { source: ClassSource::LabelAssets, rows: vec![row("a", "y", 2), row("b", "x", 2)] },
+                ItemClasses { source: ClassSource::LabelOverviews, rows: vec![row("a", "x", 1), row("b", "y", 3)] },
+            ],
+        };
+        assert_eq!(counts.majority(2), Some("x"));
+        assert_eq!(counts.majority(5), Some("y"));
+        assert_eq!(counts.majority(3), None);
+    }
+}
