@@ -37,6 +37,7 @@ pub mod info;
 pub mod io_pool;
 pub mod metrics;
 pub mod ml_dataset;
+pub mod publish;
 pub mod report;
 pub mod split;
 pub mod validate;

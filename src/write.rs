@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::catalog::{Dataset, NodeKind, href};
 use crate::error::{Error, Result};
+use crate::publish::Staged;
 use crate::ml_dataset::{ML_AOI_EXTENSION, ML_DATASET_EXTENSION, Metadata, ml_aoi_split};
 use crate::split::Assignment;
 use crate::validate::Checked;
@@ -103,15 +104,8 @@ pub fn write_q2(dataset: &Dataset, assignment: &Assignment, options: &WriteOptio
             ml_aoi_split(name)?;
         }
     }
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let parent = out.parent().unwrap_or(Path::new("/"));
-    remove_stale(parent, &name);
-    let tmp = parent.join(format!(".{name}.stac-ml-tmp-{}", std::process::id()));
-    if tmp.exists() {
-        remove_tree(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    }
-    let guard = TempDir(tmp.clone());
-    std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let staged = Staged::begin(&out)?;
+    let tmp = staged.path().to_path_buf();
 
     let by_path: HashMap<&Path, usize> =
         dataset.items.iter().enumerate().map(|(i, item)| (item.path.as_path(), i)).collect();
@@ -147,68 +141,8 @@ pub fn write_q2(dataset: &Dataset, assignment: &Assignment, options: &WriteOptio
     if let Some(gate) = options.gate {
         gate.finish(&tmp, &written)?;
     }
-    publish(&tmp, &out)?;
-    std::mem::forget(guard);
+    staged.publish()?;
     Ok(WriteSummary { catalog: out.join(&layout.node_files[0]), out, items: dataset.items.len() })
-}
-
-/// Removes hidden temporary or old trees that killed runs left beside the
-/// output, when the process that made them is gone (Linux: no `/proc/PID`).
-fn remove_stale(parent: &Path, name: &str) {
-    let Ok(entries) = std::fs::read_dir(parent) else { return };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some(file_name) = file_name.to_str() else { continue };
-        let pid = [".stac-ml-tmp-", ".stac-ml-old-"]
-            .iter()
-            .find_map(|tag| file_name.strip_prefix('.')?.strip_prefix(name)?.strip_prefix(tag)?.parse::<u32>().ok());
-        if let Some(pid) = pid
-            && Path::new("/proc/self").exists()
-            && !Path::new(&format!("/proc/{pid}")).exists()
-        {
-            let _ = remove_tree(&entry.path());
-        }
-    }
-}
-
-/// Removes a folder and everything in it, like `std::fs::remove_dir_all`
-/// (symlinks are removed, never followed), with the entries of each folder
-/// removed in parallel on the I/O pool: deleting is latency-bound too, and a
-/// replaced million-item output would otherwise take minutes to remove.
-pub fn remove_tree(path: &Path) -> std::io::Result<()> {
-    fn remove(path: &Path) -> std::io::Result<()> {
-        let entries: Vec<std::fs::DirEntry> = match std::fs::read_dir(path) {
-            Ok(entries) => entries.collect::<std::io::Result<_>>()?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(e),
-        };
-        entries.par_iter().try_for_each(|entry| {
-            let path = entry.path();
-            let removed = if entry.file_type()?.is_dir() { remove(&path) } else { std::fs::remove_file(&path) };
-            match removed {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-                _ => Ok(()),
-            }
-        })?;
-        match std::fs::remove_dir(path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        }
-    }
-    match std::fs::symlink_metadata(path) {
-        Ok(meta) if !meta.is_dir() => std::fs::remove_file(path),
-        Ok(_) => crate::io_pool::install(|| remove(path)),
-        Err(e) => Err(e),
-    }
-}
-
-/// Removes the temporary tree unless the write succeeded.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = remove_tree(&self.0);
-    }
 }
 
 /// Makes the output path absolute and refuses unsafe or occupied ones.
@@ -281,32 +215,6 @@ fn resolve_existing_prefix(path: &Path) -> Result<PathBuf> {
         resolved.push(name);
     }
     Ok(resolved)
-}
-
-/// Renames the finished tree into place. An existing output is swapped with
-/// it in one step where the OS can (Linux `RENAME_EXCHANGE`), so there is no
-/// moment without an output; elsewhere it is moved aside first. The old tree
-/// is removed only after the new one is in place.
-fn publish(tmp: &Path, out: &Path) -> Result<()> {
-    #[cfg(target_os = "linux")]
-    if out.exists() {
-        let swapped =
-            rustix::fs::renameat_with(rustix::fs::CWD, tmp, rustix::fs::CWD, out, rustix::fs::RenameFlags::EXCHANGE);
-        if swapped.is_ok() {
-            // `tmp` now holds the previous output.
-            return remove_tree(tmp).map_err(|e| Error::io(tmp, e));
-        }
-    }
-    if out.exists() {
-        let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let old = out.with_file_name(format!(".{name}.stac-ml-old-{}", std::process::id()));
-        std::fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
-        std::fs::rename(tmp, out).map_err(|e| Error::io(out, e))?;
-        remove_tree(&old).map_err(|e| Error::io(&old, e))?;
-    } else {
-        std::fs::rename(tmp, out).map_err(|e| Error::io(out, e))?;
-    }
-    Ok(())
 }
 
 fn layout(dataset: &Dataset) -> Result<Layout> {
@@ -613,26 +521,6 @@ pub(crate) fn write_json(path: &Path, value: &Value) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn remove_tree_removes_everything_and_follows_no_symlink() {
-        let dir = tempfile::tempdir().unwrap();
-        let outside = dir.path().join("outside");
-        std::fs::create_dir(&outside).unwrap();
-        std::fs::write(outside.join("keep.txt"), "kept").unwrap();
-        let tree = dir.path().join("tree");
-        for i in 0..50 {
-            let folder = tree.join(format!("c{}", i % 3)).join(format!("item{i}"));
-            std::fs::create_dir_all(&folder).unwrap();
-            std::fs::write(folder.join("item.json"), "{}").unwrap();
-        }
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(&outside, tree.join("c0/link")).unwrap();
-        remove_tree(&tree).unwrap();
-        assert!(!tree.exists());
-        assert_eq!(std::fs::read_to_string(outside.join("keep.txt")).unwrap(), "kept");
-        assert_eq!(remove_tree(&tree).unwrap_err().kind(), std::io::ErrorKind::NotFound);
-    }
 
     #[test]
     fn segments_never_escape() {

@@ -122,7 +122,7 @@ fn write_report(
     let splits = Splits { names: &assignment.names, split_of: &assignment.split_of };
     let html = report::html(dataset, &overview, entries, Some(splits), validation);
     let path = summary.out.join("report.html");
-    super::report::write_file(&path, &html)?;
+    stac_ml::publish::publish_file(&path, html.as_bytes())?;
     Ok(path)
 }
 
