@@ -84,7 +84,7 @@ fn stages(c: &mut Criterion) {
                     },
                     provenance: serde_json::Value::Null,
                     quality_metrics: Vec::new(),
-                    progress: None,
+                    observer: None,
                     gate: None,
                 };
                 write_q2(d, &assignment, &write).unwrap()

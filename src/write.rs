@@ -15,31 +15,14 @@ use serde_json::{Map, Value, json};
 
 use crate::catalog::{Dataset, NodeKind, href};
 use crate::error::{Error, Result};
-use crate::publish::Staged;
 use crate::ml_dataset::{ML_AOI_EXTENSION, ML_DATASET_EXTENSION, Metadata, ml_aoi_split};
+use crate::progress::{Observer, Silent};
+use crate::publish::Staged;
+use crate::sink::{Q2Content, Sink};
+pub use crate::sink::{SplitFormat, WriteSummary};
+use crate::source::{JsonTree, Source};
 use crate::split::Assignment;
 use crate::validate::Checked;
-
-/// Which split fields to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SplitFormat {
-    /// `ml-dataset:split` (EOTDL's Q2).
-    #[default]
-    MlDataset,
-    /// `ml-aoi:split` only.
-    MlAoi,
-    /// Both.
-    Both,
-}
-
-impl SplitFormat {
-    fn ml_dataset(self) -> bool {
-        matches!(self, SplitFormat::MlDataset | SplitFormat::Both)
-    }
-    fn ml_aoi(self) -> bool {
-        matches!(self, SplitFormat::MlAoi | SplitFormat::Both)
-    }
-}
 
 /// Checks made while a Q2 catalog is written, before it is published: every
 /// item as it is written, then the finished temporary tree. An error stops
@@ -57,7 +40,7 @@ pub trait Gate: Sync {
     fn finish(&self, tmp: &Path, written: Checked<'_>) -> Result<()>;
 }
 
-/// How to write.
+/// How to write, for [`write_q2`].
 pub struct WriteOptions<'a> {
     /// The output folder.
     pub out: PathBuf,
@@ -71,22 +54,24 @@ pub struct WriteOptions<'a> {
     pub provenance: Value,
     /// Quality-metric entries; they replace existing entries of the same name.
     pub quality_metrics: Vec<Value>,
-    /// Progress, ticked once per item written.
-    pub progress: Option<&'a indicatif::ProgressBar>,
+    /// Told of each item written.
+    pub observer: Option<&'a dyn Observer>,
     /// Checks the items as they are written and the finished temporary tree
     /// before the rename.
     pub gate: Option<&'a dyn Gate>,
 }
 
-/// What was written.
-#[derive(Debug, Clone)]
-pub struct WriteSummary {
-    /// The output folder (absolute).
+/// The Q2 catalog as a tree of JSON files: one folder per catalog,
+/// collection and item, written in a hidden sibling of `out` and renamed
+/// into place.
+pub struct JsonTreeSink<'a> {
+    /// The output folder.
     pub out: PathBuf,
-    /// The root catalog file written.
-    pub catalog: PathBuf,
-    /// Items written.
-    pub items: usize,
+    /// Replace a non-empty output folder.
+    pub force: bool,
+    /// Checks the items as they are written and the finished temporary tree
+    /// before the rename.
+    pub gate: Option<&'a dyn Gate>,
 }
 
 /// Final relative locations of every node and item under the output folder.
@@ -95,11 +80,37 @@ struct Layout {
     item_files: Vec<PathBuf>,
 }
 
-/// Writes the Q2 catalog.
+/// Writes the Q2 catalog of a dataset loaded from a JSON tree.
 pub fn write_q2(dataset: &Dataset, assignment: &Assignment, options: &WriteOptions) -> Result<WriteSummary> {
-    let out = prepare_out(dataset, &options.out, options.force)?;
+    let content = Q2Content {
+        dataset,
+        assignment,
+        format: options.format,
+        metadata: &options.metadata,
+        provenance: &options.provenance,
+        quality_metrics: &options.quality_metrics,
+    };
+    let sink = JsonTreeSink { out: options.out.clone(), force: options.force, gate: options.gate };
+    let source = JsonTree::new(&dataset.root().path);
+    sink.write(&content, &source, options.observer.unwrap_or(&Silent))
+}
+
+impl Sink for JsonTreeSink<'_> {
+    fn write(&self, content: &Q2Content<'_>, source: &dyn Source, observer: &dyn Observer) -> Result<WriteSummary> {
+        write_tree(self, content, source, observer)
+    }
+}
+
+fn write_tree(
+    sink: &JsonTreeSink,
+    content: &Q2Content,
+    source: &dyn Source,
+    observer: &dyn Observer,
+) -> Result<WriteSummary> {
+    let Q2Content { dataset, assignment, .. } = *content;
+    let out = prepare_out(dataset, &sink.out, sink.force)?;
     let layout = layout(dataset)?;
-    if options.format.ml_aoi() {
+    if content.format.ml_aoi() {
         for name in &assignment.names {
             ml_aoi_split(name)?;
         }
@@ -110,7 +121,7 @@ pub fn write_q2(dataset: &Dataset, assignment: &Assignment, options: &WriteOptio
     let by_path: HashMap<&Path, usize> =
         dataset.items.iter().enumerate().map(|(i, item)| (item.path.as_path(), i)).collect();
     // Item files of the finished tree, for the gate: (path under `tmp`) -> index.
-    let files: HashMap<&Path, usize> = match options.gate {
+    let files: HashMap<&Path, usize> = match sink.gate {
         Some(_) => layout.item_files.iter().enumerate().map(|(i, file)| (file.as_path(), i)).collect(),
         None => HashMap::new(),
     };
@@ -118,10 +129,19 @@ pub fn write_q2(dataset: &Dataset, assignment: &Assignment, options: &WriteOptio
         let i = *files.get(file.strip_prefix(&tmp).ok()?)?;
         Some(dataset.items[i].id.as_str())
     };
-    let context =
-        Context { dataset, assignment, options, layout: &layout, out: &out, by_path: &by_path, planned: &written };
+    let context = Context {
+        dataset,
+        assignment,
+        content,
+        source,
+        gate: sink.gate,
+        layout: &layout,
+        out: &out,
+        by_path: &by_path,
+        planned: &written,
+    };
 
-    if let Some(gate) = options.gate {
+    if let Some(gate) = sink.gate {
         gate.begin(&tmp);
     }
     crate::io_pool::install(|| {
@@ -129,16 +149,14 @@ pub fn write_q2(dataset: &Dataset, assignment: &Assignment, options: &WriteOptio
         // the page cache when the catalog is larger than memory.
         (0..dataset.items.len()).into_par_iter().rev().try_for_each_init(Vec::new, |buffer, i| {
             context.write_item(i, &tmp, buffer)?;
-            if let Some(progress) = options.progress {
-                progress.inc(1);
-            }
+            observer.item_done();
             Ok::<(), Error>(())
         })
     })?;
     for n in 0..dataset.nodes.len() {
         context.write_node(n, &tmp)?;
     }
-    if let Some(gate) = options.gate {
+    if let Some(gate) = sink.gate {
         gate.finish(&tmp, &written)?;
     }
     staged.publish()?;
@@ -286,7 +304,9 @@ pub fn path_segment(id: &str) -> String {
 struct Context<'a> {
     dataset: &'a Dataset,
     assignment: &'a Assignment,
-    options: &'a WriteOptions<'a>,
+    content: &'a Q2Content<'a>,
+    source: &'a dyn Source,
+    gate: Option<&'a dyn Gate>,
     layout: &'a Layout,
     out: &'a Path,
     by_path: &'a HashMap<&'a Path, usize>,
@@ -334,7 +354,7 @@ impl Context<'_> {
 
     fn write_item(&self, i: usize, tmp: &Path, buffer: &mut Vec<u8>) -> Result<()> {
         let item = &self.dataset.items[i];
-        let Value::Object(mut json) = crate::catalog::read_json_into(&item.path, buffer)? else {
+        let Value::Object(mut json) = self.source.item_json(self.dataset, i, buffer)? else {
             return Err(Error::not_stac(&item.path, "expected a STAC Item object"));
         };
         let relative = &self.layout.item_files[i];
@@ -365,7 +385,7 @@ impl Context<'_> {
         }
 
         let split = self.assignment.name_of(i);
-        let format = self.options.format;
+        let format = self.content.format;
         if !json.get("properties").is_some_and(Value::is_object) {
             json.insert("properties".into(), Value::Object(Map::new()));
         }
@@ -392,7 +412,7 @@ impl Context<'_> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let json = Value::Object(json);
         write_json(&target, &json)?;
-        if let Some(gate) = self.options.gate {
+        if let Some(gate) = self.gate {
             let collection = (node.kind == NodeKind::Collection).then_some(node.id.as_str());
             gate.item(&target, &json, &tmp.join(node_file), collection, self.planned);
         }
@@ -419,7 +439,7 @@ impl Context<'_> {
 
         let split_items = self.split_items(n);
         json.remove("ml-dataset:split-items");
-        if !split_items.is_empty() && self.options.format.ml_dataset() {
+        if !split_items.is_empty() && self.content.format.ml_dataset() {
             json.insert("ml-dataset:split-items".into(), Value::Array(split_items));
             add_extension(&mut json, ML_DATASET_EXTENSION);
         }
@@ -453,8 +473,8 @@ impl Context<'_> {
     }
 
     fn patch_root(&self, json: &mut Map<String, Value>) {
-        let m = &self.options.metadata;
-        if self.options.format.ml_dataset() || self.options.format.ml_aoi() {
+        let m = &self.content.metadata;
+        if self.content.format.ml_dataset() || self.content.format.ml_aoi() {
             add_extension(json, ML_DATASET_EXTENSION);
         }
         json.insert("ml-dataset:name".into(), json!(m.name));
@@ -467,13 +487,13 @@ impl Context<'_> {
             None => json.remove("ml-dataset:type"),
         };
         json.insert("ml-dataset:splits".into(), json!(self.assignment.names));
-        json.insert("stac-ml:split".into(), self.options.provenance.clone());
-        if !self.options.quality_metrics.is_empty() {
+        json.insert("stac-ml:split".into(), self.content.provenance.clone());
+        if !self.content.quality_metrics.is_empty() {
             let mut entries: Vec<Value> = match json.remove("ml-dataset:quality-metrics") {
                 Some(Value::Array(existing)) => existing,
                 _ => Vec::new(),
             };
-            for entry in &self.options.quality_metrics {
+            for entry in self.content.quality_metrics {
                 let name = entry.get("name");
                 match entries.iter_mut().find(|e| e.get("name") == name) {
                     Some(slot) => *slot = entry.clone(),

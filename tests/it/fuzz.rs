@@ -541,7 +541,7 @@ fn write(dataset: &stac_ml::catalog::Dataset, assignment: &stac_ml::split::Assig
         metadata,
         provenance: json!({}),
         quality_metrics: Vec::new(),
-        progress: None,
+        observer: None,
         gate: None,
     };
     write_q2(dataset, assignment, &options).ok();
