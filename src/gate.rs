@@ -136,3 +136,83 @@ impl Gate for OutputGate<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(kind: Kind, severity: Severity, schema: Option<&str>, pointer: &str, message: &str) -> Finding {
+        let mut finding = Finding::new("/tmp/.out.stac-ml-tmp-1/labels/a/a.json", severity, kind, None, message);
+        finding.pointer = (!pointer.is_empty()).then(|| pointer.to_string());
+        finding.schema = schema.map(String::from);
+        finding
+    }
+
+    fn report(findings: Vec<Finding>, errors: usize) -> Report {
+        Report {
+            root: "/tmp/.out.stac-ml-tmp-1/catalog.json".into(),
+            quality: None,
+            findings,
+            errors,
+            warnings: 0,
+            omitted: 0,
+            nodes: 1,
+            items: 1,
+            remote_assets: 0,
+        }
+    }
+
+    #[test]
+    fn only_errors_in_what_q2_writes_block_publishing() {
+        let ml = Some(ML_DATASET_EXTENSION);
+        let blocking = [
+            finding(Kind::Link, Severity::Error, None, "/links/0", "broken link"),
+            finding(Kind::Json, Severity::Error, None, "", "malformed"),
+            finding(Kind::Schema, Severity::Error, ml, "/properties/ml-dataset:version", "2 is not a string"),
+            finding(Kind::Schema, Severity::Error, Some(ML_AOI_EXTENSION), "/properties", "ml-aoi:split is wrong"),
+        ];
+        for f in &blocking {
+            assert!(caused_by_q2(f), "{f:?}");
+        }
+        let carried_over = [
+            finding(Kind::Link, Severity::Warning, None, "/links/0", "broken link"),
+            // The ML-Dataset schema rejects `file:*` keys: the input's business.
+            finding(Kind::Schema, Severity::Error, ml, "/assets/a/file:size", "file:size is not allowed"),
+            finding(Kind::Schema, Severity::Error, Some("https://example.com/label.json"), "", "ml-dataset:x"),
+            finding(Kind::Ingest, Severity::Error, None, "", "ml-dataset:split"),
+            finding(Kind::Extension, Severity::Error, None, "", "ml-dataset:split"),
+        ];
+        for f in &carried_over {
+            assert!(!caused_by_q2(f), "{f:?}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_names_the_files_as_they_would_have_been_published() {
+        let tmp = Path::new("/tmp/.out.stac-ml-tmp-1");
+        let bad = finding(Kind::Link, Severity::Error, None, "/links/0", "broken");
+        let err = check_report(&report(vec![bad.clone(), bad], 2), tmp, Path::new("out")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the Q2 catalog failed validation; nothing was published (2 problems, first: \
+             out/labels/a/a.json /links/0: broken; out/labels/a/a.json /links/0: broken)"
+        );
+    }
+
+    #[test]
+    fn errors_carried_over_from_the_input_are_a_warning() {
+        let tmp = Path::new("/tmp/.out.stac-ml-tmp-1");
+        let inherited = finding(Kind::Ingest, Severity::Error, None, "", "bad bbox");
+        // Counted errors include those not kept.
+        let warning = check_report(&report(vec![inherited], 7), tmp, Path::new("out")).unwrap();
+        assert_eq!(
+            warning.as_deref(),
+            Some(
+                "the Q2 catalog has 7 validation errors carried over from the input \
+                 (run `stac-ml validate` on the output for the list)"
+            )
+        );
+        let warned = finding(Kind::Link, Severity::Warning, None, "", "remote");
+        assert_eq!(check_report(&report(vec![warned], 0), tmp, Path::new("out")).unwrap(), None);
+    }
+}

@@ -385,3 +385,118 @@ pub fn resolve_metadata(dataset: &Dataset, overrides: &MetadataOverrides) -> Res
     };
     Ok(Metadata { name, tasks, inputs_type, annotations_type, version, dataset_type })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{GenerateOptions, generate};
+    use crate::progress::Silent;
+
+    fn generated(dir: &Path) -> Dataset {
+        let out = dir.join("gen");
+        let options = GenerateOptions { out: out.clone(), pairs: 6, classes: 2, dup_rate: 0.0, overlap: 0.0, seed: 1 };
+        generate(&options).unwrap();
+        catalog::load(&out.join("catalog.json")).unwrap()
+    }
+
+    fn settings(ratios: &[f64]) -> SplitSettings {
+        SplitSettings {
+            collection: "labels".into(),
+            ratios: ratios.to_vec(),
+            names: None,
+            seed: 0,
+            strategy: StrategyKind::Random,
+            block_size: None,
+            keep_from: None,
+        }
+    }
+
+    #[test]
+    fn metadata_comes_from_overrides_then_the_input_then_the_labels() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut dataset = generated(dir.path());
+        let inferred = resolve_metadata(&dataset, &MetadataOverrides::default()).unwrap();
+        assert_eq!(inferred.name, dataset.root().id);
+        assert_eq!(inferred.tasks, [Task::Segmentation]);
+        assert_eq!(inferred.inputs_type, [InputType::SatelliteImagery]);
+        assert_eq!(inferred.annotations_type, AnnotationsType::Vector);
+        assert_eq!((inferred.version.as_str(), inferred.dataset_type), ("0.1.0", None));
+
+        let root = &mut dataset.nodes[0].json;
+        root.insert("ml-dataset:name".into(), json!("from input"));
+        root.insert("ml-dataset:tasks".into(), json!(["object detection"]));
+        root.insert("ml-dataset:type".into(), json!("benchmark"));
+        let existing = resolve_metadata(&dataset, &MetadataOverrides::default()).unwrap();
+        assert_eq!(existing.name, "from input");
+        assert_eq!(existing.tasks, [Task::ObjectDetection]);
+        assert_eq!(existing.dataset_type, Some(DatasetType::Benchmark));
+
+        let overrides = MetadataOverrides {
+            name: Some("given".into()),
+            tasks: Some(vec!["image-classification".into()]),
+            annotations_type: Some("raster".into()),
+            version: Some("2.0".into()),
+            ..Default::default()
+        };
+        let given = resolve_metadata(&dataset, &overrides).unwrap();
+        assert_eq!(given.name, "given");
+        assert_eq!(given.tasks, [Task::ImageClassification]);
+        assert_eq!(given.annotations_type, AnnotationsType::Raster);
+        assert_eq!(given.version, "2.0");
+
+        let bad = MetadataOverrides { inputs_type: Some(vec!["sound".into()]), ..Default::default() };
+        let err = resolve_metadata(&dataset, &bad).unwrap_err();
+        assert!(matches!(err, Error::InvalidSetting { setting: Setting::InputsType, .. }), "{err}");
+    }
+
+    #[test]
+    fn metadata_that_cannot_be_inferred_names_its_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut dataset = generated(dir.path());
+        for item in &mut dataset.items {
+            item.label = None;
+        }
+        let err = resolve_metadata(&dataset, &MetadataOverrides::default()).unwrap_err();
+        assert_eq!(err.to_string(), "tasks is required: the catalog's label items name no known label:tasks");
+        let tasks = MetadataOverrides { tasks: Some(vec!["segmentation".into()]), ..Default::default() };
+        let err = resolve_metadata(&dataset, &tasks).unwrap_err();
+        assert_eq!(err.to_string(), "annotations_type is required: the catalog has no label items with label:type");
+    }
+
+    #[test]
+    fn split_settings_are_checked_against_each_other_and_the_catalog() {
+        let dir = tempfile::tempdir().unwrap();
+        let dataset = generated(dir.path());
+        let options = resolve_split(&dataset, &settings(&[80.0, 10.0, 10.0]), &Silent).unwrap();
+        assert_eq!(options.spec.names(), SplitSpec::DEFAULT_NAMES);
+        assert_eq!(dataset.nodes[options.node].id, "labels");
+
+        let err = resolve_split(&dataset, &settings(&[60.0, 40.0]), &Silent).unwrap_err();
+        assert!(matches!(err, Error::UnnamedSplits { ratios: 2 }), "{err}");
+        // Bad ratios are reported before the missing names.
+        let err = resolve_split(&dataset, &settings(&[60.0, 0.0]), &Silent).unwrap_err();
+        assert!(!matches!(err, Error::UnnamedSplits { .. }), "{err}");
+
+        let blocks = SplitSettings { block_size: Some(1.0), ..settings(&[80.0, 10.0, 10.0]) };
+        let err = resolve_split(&dataset, &blocks, &Silent).unwrap_err();
+        assert_eq!(err.to_string(), "block_size needs strategy spatial");
+        let spatial = SplitSettings { strategy: StrategyKind::Spatial, ..blocks };
+        let options = resolve_split(&dataset, &spatial, &Silent).unwrap();
+        assert_eq!(options.strategy, Strategy::Spatial { block_size: Some(1.0) });
+    }
+
+    #[test]
+    fn a_previous_catalog_must_be_readable_and_split() {
+        let dir = tempfile::tempdir().unwrap();
+        let dataset = generated(dir.path());
+        let missing = SplitSettings { keep_from: Some(dir.path().join("none.json")), ..settings(&[80.0, 10.0, 10.0]) };
+        let err = resolve_split(&dataset, &missing, &Silent).unwrap_err();
+        assert!(
+            matches!(&err, Error::PreviousUnreadable { error, .. } if matches!(**error, Error::Io { .. })),
+            "{err}"
+        );
+        let unsplit = SplitSettings { keep_from: Some(dataset.root().path.clone()), ..settings(&[80.0, 10.0, 10.0]) };
+        let err = resolve_split(&dataset, &unsplit, &Silent).unwrap_err();
+        assert!(matches!(&err, Error::PreviousUnsplit { path } if *path == dataset.root().path), "{err}");
+    }
+}

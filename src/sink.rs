@@ -1,8 +1,8 @@
 //! Where a Q2 dataset goes. A [`Sink`] publishes the content of a Q2 catalog
 //! (the input's records, the split assignment, the ML-Dataset metadata and
 //! the quality metrics) in one output format, streaming each item's full JSON
-//! once from the [`Source`] it was loaded from. The JSON tree writer,
-//! [`crate::write::JsonTreeSink`], is the first implementation.
+//! once from the [`Source`] it was loaded from. The JSON tree writer
+//! (`JsonTreeSink` in the `write` module) is the first implementation.
 
 use std::path::PathBuf;
 
