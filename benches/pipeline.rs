@@ -89,8 +89,8 @@ fn stages(c: &mut Criterion) {
                         dataset_type: None,
                     },
                     provenance: serde_json::Value::Null,
-                    quality_metrics: Vec::new(),
-                    progress: None,
+                    quality_metrics: None,
+                    observer: None,
                     gate: None,
                 };
                 write_q2(d, &assignment, &write).unwrap()

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use stac_ml::Setting;
 
 /// Curate machine-learning training datasets described as STAC catalogs, offline.
 ///
@@ -398,6 +399,58 @@ pub struct GenerateArgs {
     /// Seed; the same seed gives the same files.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+}
+
+/// The flag that sets a library setting.
+pub fn flag(setting: Setting) -> &'static str {
+    match setting {
+        Setting::Ratios => "--ratios",
+        Setting::Names => "--names",
+        Setting::Seed => "--seed",
+        Setting::Strategy => "--strategy",
+        Setting::BlockSize => "--block-size",
+        Setting::Collection => "--collection",
+        Setting::KeepFrom => "--keep-from",
+        Setting::Iou => "--iou",
+        Setting::Pairs => "--pairs",
+        Setting::Classes => "--classes",
+        Setting::DupRate => "--dup-rate",
+        Setting::OverlapRate => "--overlap",
+        Setting::Name => "--name",
+        Setting::Tasks => "--tasks",
+        Setting::InputsType => "--inputs-type",
+        Setting::AnnotationsType => "--annotations-type",
+        Setting::DatasetVersion => "--dataset-version",
+        Setting::DatasetType => "--type",
+        Setting::Schema => "--schema",
+        Setting::Output => "--output",
+    }
+}
+
+/// An error as the CLI words it: library errors that name settings name
+/// their flags instead; everything else as it displays.
+pub fn message(error: &(dyn std::error::Error + 'static)) -> String {
+    let Some(error) = error.downcast_ref::<stac_ml::Error>() else { return error.to_string() };
+    match error {
+        stac_ml::Error::InvalidSetting { setting, message } => format!("{}{message}", flag(*setting)),
+        stac_ml::Error::SettingNeeds { setting, needs, value } => {
+            format!("{} needs {} {value}", flag(*setting), flag(*needs))
+        }
+        stac_ml::Error::UnnamedSplits { ratios } => format!(
+            "{ratios} ratios given; name the splits with {} (the default names are for 3 splits)",
+            flag(Setting::Names)
+        ),
+        stac_ml::Error::NoMlAoiSplit { name } => format!(
+            "split {name:?} has no ml-aoi equivalent (train, validate, test); use --format ml-dataset or rename the split"
+        ),
+        stac_ml::Error::PreviousUnreadable { path, error } => {
+            format!("reading {} catalog {}: {}", flag(Setting::KeepFrom), path.display(), message(error.as_ref()))
+        }
+        stac_ml::Error::PreviousUnsplit { path } => {
+            format!("{}: {} catalog has no item with ml-dataset:split", path.display(), flag(Setting::KeepFrom))
+        }
+        other => other.to_string(),
+    }
 }
 
 #[cfg(test)]

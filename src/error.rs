@@ -102,6 +102,55 @@ pub enum Error {
         message: String,
     },
 
+    /// Split ratios were given for other than the default number of splits,
+    /// without split names.
+    #[error("{ratios} ratios given; name the splits (the default names are for 3 splits)")]
+    UnnamedSplits {
+        /// How many ratios were given.
+        ratios: usize,
+    },
+
+    /// A setting was given that only applies with a particular value of another.
+    #[error("{} needs {} {value}", setting.field(), needs.field())]
+    SettingNeeds {
+        /// The setting given.
+        setting: Setting,
+        /// The setting it depends on.
+        needs: Setting,
+        /// The value `needs` must have.
+        value: &'static str,
+    },
+
+    /// A split name has no ml-aoi spelling, and ml-aoi split fields were asked for.
+    #[error(
+        "split {name:?} has no ml-aoi equivalent (train, validate, test); write ml-dataset:split only or rename the split"
+    )]
+    NoMlAoiSplit {
+        /// The split name.
+        name: String,
+    },
+
+    /// The previous Q2 catalog whose splits are kept could not be loaded.
+    // The cause is part of the message, as for `Io`.
+    #[error("reading the previous Q2 catalog {}: {error}", path.display())]
+    PreviousUnreadable {
+        /// The previous catalog.
+        path: PathBuf,
+        /// Why it could not be loaded.
+        error: Box<Error>,
+    },
+
+    /// The previous Q2 catalog whose splits are kept assigns none.
+    #[error("{}: the previous Q2 catalog has no item with ml-dataset:split", path.display())]
+    PreviousUnsplit {
+        /// The previous catalog's root file.
+        path: PathBuf,
+    },
+
+    /// The output failed its checks and was not published.
+    #[error("{0}")]
+    Rejected(String),
+
     /// The output location is unsafe or occupied.
     #[error("{}: {message}", path.display())]
     Output {
@@ -115,8 +164,9 @@ pub enum Error {
 /// A setting of an operation, as the library names it. Library messages name
 /// settings by [`Setting::field`]; front ends map them to their own spelling
 /// (the CLI to its flag names), so the library carries no CLI words.
+// Exhaustive on purpose: front ends match every setting to their own
+// spelling, and a new setting must fail to compile there until it has one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum Setting {
     /// Split ratios.
     Ratios,

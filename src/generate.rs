@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 
 /// The label extension identifier written on label items.
 pub const LABEL_EXTENSION: &str = "https://stac-extensions.github.io/label/v1.0.1/schema.json";
@@ -68,14 +68,14 @@ enum Kind {
 /// Writes the catalog.
 pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
     if options.pairs == 0 {
-        return Err(Error::Usage("--pairs must be at least 1".into()));
+        return Err(Error::setting(Setting::Pairs, " must be at least 1"));
     }
     if options.classes == 0 {
-        return Err(Error::Usage("--classes must be at least 1".into()));
+        return Err(Error::setting(Setting::Classes, " must be at least 1"));
     }
-    for (flag, rate) in [("--dup-rate", options.dup_rate), ("--overlap", options.overlap)] {
+    for (setting, rate) in [(Setting::DupRate, options.dup_rate), (Setting::OverlapRate, options.overlap)] {
         if !(0.0..=1.0).contains(&rate) {
-            return Err(Error::Usage(format!("{flag} must be between 0 and 1, got {rate}")));
+            return Err(Error::setting(setting, format!(" must be between 0 and 1, got {rate}")));
         }
     }
     let out = &options.out;

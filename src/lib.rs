@@ -3,9 +3,13 @@
 //!
 //! The library is the whole tool; the `stac-ml` binary only parses arguments
 //! and prints. Data flows in one direction:
-//! [`catalog::load`] reads a local catalog into a compact [`catalog::Dataset`],
-//! [`split::assign`] decides splits, and [`write::write_q2`] writes the Q2
-//! catalog atomically.
+//! a [`source::Source`] (the JSON tree: [`catalog::load`]) reads a local
+//! catalog into a compact [`catalog::Dataset`], [`split::assign`] decides
+//! splits, [`metrics::compute`] measures, and a [`sink::Sink`] (the JSON tree:
+//! [`write::JsonTreeSink`]) writes the Q2 catalog, which [`publish`] puts in
+//! place atomically. [`pipeline::split`] and [`pipeline::q2`] run these
+//! flows whole, telling a [`progress::Observer`] how far they are; q2's
+//! [`gate`] refuses to publish an output it made invalid.
 //!
 //! ```no_run
 //! use stac_ml::{catalog, split};
@@ -32,6 +36,7 @@ pub mod catalog;
 pub mod class_counts;
 pub mod duplicates;
 mod error;
+pub mod gate;
 pub mod generate;
 pub mod geometry;
 pub mod index;
@@ -40,7 +45,12 @@ pub mod io_pool;
 pub mod largest_remainder;
 pub mod metrics;
 pub mod ml_dataset;
+pub mod pipeline;
+pub mod progress;
+pub mod publish;
 pub mod report;
+pub mod sink;
+pub mod source;
 pub mod split;
 mod union_find;
 pub mod validate;

@@ -42,9 +42,11 @@ fn main() -> ExitCode {
             if error.chain().any(broken_pipe) {
                 return ExitCode::SUCCESS;
             }
+            // Like anyhow's `{:#}`, with library errors in the CLI's words.
+            let message: Vec<String> = error.chain().map(cli::message).collect();
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("error: {error:#}");
+                eprintln!("error: {}", message.join(": "));
             }
             ExitCode::from(2)
         }

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 
 /// The ML-Dataset extension identifier (unversioned, as EOTDL writes it).
 pub const ML_DATASET_EXTENSION: &str =
@@ -13,7 +13,7 @@ pub const ML_DATASET_EXTENSION: &str =
 pub const ML_AOI_EXTENSION: &str = "https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json";
 
 macro_rules! vocabulary {
-    ($(#[$doc:meta])* $name:ident, $flag:literal { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident, $setting:expr, { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
         pub enum $name {
@@ -34,7 +34,7 @@ macro_rules! vocabulary {
                 let wanted = text.trim().to_lowercase().replace(['-', '_'], " ");
                 Self::ALL.iter().copied().find(|v| v.as_str() == wanted).ok_or_else(|| {
                     let allowed: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
-                    Error::Usage(format!("{}: {text:?} is not one of: {}", $flag, allowed.join(", ")))
+                    Error::setting($setting, format!(": {text:?} is not one of: {}", allowed.join(", ")))
                 })
             }
         }
@@ -43,7 +43,7 @@ macro_rules! vocabulary {
 
 vocabulary!(
     /// `ml-dataset:tasks` values.
-    Task, "--tasks" {
+    Task, Setting::Tasks, {
         /// One class per sample.
         ImageClassification => "image classification",
         /// Boxes around objects.
@@ -55,7 +55,7 @@ vocabulary!(
 
 vocabulary!(
     /// `ml-dataset:inputs-type` values.
-    InputType, "--inputs-type" {
+    InputType, Setting::InputsType, {
         /// Text.
         Text => "text",
         /// Ordinary images.
@@ -69,7 +69,7 @@ vocabulary!(
 
 vocabulary!(
     /// `ml-dataset:annotations-type` values.
-    AnnotationsType, "--annotations-type" {
+    AnnotationsType, Setting::AnnotationsType, {
         /// Raster masks.
         Raster => "raster",
         /// Vector shapes.
@@ -79,7 +79,7 @@ vocabulary!(
 
 vocabulary!(
     /// `ml-dataset:type` values.
-    DatasetType, "--type" {
+    DatasetType, Setting::DatasetType, {
         /// Training data.
         Training => "training",
         /// Test data.
@@ -122,9 +122,7 @@ pub fn ml_aoi_split(name: &str) -> Result<&'static str> {
     } else if lower.starts_with("test") {
         Ok("test")
     } else {
-        Err(Error::Usage(format!(
-            "split {name:?} has no ml-aoi equivalent (train, validate, test); use --format ml-dataset or rename the split"
-        )))
+        Err(Error::NoMlAoiSplit { name: name.to_string() })
     }
 }
 
@@ -137,7 +135,7 @@ mod tests {
         assert_eq!(Task::parse("image-classification").unwrap(), Task::ImageClassification);
         assert_eq!(InputType::parse("Satellite Imagery").unwrap(), InputType::SatelliteImagery);
         let err = AnnotationsType::parse("polygons").unwrap_err().to_string();
-        assert_eq!(err, "--annotations-type: \"polygons\" is not one of: raster, vector");
+        assert_eq!(err, "annotations_type: \"polygons\" is not one of: raster, vector");
         assert_eq!(ml_aoi_split("Validation").unwrap(), "validate");
         assert!(ml_aoi_split("holdout").is_err());
     }

@@ -15,30 +15,15 @@ use serde_json::{Map, Value, json};
 
 use crate::catalog::{Dataset, NodeKind, href};
 use crate::error::{Error, Result};
+use crate::metrics::QualityMetrics;
 use crate::ml_dataset::{ML_AOI_EXTENSION, ML_DATASET_EXTENSION, Metadata, ml_aoi_split};
+use crate::progress::{Observer, Silent};
+use crate::publish::Staged;
+use crate::sink::{Q2Content, Sink};
+pub use crate::sink::{SplitFormat, WriteSummary};
+use crate::source::{JsonTree, Source};
 use crate::split::Assignment;
 use crate::validate::Checked;
-
-/// Which split fields to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SplitFormat {
-    /// `ml-dataset:split` (EOTDL's Q2).
-    #[default]
-    MlDataset,
-    /// `ml-aoi:split` only.
-    MlAoi,
-    /// Both.
-    Both,
-}
-
-impl SplitFormat {
-    fn ml_dataset(self) -> bool {
-        matches!(self, SplitFormat::MlDataset | SplitFormat::Both)
-    }
-    fn ml_aoi(self) -> bool {
-        matches!(self, SplitFormat::MlAoi | SplitFormat::Both)
-    }
-}
 
 /// Checks made while a Q2 catalog is written, before it is published: every
 /// item as it is written, then the finished temporary tree. An error stops
@@ -56,7 +41,7 @@ pub trait Gate: Sync {
     fn finish(&self, tmp: &Path, written: Checked<'_>) -> Result<()>;
 }
 
-/// How to write.
+/// How to write, for [`write_q2`].
 pub struct WriteOptions<'a> {
     /// The output folder.
     pub out: PathBuf,
@@ -68,24 +53,26 @@ pub struct WriteOptions<'a> {
     pub metadata: Metadata,
     /// How the split was made (seed, ratios, ...), recorded on the root.
     pub provenance: Value,
-    /// Quality-metric entries; they replace existing entries of the same name.
-    pub quality_metrics: Vec<Value>,
-    /// Progress, ticked once per item written.
-    pub progress: Option<&'a indicatif::ProgressBar>,
+    /// Quality metrics; their entries replace existing entries of the same name.
+    pub quality_metrics: Option<QualityMetrics>,
+    /// Told of each item written.
+    pub observer: Option<&'a dyn Observer>,
     /// Checks the items as they are written and the finished temporary tree
     /// before the rename.
     pub gate: Option<&'a dyn Gate>,
 }
 
-/// What was written.
-#[derive(Debug, Clone)]
-pub struct WriteSummary {
-    /// The output folder (absolute).
+/// The Q2 catalog as a tree of JSON files: one folder per catalog,
+/// collection and item, written in a hidden sibling of `out` and renamed
+/// into place.
+pub struct JsonTreeSink<'a> {
+    /// The output folder.
     pub out: PathBuf,
-    /// The root catalog file written.
-    pub catalog: PathBuf,
-    /// Items written.
-    pub items: usize,
+    /// Replace a non-empty output folder.
+    pub force: bool,
+    /// Checks the items as they are written and the finished temporary tree
+    /// before the rename.
+    pub gate: Option<&'a dyn Gate>,
 }
 
 /// Final relative locations of every node and item under the output folder.
@@ -94,29 +81,48 @@ struct Layout {
     item_files: Vec<PathBuf>,
 }
 
-/// Writes the Q2 catalog.
+/// Writes the Q2 catalog of a dataset loaded from a JSON tree.
 pub fn write_q2(dataset: &Dataset, assignment: &Assignment, options: &WriteOptions) -> Result<WriteSummary> {
-    let out = prepare_out(dataset, &options.out, options.force)?;
+    let content = Q2Content {
+        dataset,
+        assignment,
+        format: options.format,
+        metadata: &options.metadata,
+        provenance: &options.provenance,
+        quality_metrics: options.quality_metrics.as_ref(),
+    };
+    let sink = JsonTreeSink { out: options.out.clone(), force: options.force, gate: options.gate };
+    let source = JsonTree::new(&dataset.root().path);
+    sink.write(&content, &source, options.observer.unwrap_or(&Silent))
+}
+
+impl Sink for JsonTreeSink<'_> {
+    fn write(&self, content: &Q2Content<'_>, source: &dyn Source, observer: &dyn Observer) -> Result<WriteSummary> {
+        write_tree(self, content, source, observer)
+    }
+}
+
+fn write_tree(
+    sink: &JsonTreeSink,
+    content: &Q2Content,
+    source: &dyn Source,
+    observer: &dyn Observer,
+) -> Result<WriteSummary> {
+    let Q2Content { dataset, assignment, .. } = *content;
+    let out = prepare_out(dataset, &sink.out, sink.force)?;
     let layout = layout(dataset)?;
-    if options.format.ml_aoi() {
+    if content.format.ml_aoi() {
         for name in &assignment.names {
             ml_aoi_split(name)?;
         }
     }
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let parent = out.parent().unwrap_or(Path::new("/"));
-    remove_stale(parent, &name);
-    let tmp = parent.join(format!(".{name}.stac-ml-tmp-{}", std::process::id()));
-    if tmp.exists() {
-        remove_tree(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    }
-    let guard = TempDir(tmp.clone());
-    std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let staged = Staged::begin(&out)?;
+    let tmp = staged.path().to_path_buf();
 
     let by_path: HashMap<&Path, usize> =
         dataset.items.iter().enumerate().map(|(i, item)| (item.path.as_path(), i)).collect();
     // Item files of the finished tree, for the gate: (path under `tmp`) -> index.
-    let files: HashMap<&Path, usize> = match options.gate {
+    let files: HashMap<&Path, usize> = match sink.gate {
         Some(_) => layout.item_files.iter().enumerate().map(|(i, file)| (file.as_path(), i)).collect(),
         None => HashMap::new(),
     };
@@ -124,10 +130,19 @@ pub fn write_q2(dataset: &Dataset, assignment: &Assignment, options: &WriteOptio
         let i = *files.get(file.strip_prefix(&tmp).ok()?)?;
         Some(dataset.items[i].id.as_str())
     };
-    let context =
-        Context { dataset, assignment, options, layout: &layout, out: &out, by_path: &by_path, planned: &written };
+    let context = Context {
+        dataset,
+        assignment,
+        content,
+        source,
+        gate: sink.gate,
+        layout: &layout,
+        out: &out,
+        by_path: &by_path,
+        planned: &written,
+    };
 
-    if let Some(gate) = options.gate {
+    if let Some(gate) = sink.gate {
         gate.begin(&tmp);
     }
     crate::io_pool::install(|| {
@@ -135,80 +150,18 @@ pub fn write_q2(dataset: &Dataset, assignment: &Assignment, options: &WriteOptio
         // the page cache when the catalog is larger than memory.
         (0..dataset.items.len()).into_par_iter().rev().try_for_each_init(Vec::new, |buffer, i| {
             context.write_item(i, &tmp, buffer)?;
-            if let Some(progress) = options.progress {
-                progress.inc(1);
-            }
+            observer.item_done();
             Ok::<(), Error>(())
         })
     })?;
     for n in 0..dataset.nodes.len() {
         context.write_node(n, &tmp)?;
     }
-    if let Some(gate) = options.gate {
+    if let Some(gate) = sink.gate {
         gate.finish(&tmp, &written)?;
     }
-    publish(&tmp, &out)?;
-    std::mem::forget(guard);
+    staged.publish()?;
     Ok(WriteSummary { catalog: out.join(&layout.node_files[0]), out, items: dataset.items.len() })
-}
-
-/// Removes hidden temporary or old trees that killed runs left beside the
-/// output, when the process that made them is gone (Linux: no `/proc/PID`).
-fn remove_stale(parent: &Path, name: &str) {
-    let Ok(entries) = std::fs::read_dir(parent) else { return };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some(file_name) = file_name.to_str() else { continue };
-        let pid = [".stac-ml-tmp-", ".stac-ml-old-"]
-            .iter()
-            .find_map(|tag| file_name.strip_prefix('.')?.strip_prefix(name)?.strip_prefix(tag)?.parse::<u32>().ok());
-        if let Some(pid) = pid
-            && Path::new("/proc/self").exists()
-            && !Path::new(&format!("/proc/{pid}")).exists()
-        {
-            let _ = remove_tree(&entry.path());
-        }
-    }
-}
-
-/// Removes a folder and everything in it, like `std::fs::remove_dir_all`
-/// (symlinks are removed, never followed), with the entries of each folder
-/// removed in parallel on the I/O pool: deleting is latency-bound too, and a
-/// replaced million-item output would otherwise take minutes to remove.
-pub fn remove_tree(path: &Path) -> std::io::Result<()> {
-    fn remove(path: &Path) -> std::io::Result<()> {
-        let entries: Vec<std::fs::DirEntry> = match std::fs::read_dir(path) {
-            Ok(entries) => entries.collect::<std::io::Result<_>>()?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(e),
-        };
-        entries.par_iter().try_for_each(|entry| {
-            let path = entry.path();
-            let removed = if entry.file_type()?.is_dir() { remove(&path) } else { std::fs::remove_file(&path) };
-            match removed {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-                _ => Ok(()),
-            }
-        })?;
-        match std::fs::remove_dir(path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        }
-    }
-    match std::fs::symlink_metadata(path) {
-        Ok(meta) if !meta.is_dir() => std::fs::remove_file(path),
-        Ok(_) => crate::io_pool::install(|| remove(path)),
-        Err(e) => Err(e),
-    }
-}
-
-/// Removes the temporary tree unless the write succeeded.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = remove_tree(&self.0);
-    }
 }
 
 /// Makes the output path absolute and refuses unsafe or occupied ones.
@@ -283,32 +236,6 @@ fn resolve_existing_prefix(path: &Path) -> Result<PathBuf> {
     Ok(resolved)
 }
 
-/// Renames the finished tree into place. An existing output is swapped with
-/// it in one step where the OS can (Linux `RENAME_EXCHANGE`), so there is no
-/// moment without an output; elsewhere it is moved aside first. The old tree
-/// is removed only after the new one is in place.
-fn publish(tmp: &Path, out: &Path) -> Result<()> {
-    #[cfg(target_os = "linux")]
-    if out.exists() {
-        let swapped =
-            rustix::fs::renameat_with(rustix::fs::CWD, tmp, rustix::fs::CWD, out, rustix::fs::RenameFlags::EXCHANGE);
-        if swapped.is_ok() {
-            // `tmp` now holds the previous output.
-            return remove_tree(tmp).map_err(|e| Error::io(tmp, e));
-        }
-    }
-    if out.exists() {
-        let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let old = out.with_file_name(format!(".{name}.stac-ml-old-{}", std::process::id()));
-        std::fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
-        std::fs::rename(tmp, out).map_err(|e| Error::io(out, e))?;
-        remove_tree(&old).map_err(|e| Error::io(&old, e))?;
-    } else {
-        std::fs::rename(tmp, out).map_err(|e| Error::io(out, e))?;
-    }
-    Ok(())
-}
-
 fn layout(dataset: &Dataset) -> Result<Layout> {
     let mut node_dirs: Vec<PathBuf> = vec![PathBuf::new(); dataset.nodes.len()];
     let mut node_files = vec![PathBuf::new(); dataset.nodes.len()];
@@ -378,7 +305,9 @@ pub fn path_segment(id: &str) -> String {
 struct Context<'a> {
     dataset: &'a Dataset,
     assignment: &'a Assignment,
-    options: &'a WriteOptions<'a>,
+    content: &'a Q2Content<'a>,
+    source: &'a dyn Source,
+    gate: Option<&'a dyn Gate>,
     layout: &'a Layout,
     out: &'a Path,
     by_path: &'a HashMap<&'a Path, usize>,
@@ -426,7 +355,7 @@ impl Context<'_> {
 
     fn write_item(&self, i: usize, tmp: &Path, buffer: &mut Vec<u8>) -> Result<()> {
         let item = &self.dataset.items[i];
-        let Value::Object(mut json) = crate::catalog::read_json_into(&item.path, buffer)? else {
+        let Value::Object(mut json) = self.source.item_json(self.dataset, i, buffer)? else {
             return Err(Error::not_stac(&item.path, "expected a STAC Item object"));
         };
         let relative = &self.layout.item_files[i];
@@ -457,7 +386,7 @@ impl Context<'_> {
         }
 
         let split = self.assignment.name_of(i);
-        let format = self.options.format;
+        let format = self.content.format;
         if !json.get("properties").is_some_and(Value::is_object) {
             json.insert("properties".into(), Value::Object(Map::new()));
         }
@@ -484,7 +413,7 @@ impl Context<'_> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let json = Value::Object(json);
         write_json(&target, &json)?;
-        if let Some(gate) = self.options.gate {
+        if let Some(gate) = self.gate {
             let collection = (node.kind == NodeKind::Collection).then_some(node.id.as_str());
             gate.item(&target, &json, &tmp.join(node_file), collection, self.planned);
         }
@@ -511,7 +440,7 @@ impl Context<'_> {
 
         let split_items = self.split_items(n);
         json.remove("ml-dataset:split-items");
-        if !split_items.is_empty() && self.options.format.ml_dataset() {
+        if !split_items.is_empty() && self.content.format.ml_dataset() {
             json.insert("ml-dataset:split-items".into(), Value::Array(split_items));
             add_extension(&mut json, ML_DATASET_EXTENSION);
         }
@@ -545,8 +474,8 @@ impl Context<'_> {
     }
 
     fn patch_root(&self, json: &mut Map<String, Value>) {
-        let m = &self.options.metadata;
-        if self.options.format.ml_dataset() || self.options.format.ml_aoi() {
+        let m = &self.content.metadata;
+        if self.content.format.ml_dataset() || self.content.format.ml_aoi() {
             add_extension(json, ML_DATASET_EXTENSION);
         }
         json.insert("ml-dataset:name".into(), json!(m.name));
@@ -559,17 +488,17 @@ impl Context<'_> {
             None => json.remove("ml-dataset:type"),
         };
         json.insert("ml-dataset:splits".into(), json!(self.assignment.names));
-        json.insert("stac-ml:split".into(), self.options.provenance.clone());
-        if !self.options.quality_metrics.is_empty() {
+        json.insert("stac-ml:split".into(), self.content.provenance.clone());
+        if let Some(metrics) = self.content.quality_metrics {
             let mut entries: Vec<Value> = match json.remove("ml-dataset:quality-metrics") {
                 Some(Value::Array(existing)) => existing,
                 _ => Vec::new(),
             };
-            for entry in &self.options.quality_metrics {
+            for entry in metrics.to_entries() {
                 let name = entry.get("name");
-                match entries.iter_mut().find(|e| e.get("name") == name) {
-                    Some(slot) => *slot = entry.clone(),
-                    None => entries.push(entry.clone()),
+                match entries.iter_mut().position(|e| e.get("name") == name) {
+                    Some(slot) => entries[slot] = entry,
+                    None => entries.push(entry),
                 }
             }
             json.insert("ml-dataset:quality-metrics".into(), Value::Array(entries));
@@ -613,26 +542,6 @@ pub(crate) fn write_json(path: &Path, value: &Value) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn remove_tree_removes_everything_and_follows_no_symlink() {
-        let dir = tempfile::tempdir().unwrap();
-        let outside = dir.path().join("outside");
-        std::fs::create_dir(&outside).unwrap();
-        std::fs::write(outside.join("keep.txt"), "kept").unwrap();
-        let tree = dir.path().join("tree");
-        for i in 0..50 {
-            let folder = tree.join(format!("c{}", i % 3)).join(format!("item{i}"));
-            std::fs::create_dir_all(&folder).unwrap();
-            std::fs::write(folder.join("item.json"), "{}").unwrap();
-        }
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(&outside, tree.join("c0/link")).unwrap();
-        remove_tree(&tree).unwrap();
-        assert!(!tree.exists());
-        assert_eq!(std::fs::read_to_string(outside.join("keep.txt")).unwrap(), "kept");
-        assert_eq!(remove_tree(&tree).unwrap_err().kind(), std::io::ErrorKind::NotFound);
-    }
 
     #[test]
     fn segments_never_escape() {

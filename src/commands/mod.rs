@@ -10,8 +10,11 @@ pub mod split;
 pub mod validate;
 
 use std::io::IsTerminal;
+use std::sync::{Mutex, RwLock};
+use std::time::Instant;
 
 use stac_ml::catalog::Warnings;
+use stac_ml::progress::Observer;
 
 /// The exit status of a command: 0 ok, 1 the data failed a check, 2 usage or
 /// I/O error (the last is produced by `main` from an `Err`).
@@ -88,5 +91,68 @@ impl Printer {
         if !self.quiet {
             eprintln!("warning: {line}");
         }
+    }
+}
+
+/// Shows a library operation's progress on stderr: a spinner or a progress
+/// bar for the running stage, `--timings` lines as steps end, warnings.
+pub struct Terminal {
+    printer: Printer,
+    bar: RwLock<indicatif::ProgressBar>,
+    /// When the current step started, for `--timings`.
+    started: Mutex<Instant>,
+}
+
+impl Terminal {
+    /// Nothing shown yet.
+    pub fn new(printer: Printer) -> Self {
+        Terminal { printer, bar: RwLock::new(indicatif::ProgressBar::hidden()), started: Mutex::new(Instant::now()) }
+    }
+
+    /// Clears the spinner or bar.
+    pub fn finish(&self) {
+        self.bar.read().unwrap_or_else(|e| e.into_inner()).finish_and_clear();
+    }
+
+    fn replace_bar(&self, bar: indicatif::ProgressBar) {
+        let mut current = self.bar.write().unwrap_or_else(|e| e.into_inner());
+        current.finish_and_clear();
+        *current = bar;
+    }
+
+    fn restart(&self) -> Instant {
+        std::mem::replace(&mut *self.started.lock().unwrap_or_else(|e| e.into_inner()), Instant::now())
+    }
+}
+
+impl Observer for Terminal {
+    fn begin(&self, activity: &'static str) {
+        self.restart();
+        let bar = self.bar.read().unwrap_or_else(|e| e.into_inner());
+        // One spinner goes through the stages of unknown length.
+        if bar.length().is_none() && !bar.is_finished() && !bar.is_hidden() {
+            bar.set_message(activity);
+            return;
+        }
+        drop(bar);
+        self.replace_bar(self.printer.spinner(activity));
+    }
+
+    fn begin_items(&self, activity: &'static str, total: u64) {
+        self.restart();
+        self.replace_bar(self.printer.progress(total, activity));
+    }
+
+    fn item_done(&self) {
+        self.bar.read().unwrap_or_else(|e| e.into_inner()).inc(1);
+    }
+
+    fn end(&self, done: &str) {
+        let started = self.restart();
+        self.printer.stage(done, started);
+    }
+
+    fn warning(&self, line: &str) {
+        self.bar.read().unwrap_or_else(|e| e.into_inner()).suspend(|| self.printer.warn(line));
     }
 }

@@ -4,9 +4,9 @@
 //! is never touched, and a later normal run succeeds whatever hidden temp
 //! folders the killed runs left behind.
 //!
-//! Known gap, not provoked here: `write.rs` `publish` replaces an existing
-//! OUT with two renames (OUT to `.OUT.stac-ml-old-PID`, then the temp tree
-//! to OUT). A kill between them (a window of microseconds) leaves OUT absent
+//! Known gap, not provoked here: where the OS cannot exchange two folders in
+//! one step, `publish.rs` `Staged::publish` replaces an existing OUT with two
+//! renames (OUT to `.OUT.stac-ml-old-PID`, then the temp tree to OUT). A kill between them (a window of microseconds) leaves OUT absent
 //! and the old catalog only in the hidden folder. Were a kill to land there,
 //! this test would fail, rightly.
 

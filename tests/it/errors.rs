@@ -279,3 +279,57 @@ fn clap_errors_exit_2() {
     assert!(!output.stderr.contains("panicked"));
     assert!(output.stderr.contains("error: "), "{}", output.stderr);
 }
+
+/// Library errors name settings; the CLI words them with its flags. Every
+/// mapped wording, as the whole of stderr.
+#[test]
+fn setting_errors_name_their_flags() {
+    let dir = tempdir();
+    let catalog = valid_catalog(dir.path());
+    let missing = dir.path().join("none.json");
+    let mut unknown_tasks = label_item_json("a");
+    unknown_tasks["properties"]["label:tasks"] = json!(["regression"]);
+    let no_tasks = catalog_with_items(&dir.path().join("no-tasks"), &[("a.json", unknown_tasks)]);
+    let cases: Vec<(&Path, Vec<&str>, String)> = vec![
+        (&catalog, vec!["--block-size", "1"], "--block-size needs --strategy spatial".into()),
+        (
+            &catalog,
+            vec!["--ratios", "50,50"],
+            "2 ratios given; name the splits with --names (the default names are for 3 splits)".into(),
+        ),
+        (
+            &catalog,
+            vec!["--keep-from", missing.to_str().unwrap()],
+            format!("reading --keep-from catalog {0}: {0}: No such file or directory (os error 2)", missing.display()),
+        ),
+        (
+            &catalog,
+            vec!["--keep-from", catalog.to_str().unwrap()],
+            format!("{}: --keep-from catalog has no item with ml-dataset:split", catalog.display()),
+        ),
+        (
+            &catalog,
+            vec!["--format", "ml-aoi", "--names", "a,b,c"],
+            "split \"a\" has no ml-aoi equivalent (train, validate, test); use --format ml-dataset or rename the split"
+                .into(),
+        ),
+        (
+            &catalog,
+            vec!["--inputs-type", "sound"],
+            "--inputs-type: \"sound\" is not one of: text, image, satellite imagery, video".into(),
+        ),
+        (&no_tasks, vec![], "--tasks is required: the catalog's label items name no known label:tasks".into()),
+    ];
+    for (input, extra, expected) in cases {
+        let stderr = split_fails(dir.path(), input, &extra);
+        assert_eq!(stderr, format!("error: {expected}\n"), "{extra:?}");
+    }
+    let out = dir.path().join("g");
+    for (extra, expected) in [
+        (["--classes", "0"], "--classes must be at least 1"),
+        (["--overlap", "2"], "--overlap must be between 0 and 1, got 2"),
+    ] {
+        let stderr = run(["generate", "-o", &path_str(&out), extra[0], extra[1]]).usage_error();
+        assert_eq!(stderr, format!("error: {expected}\n"), "{extra:?}");
+    }
+}

@@ -540,8 +540,8 @@ fn write(dataset: &stac_ml::catalog::Dataset, assignment: &stac_ml::split::Assig
         format: stac_ml::write::SplitFormat::Both,
         metadata,
         provenance: json!({}),
-        quality_metrics: Vec::new(),
-        progress: None,
+        quality_metrics: None,
+        observer: None,
         gate: None,
     };
     write_q2(dataset, assignment, &options).ok();

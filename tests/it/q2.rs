@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use stac_ml::validate::Checked;
 
 use crate::metrics::{entry, generate_summary, issue_catalog, metrics_json};
 use crate::util::{
@@ -419,34 +418,6 @@ fn q2_refuses_to_publish_an_invalid_q2_catalog() {
     assert_eq!(errors[0]["path"], path_str(&out.join("labels/tile_0000002/tile_0000002.json")));
 }
 
-/// A gate that validates the items in memory as they are written, like q2's,
-/// and keeps the report with the temporary folder's paths mapped to OUT's.
-struct Recorder<'a> {
-    options: &'a stac_ml::validate::Options,
-    schemas: &'a stac_ml::validate::SchemaSet,
-    out: PathBuf,
-    incremental: std::sync::OnceLock<stac_ml::validate::Incremental<'a>>,
-    report: std::sync::Mutex<Option<Value>>,
-}
-
-impl stac_ml::write::Gate for Recorder<'_> {
-    fn begin(&self, tmp: &Path) {
-        let incremental = stac_ml::validate::Incremental::new(&tmp.join("catalog.json"), self.options, self.schemas);
-        assert!(self.incremental.set(incremental).is_ok(), "begin is called once");
-    }
-
-    fn item(&self, file: &Path, json: &Value, parent: &Path, collection: Option<&str>, planned: Checked<'_>) {
-        self.incremental.get().expect("begin came first").item(file, json, parent, collection, planned);
-    }
-
-    fn finish(&self, tmp: &Path, written: Checked<'_>) -> stac_ml::Result<()> {
-        let report = self.incremental.get().expect("begin came first").finish(written)?;
-        let text = serde_json::to_string(&report).unwrap().replace(&path_str(tmp), &path_str(&self.out));
-        *self.report.lock().unwrap() = Some(serde_json::from_str(&text).unwrap());
-        Ok(())
-    }
-}
-
 /// Checking items in memory while they are written (q2's gate) reports
 /// exactly what `validate` reports on the published tree: the same findings,
 /// counts and totals, on catalogs with findings of many kinds (missing assets,
@@ -478,13 +449,7 @@ fn in_memory_item_checks_match_validating_the_written_tree() {
         };
         let assignment = stac_ml::split::assign(&dataset, &split, None).unwrap();
         let out = dir.path().join(format!("out-{n}"));
-        let gate = Recorder {
-            options: &options,
-            schemas: &schemas,
-            out: out.clone(),
-            incremental: Default::default(),
-            report: Default::default(),
-        };
+        let gate = stac_ml::gate::OutputGate::new(&options, &schemas, &out, &stac_ml::progress::Silent);
         let write = WriteOptions {
             out: out.clone(),
             force: false,
@@ -498,12 +463,16 @@ fn in_memory_item_checks_match_validating_the_written_tree() {
                 dataset_type: None,
             },
             provenance: json!({}),
-            quality_metrics: Vec::new(),
-            progress: None,
+            quality_metrics: None,
+            observer: None,
             gate: Some(&gate),
         };
         write_q2(&dataset, &assignment, &write).unwrap();
-        let in_memory = gate.report.lock().unwrap().take().expect("the gate ran");
+        let tmp = gate.validated_tree().expect("the gate ran").to_path_buf();
+        let report = gate.into_report().expect("the gate let the tree pass");
+        // The gate validated the temporary tree; `validate` sees the published one.
+        let text = serde_json::to_string(&report).unwrap().replace(&path_str(&tmp), &path_str(&out));
+        let in_memory: Value = serde_json::from_str(&text).unwrap();
         let walked =
             serde_json::to_value(stac_ml::validate::validate_path(&out.join("catalog.json"), &options).unwrap())
                 .unwrap();

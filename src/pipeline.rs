@@ -1,0 +1,505 @@
+//! The whole flows of `split` and `q2` as library calls: load from a
+//! [`Source`], resolve the split settings and the ML-Dataset metadata against
+//! the loaded catalog, split, measure (q2), write and publish through a
+//! [`Sink`] (q2 through its [`OutputGate`]), and optionally write the report.
+//! A front end fills in [`SplitRunOptions`] or [`Q2Options`], calls, and
+//! prints the typed outcome.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::catalog::{self, Dataset, Warnings};
+use crate::class_counts::ClassCounts;
+use crate::error::{Error, Result, Setting};
+use crate::gate::OutputGate;
+use crate::info::{SplitInfo, info};
+use crate::metrics::{self, MetricsOptions, QualityMetrics};
+use crate::ml_dataset::{AnnotationsType, DatasetType, InputType, Metadata, Task};
+use crate::progress::Observer;
+use crate::sink::{Q2Content, Sink, SplitFormat, WriteSummary};
+use crate::source::Source;
+use crate::split::{self, Assignment, SplitOptions, SplitSpec, Strategy};
+use crate::validate::{self, Quality, Report};
+use crate::write::JsonTreeSink;
+
+/// How items are grouped before they are split, without its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StrategyKind {
+    /// Items one by one.
+    #[default]
+    Random,
+    /// Within each majority class.
+    Stratified,
+    /// Overlapping footprints (and grid cells, with a block size) together.
+    Spatial,
+}
+
+/// The split as asked for, before it is resolved against the catalog.
+#[derive(Debug, Clone)]
+pub struct SplitSettings {
+    /// Id of the collection (or catalog) whose items are split.
+    pub collection: String,
+    /// Split proportions: percentages summing to 100 or fractions summing to 1.
+    pub ratios: Vec<f64>,
+    /// Split names, one per ratio; `None` for the default names (3 splits).
+    pub names: Option<Vec<String>>,
+    /// Seed of the permutation.
+    pub seed: u64,
+    /// How items are grouped.
+    pub strategy: StrategyKind,
+    /// With the spatial strategy: the grid cell size, in degrees.
+    pub block_size: Option<f64>,
+    /// A previous Q2 catalog whose splits are kept.
+    pub keep_from: Option<PathBuf>,
+}
+
+/// ML-Dataset fields given explicitly; unset fields keep the input's values,
+/// else are inferred.
+#[derive(Debug, Clone, Default)]
+pub struct MetadataOverrides {
+    /// `ml-dataset:name`.
+    pub name: Option<String>,
+    /// `ml-dataset:tasks`, as spelt by the user.
+    pub tasks: Option<Vec<String>>,
+    /// `ml-dataset:inputs-type`, as spelt by the user.
+    pub inputs_type: Option<Vec<String>>,
+    /// `ml-dataset:annotations-type`, as spelt by the user.
+    pub annotations_type: Option<String>,
+    /// `ml-dataset:version`.
+    pub version: Option<String>,
+    /// `ml-dataset:type`, as spelt by the user.
+    pub dataset_type: Option<String>,
+}
+
+/// What `split` does: split a catalog and write it as a Q2 JSON tree.
+#[derive(Debug, Clone)]
+pub struct SplitRunOptions {
+    /// The split.
+    pub split: SplitSettings,
+    /// The ML-Dataset fields.
+    pub metadata: MetadataOverrides,
+    /// Which split fields to write.
+    pub format: SplitFormat,
+    /// The output folder.
+    pub out: PathBuf,
+    /// Replace a non-empty output folder.
+    pub force: bool,
+}
+
+/// What `q2` does: a split run that also measures, writes the metrics on the
+/// root, validates before publishing and can write a report.
+#[derive(Debug, Clone)]
+pub struct Q2Options {
+    /// The split run.
+    pub run: SplitRunOptions,
+    /// IoU at or above which two footprints count as near duplicates.
+    pub iou: f64,
+    /// Validate the output before publishing it.
+    pub validate: bool,
+    /// Also write `report.html` beside the published catalog.
+    pub report: bool,
+}
+
+/// What [`split`] did.
+#[derive(Debug)]
+pub struct SplitOutcome {
+    /// The loaded input.
+    pub dataset: Dataset,
+    /// The split of every item.
+    pub assignment: Assignment,
+    /// What was written.
+    pub summary: WriteSummary,
+}
+
+/// What [`q2`] did.
+#[derive(Debug)]
+pub struct Q2Outcome {
+    /// The split of every item.
+    pub assignment: Assignment,
+    /// The quality-metric entries written on the root.
+    pub metrics: QualityMetrics,
+    /// What was written.
+    pub summary: WriteSummary,
+    /// The validation of the output before it was published (its paths are
+    /// those of the temporary tree); `None` when not validated.
+    pub validation: Option<Report>,
+    /// The report written, if asked for.
+    pub report: Option<PathBuf>,
+}
+
+/// Loads, splits and writes the Q2 JSON tree.
+pub fn split(source: &dyn Source, options: &SplitRunOptions, observer: &dyn Observer) -> Result<SplitOutcome> {
+    observer.begin("loading");
+    let dataset = source.load()?;
+    observer.end(&format!("loaded {} items", dataset.items.len()));
+    warn(observer, &dataset.warnings);
+    let split_options = resolve_split(&dataset, &options.split, observer)?;
+    let assignment = split::assign(&dataset, &split_options, None)?;
+    let metadata = resolve_metadata(&dataset, &options.metadata)?;
+    observer.end("split");
+    observer.begin_items("writing", dataset.items.len() as u64);
+    let provenance = provenance(&dataset, &split_options);
+    let content = Q2Content {
+        dataset: &dataset,
+        assignment: &assignment,
+        format: options.format,
+        metadata: &metadata,
+        provenance: &provenance,
+        quality_metrics: None,
+    };
+    let sink = JsonTreeSink { out: options.out.clone(), force: options.force, gate: None };
+    let summary = sink.write(&content, source, observer)?;
+    observer.end("written and published");
+    Ok(SplitOutcome { dataset, assignment, summary })
+}
+
+/// Loads, splits, measures, writes the Q2 JSON tree with the metrics on its
+/// root, validates it before publishing, and writes the report if asked.
+pub fn q2(source: &dyn Source, options: &Q2Options, observer: &dyn Observer) -> Result<Q2Outcome> {
+    let run = &options.run;
+    let metrics_options = MetricsOptions::new(options.iou)?;
+    observer.begin("loading");
+    let mut dataset = source.load()?;
+    observer.end(&format!("loaded {} items", dataset.items.len()));
+    observer.begin("splitting");
+    let split_options = resolve_split(&dataset, &run.split, observer)?;
+    let mut warnings = std::mem::take(&mut dataset.warnings);
+    // Read once, for stratified splitting and for the class-balance metric.
+    let classes = ClassCounts::read(&dataset, &mut warnings);
+    let assignment = split::assign(&dataset, &split_options, Some(&classes))?;
+    let metadata = resolve_metadata(&dataset, &run.metadata)?;
+    observer.end("split");
+    observer.begin("measuring");
+    let entries = metrics::compute(&dataset, &classes, Some(&assignment.view()), metrics_options);
+    // Held only until measured: the write that follows is the run's largest stage.
+    drop(classes);
+    observer.end("measured");
+    warn(observer, &warnings);
+    observer.begin_items("writing", dataset.items.len() as u64);
+    let validate_options = validate::Options::default();
+    let schemas = validate::SchemaSet::bundled()?;
+    let gate = OutputGate::new(&validate_options, &schemas, &run.out, observer);
+    let provenance = provenance(&dataset, &split_options);
+    let content = Q2Content {
+        dataset: &dataset,
+        assignment: &assignment,
+        format: run.format,
+        metadata: &metadata,
+        provenance: &provenance,
+        quality_metrics: Some(&entries),
+    };
+    let sink = JsonTreeSink {
+        out: run.out.clone(),
+        force: run.force,
+        gate: if options.validate { Some(&gate) } else { None },
+    };
+    let summary = sink.write(&content, source, observer)?;
+    observer.end("published");
+    let validation = gate.into_report();
+    let report = if options.report {
+        Some(write_report(&dataset, &assignment, &entries, &summary, validation.as_ref())?)
+    } else {
+        None
+    };
+    Ok(Q2Outcome { assignment, metrics: entries, summary, validation, report })
+}
+
+fn warn(observer: &dyn Observer, warnings: &Warnings) {
+    for line in warnings.lines() {
+        observer.warning(&line);
+    }
+}
+
+/// Writes `report.html` beside the published catalog, from what is in memory:
+/// the input's records, the assignment, the metrics, the gate's validation.
+fn write_report(
+    dataset: &Dataset,
+    assignment: &Assignment,
+    entries: &QualityMetrics,
+    summary: &WriteSummary,
+    validation: Option<&Report>,
+) -> Result<PathBuf> {
+    let mut overview = info(dataset)?;
+    overview.catalog = summary.catalog.display().to_string();
+    overview.quality = Quality::Q2;
+    overview.splits = (0..assignment.names.len())
+        .map(|k| SplitInfo {
+            name: assignment.names[k].clone(),
+            items: assignment.split_of.iter().filter(|s| **s == Some(k as u16)).count(),
+        })
+        .collect();
+    let html = crate::report::html(dataset, &overview, entries, Some(&assignment.view()), validation);
+    let path = summary.out.join("report.html");
+    crate::publish::publish_file(&path, html.as_bytes())?;
+    Ok(path)
+}
+
+/// Resolves the split settings against the loaded catalog; loads the
+/// previous catalog's splits when they are kept, telling `observer` of its
+/// warnings.
+pub fn resolve_split(dataset: &Dataset, settings: &SplitSettings, observer: &dyn Observer) -> Result<SplitOptions> {
+    let names = match &settings.names {
+        Some(names) => names.iter().map(|n| n.trim().to_string()).collect(),
+        None if settings.ratios.len() == SplitSpec::DEFAULT_NAMES.len() => {
+            SplitSpec::DEFAULT_NAMES.iter().map(|s| s.to_string()).collect()
+        }
+        None => {
+            // Report bad ratios before the missing names: they are the bigger mistake.
+            let placeholders = (0..settings.ratios.len()).map(|i| i.to_string()).collect();
+            SplitSpec::new(placeholders, settings.ratios.clone())?;
+            return Err(Error::UnnamedSplits { ratios: settings.ratios.len() });
+        }
+    };
+    let spec = SplitSpec::new(names, settings.ratios.clone())?;
+    let node = dataset.node_by_id(&settings.collection)?;
+    let keep = match &settings.keep_from {
+        Some(path) => Some(previous_splits(path, &settings.collection, observer)?),
+        None => None,
+    };
+    if settings.block_size.is_some() && settings.strategy != StrategyKind::Spatial {
+        return Err(Error::SettingNeeds { setting: Setting::BlockSize, needs: Setting::Strategy, value: "spatial" });
+    }
+    let strategy = match settings.strategy {
+        StrategyKind::Random => Strategy::Random,
+        StrategyKind::Stratified => Strategy::Stratified,
+        StrategyKind::Spatial => Strategy::Spatial { block_size: settings.block_size },
+    };
+    Ok(SplitOptions { spec, seed: settings.seed, strategy, node, keep })
+}
+
+/// The splits a previous Q2 catalog assigned, by item id.
+fn previous_splits(path: &Path, collection: &str, observer: &dyn Observer) -> Result<HashMap<String, String>> {
+    let previous = catalog::load(path)
+        .map_err(|error| Error::PreviousUnreadable { path: path.to_path_buf(), error: Box::new(error) })?;
+    warn(observer, &previous.warnings);
+    let items: Vec<usize> = match previous.node_by_id(collection) {
+        Ok(node) => split::subtree_items(&previous, node),
+        Err(_) => (0..previous.items.len()).collect(),
+    };
+    let splits: HashMap<String, String> = items
+        .into_iter()
+        .filter_map(|i| {
+            let item = &previous.items[i];
+            item.split.as_ref().map(|s| (item.id.clone(), s.to_string()))
+        })
+        .collect();
+    if splits.is_empty() {
+        return Err(Error::PreviousUnsplit { path: previous.root().path.clone() });
+    }
+    Ok(splits)
+}
+
+/// The record of how the split was made, written on the root catalog.
+pub fn provenance(dataset: &Dataset, options: &SplitOptions) -> Value {
+    json!({
+        "tool": concat!("stac-ml ", env!("CARGO_PKG_VERSION")),
+        "collection": dataset.nodes[options.node].id,
+        "strategy": options.strategy.name(),
+        "block_size": match options.strategy { Strategy::Spatial { block_size } => json!(block_size), _ => Value::Null },
+        "seed": options.seed,
+        "names": options.spec.names(),
+        "ratios": options.spec.ratios(),
+        "kept_from_previous": options.keep.is_some(),
+    })
+}
+
+/// Resolves the ML-Dataset fields: the overrides, else the input's values,
+/// else inferred from the label items.
+pub fn resolve_metadata(dataset: &Dataset, overrides: &MetadataOverrides) -> Result<Metadata> {
+    let root = &dataset.root().json;
+    let existing = |key: &str| -> Vec<String> {
+        match root.get(key) {
+            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).map(String::from).collect(),
+            Some(Value::String(s)) => vec![s.clone()],
+            _ => Vec::new(),
+        }
+    };
+    let labels = dataset.items.iter().filter_map(|i| i.label.as_deref());
+
+    let name = overrides
+        .name
+        .clone()
+        .or_else(|| existing("ml-dataset:name").pop())
+        .unwrap_or_else(|| dataset.root().id.clone());
+
+    let tasks: Vec<Task> = match &overrides.tasks {
+        Some(list) => list.iter().map(|t| Task::parse(t)).collect::<Result<_>>()?,
+        None if !existing("ml-dataset:tasks").is_empty() => {
+            existing("ml-dataset:tasks").iter().map(|t| Task::parse(t)).collect::<Result<_>>()?
+        }
+        None => {
+            let mut inferred: Vec<Task> = labels
+                .clone()
+                .flat_map(|l| l.tasks.iter())
+                .filter_map(|t| match t.to_lowercase().as_str() {
+                    "classification" | "image classification" => Some(Task::ImageClassification),
+                    "detection" | "object detection" => Some(Task::ObjectDetection),
+                    "segmentation" => Some(Task::Segmentation),
+                    _ => None,
+                })
+                .collect();
+            inferred.sort_unstable();
+            inferred.dedup();
+            if inferred.is_empty() {
+                return Err(Error::setting(
+                    Setting::Tasks,
+                    " is required: the catalog's label items name no known label:tasks",
+                ));
+            }
+            inferred
+        }
+    };
+
+    let inputs_type: Vec<InputType> = match &overrides.inputs_type {
+        Some(list) => list.iter().map(|t| InputType::parse(t)).collect::<Result<_>>()?,
+        None if !existing("ml-dataset:inputs-type").is_empty() => {
+            existing("ml-dataset:inputs-type").iter().map(|t| InputType::parse(t)).collect::<Result<_>>()?
+        }
+        None => vec![InputType::SatelliteImagery],
+    };
+
+    let annotations_type = match &overrides.annotations_type {
+        Some(t) => AnnotationsType::parse(t)?,
+        None => match existing("ml-dataset:annotations-type").pop() {
+            Some(t) => AnnotationsType::parse(&t)?,
+            None => {
+                let types: Vec<&str> = labels.filter_map(|l| l.label_type.as_deref()).collect();
+                if types.is_empty() {
+                    return Err(Error::setting(
+                        Setting::AnnotationsType,
+                        " is required: the catalog has no label items with label:type",
+                    ));
+                } else if types.iter().all(|t| *t == "raster") {
+                    AnnotationsType::Raster
+                } else {
+                    AnnotationsType::Vector
+                }
+            }
+        },
+    };
+
+    let version =
+        overrides.version.clone().or_else(|| existing("ml-dataset:version").pop()).unwrap_or_else(|| "0.1.0".into());
+    let dataset_type = match &overrides.dataset_type {
+        Some(t) => Some(DatasetType::parse(t)?),
+        None => existing("ml-dataset:type").pop().map(|t| DatasetType::parse(&t)).transpose()?,
+    };
+    Ok(Metadata { name, tasks, inputs_type, annotations_type, version, dataset_type })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{GenerateOptions, generate};
+    use crate::progress::Silent;
+
+    fn generated(dir: &Path) -> Dataset {
+        let out = dir.join("gen");
+        let options = GenerateOptions { out: out.clone(), pairs: 6, classes: 2, dup_rate: 0.0, overlap: 0.0, seed: 1 };
+        generate(&options).unwrap();
+        catalog::load(&out.join("catalog.json")).unwrap()
+    }
+
+    fn settings(ratios: &[f64]) -> SplitSettings {
+        SplitSettings {
+            collection: "labels".into(),
+            ratios: ratios.to_vec(),
+            names: None,
+            seed: 0,
+            strategy: StrategyKind::Random,
+            block_size: None,
+            keep_from: None,
+        }
+    }
+
+    #[test]
+    fn metadata_comes_from_overrides_then_the_input_then_the_labels() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut dataset = generated(dir.path());
+        let inferred = resolve_metadata(&dataset, &MetadataOverrides::default()).unwrap();
+        assert_eq!(inferred.name, dataset.root().id);
+        assert_eq!(inferred.tasks, [Task::Segmentation]);
+        assert_eq!(inferred.inputs_type, [InputType::SatelliteImagery]);
+        assert_eq!(inferred.annotations_type, AnnotationsType::Vector);
+        assert_eq!((inferred.version.as_str(), inferred.dataset_type), ("0.1.0", None));
+
+        let root = &mut dataset.nodes[0].json;
+        root.insert("ml-dataset:name".into(), json!("from input"));
+        root.insert("ml-dataset:tasks".into(), json!(["object detection"]));
+        root.insert("ml-dataset:type".into(), json!("benchmark"));
+        let existing = resolve_metadata(&dataset, &MetadataOverrides::default()).unwrap();
+        assert_eq!(existing.name, "from input");
+        assert_eq!(existing.tasks, [Task::ObjectDetection]);
+        assert_eq!(existing.dataset_type, Some(DatasetType::Benchmark));
+
+        let overrides = MetadataOverrides {
+            name: Some("given".into()),
+            tasks: Some(vec!["image-classification".into()]),
+            annotations_type: Some("raster".into()),
+            version: Some("2.0".into()),
+            ..Default::default()
+        };
+        let given = resolve_metadata(&dataset, &overrides).unwrap();
+        assert_eq!(given.name, "given");
+        assert_eq!(given.tasks, [Task::ImageClassification]);
+        assert_eq!(given.annotations_type, AnnotationsType::Raster);
+        assert_eq!(given.version, "2.0");
+
+        let bad = MetadataOverrides { inputs_type: Some(vec!["sound".into()]), ..Default::default() };
+        let err = resolve_metadata(&dataset, &bad).unwrap_err();
+        assert!(matches!(err, Error::InvalidSetting { setting: Setting::InputsType, .. }), "{err}");
+    }
+
+    #[test]
+    fn metadata_that_cannot_be_inferred_names_its_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut dataset = generated(dir.path());
+        for item in &mut dataset.items {
+            item.label = None;
+        }
+        let err = resolve_metadata(&dataset, &MetadataOverrides::default()).unwrap_err();
+        assert_eq!(err.to_string(), "tasks is required: the catalog's label items name no known label:tasks");
+        let tasks = MetadataOverrides { tasks: Some(vec!["segmentation".into()]), ..Default::default() };
+        let err = resolve_metadata(&dataset, &tasks).unwrap_err();
+        assert_eq!(err.to_string(), "annotations_type is required: the catalog has no label items with label:type");
+    }
+
+    #[test]
+    fn split_settings_are_checked_against_each_other_and_the_catalog() {
+        let dir = tempfile::tempdir().unwrap();
+        let dataset = generated(dir.path());
+        let options = resolve_split(&dataset, &settings(&[80.0, 10.0, 10.0]), &Silent).unwrap();
+        assert_eq!(options.spec.names(), SplitSpec::DEFAULT_NAMES);
+        assert_eq!(dataset.nodes[options.node].id, "labels");
+
+        let err = resolve_split(&dataset, &settings(&[60.0, 40.0]), &Silent).unwrap_err();
+        assert!(matches!(err, Error::UnnamedSplits { ratios: 2 }), "{err}");
+        // Bad ratios are reported before the missing names.
+        let err = resolve_split(&dataset, &settings(&[60.0, 0.0]), &Silent).unwrap_err();
+        assert!(!matches!(err, Error::UnnamedSplits { .. }), "{err}");
+
+        let blocks = SplitSettings { block_size: Some(1.0), ..settings(&[80.0, 10.0, 10.0]) };
+        let err = resolve_split(&dataset, &blocks, &Silent).unwrap_err();
+        assert_eq!(err.to_string(), "block_size needs strategy spatial");
+        let spatial = SplitSettings { strategy: StrategyKind::Spatial, ..blocks };
+        let options = resolve_split(&dataset, &spatial, &Silent).unwrap();
+        assert_eq!(options.strategy, Strategy::Spatial { block_size: Some(1.0) });
+    }
+
+    #[test]
+    fn a_previous_catalog_must_be_readable_and_split() {
+        let dir = tempfile::tempdir().unwrap();
+        let dataset = generated(dir.path());
+        let missing = SplitSettings { keep_from: Some(dir.path().join("none.json")), ..settings(&[80.0, 10.0, 10.0]) };
+        let err = resolve_split(&dataset, &missing, &Silent).unwrap_err();
+        assert!(
+            matches!(&err, Error::PreviousUnreadable { error, .. } if matches!(**error, Error::Io { .. })),
+            "{err}"
+        );
+        let unsplit = SplitSettings { keep_from: Some(dataset.root().path.clone()), ..settings(&[80.0, 10.0, 10.0]) };
+        let err = resolve_split(&dataset, &unsplit, &Silent).unwrap_err();
+        assert!(matches!(&err, Error::PreviousUnsplit { path } if *path == dataset.root().path), "{err}");
+    }
+}

@@ -1,0 +1,76 @@
+//! Where a Q2 dataset goes. A [`Sink`] publishes the content of a Q2 catalog
+//! (the input's records, the split assignment, the ML-Dataset metadata and
+//! the quality metrics) in one output format, streaming each item's full JSON
+//! once from the [`Source`] it was loaded from. The JSON tree writer
+//! (`JsonTreeSink` in the `write` module) is the first implementation.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::catalog::Dataset;
+use crate::error::Result;
+use crate::metrics::QualityMetrics;
+use crate::ml_dataset::Metadata;
+use crate::progress::Observer;
+use crate::source::Source;
+use crate::split::Assignment;
+
+/// Which split fields to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SplitFormat {
+    /// `ml-dataset:split` (EOTDL's Q2).
+    #[default]
+    MlDataset,
+    /// `ml-aoi:split` only.
+    MlAoi,
+    /// Both.
+    Both,
+}
+
+impl SplitFormat {
+    /// Whether `ml-dataset:split` fields are written.
+    pub fn ml_dataset(self) -> bool {
+        matches!(self, SplitFormat::MlDataset | SplitFormat::Both)
+    }
+
+    /// Whether `ml-aoi:split` fields are written.
+    pub fn ml_aoi(self) -> bool {
+        matches!(self, SplitFormat::MlAoi | SplitFormat::Both)
+    }
+}
+
+/// What a Q2 output holds, whatever its format.
+#[derive(Debug, Clone, Copy)]
+pub struct Q2Content<'a> {
+    /// The input's records.
+    pub dataset: &'a Dataset,
+    /// The split of every item.
+    pub assignment: &'a Assignment,
+    /// Which split fields to write.
+    pub format: SplitFormat,
+    /// The root catalog's ML-Dataset fields.
+    pub metadata: &'a Metadata,
+    /// How the split was made (seed, ratios, ...), recorded on the root.
+    pub provenance: &'a Value,
+    /// Quality metrics; their entries replace existing entries of the same name.
+    pub quality_metrics: Option<&'a QualityMetrics>,
+}
+
+/// What was written.
+#[derive(Debug, Clone)]
+pub struct WriteSummary {
+    /// The output folder (absolute).
+    pub out: PathBuf,
+    /// The root catalog file written.
+    pub catalog: PathBuf,
+    /// Items written.
+    pub items: usize,
+}
+
+/// An output format for Q2 datasets.
+pub trait Sink {
+    /// Writes and publishes `content`, reading each item's full JSON once
+    /// from `source`, reporting each item written to `observer`.
+    fn write(&self, content: &Q2Content<'_>, source: &dyn Source, observer: &dyn Observer) -> Result<WriteSummary>;
+}

@@ -1,0 +1,50 @@
+//! Where a dataset comes from. A [`Source`] produces the compact
+//! [`Dataset`] the analysis stages work on and, when an output is written,
+//! the full JSON of each item once more, one at a time: the dataset keeps only
+//! what analysis needs, so memory stays flat however large the catalog.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::catalog::{self, Dataset};
+use crate::error::Result;
+
+/// An input format.
+pub trait Source: Sync {
+    /// Reads the input into a dataset.
+    fn load(&self) -> Result<Dataset>;
+
+    /// The full JSON of item `item` of `dataset` (which this source loaded).
+    /// `buffer` is scratch space the caller keeps per thread, so streaming
+    /// many items allocates little; it may be called from several threads.
+    fn item_json(&self, dataset: &Dataset, item: usize, buffer: &mut Vec<u8>) -> Result<Value>;
+}
+
+/// A STAC catalog as a tree of JSON files linked from a root `catalog.json`.
+#[derive(Debug, Clone)]
+pub struct JsonTree {
+    catalog: PathBuf,
+}
+
+impl JsonTree {
+    /// The catalog whose root file is `catalog`.
+    pub fn new(catalog: impl Into<PathBuf>) -> Self {
+        JsonTree { catalog: catalog.into() }
+    }
+
+    /// The root file.
+    pub fn path(&self) -> &Path {
+        &self.catalog
+    }
+}
+
+impl Source for JsonTree {
+    fn load(&self) -> Result<Dataset> {
+        catalog::load(&self.catalog)
+    }
+
+    fn item_json(&self, dataset: &Dataset, item: usize, buffer: &mut Vec<u8>) -> Result<Value> {
+        catalog::read_json_into(&dataset.items[item].path, buffer)
+    }
+}
