@@ -2,7 +2,10 @@
 
 pub mod href;
 mod load;
+pub mod read;
 mod record;
+pub mod walk;
 
-pub use load::{Dataset, Node, NodeKind, WarningGroup, Warnings, load, read_json, read_json_into};
+pub use load::{Dataset, Node, NodeKind, WarningGroup, Warnings, load};
+pub use read::{read_json, read_json_into};
 pub use record::{Bbox, ItemRecord, LabelInfo};

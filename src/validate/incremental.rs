@@ -1,0 +1,128 @@
+//! Validation of a tree whose items are checked while they are produced
+//! ([`Incremental`]), and the collector item results go into from many
+//! threads ([`Gathered`], [`Shards`]).
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use serde_json::Value;
+
+use super::notices::Notices;
+use super::report::{Bounded, Quality, Report};
+use super::run::Run;
+use super::{Options, SchemaSet};
+use crate::error::{Error, Result};
+
+/// The id of an item file that was checked already, or `None` to read it.
+pub type Checked<'a> = &'a (dyn Fn(&Path) -> Option<&'a str> + Sync);
+
+/// Validation of a catalog tree whose items are checked one by one while they
+/// are produced, before the tree is walked: `q2` checks each item as it writes
+/// it, so validating its output reads back only catalogs and collections.
+///
+/// [`Incremental::item`] takes an item's JSON, its file and the file that
+/// links it; [`Incremental::finish`] then walks the tree from the root like
+/// [`validate_path`] does, reading only the item files it is not told were
+/// checked. The report is the same as [`validate_path`]'s on the same tree.
+pub struct Incremental<'a> {
+    run: Run<'a>,
+    /// Item results of [`Incremental::item`].
+    shards: Shards,
+}
+
+impl<'a> Incremental<'a> {
+    /// `root` is the root catalog file as the walk will reach it; it need not
+    /// exist yet, and paths given to [`Incremental::item`] must be spelled the
+    /// way links from it resolve (absolute and normalised).
+    pub fn new(root: &Path, options: &'a Options, schemas: &'a SchemaSet) -> Self {
+        Incremental { run: Run::new(schemas, options, root.to_path_buf()), shards: Shards::new(options.max_findings) }
+    }
+
+    /// Checks one item: `path` is its file, `parent` the catalog or collection
+    /// file that links it, `collection` that collection's id (`None` for a
+    /// catalog). `planned` names the item files the finished tree will hold:
+    /// links to them count as reaching a file even before it is written.
+    pub fn item(&self, path: &Path, value: &Value, parent: &Path, collection: Option<&str>, planned: Checked<'_>) {
+        let mut file = Bounded::new(self.run.per_file());
+        let mut gathered = Gathered::new(self.run.options.max_findings);
+        self.run.check_feature(path, value, (parent, collection), Some(planned), &mut file, &mut gathered);
+        gathered.findings.absorb(file);
+        self.shards.add(gathered);
+    }
+
+    /// Walks the finished tree and reports, like [`validate_path`]. `checked`
+    /// gives the id of every item file passed to [`Incremental::item`].
+    pub fn finish(&self, checked: Checked<'_>) -> Result<Report> {
+        let root = &self.run.root;
+        let bytes = std::fs::read(root).map_err(|e| Error::io(root, e))?;
+        let value: Value = serde_json::from_slice(&bytes).map_err(|error| Error::Json { path: root.clone(), error })?;
+        let mut run = Run::new(self.run.schemas, self.run.options, root.clone());
+        let quality = if value.get("ml-dataset:name").is_some() { Quality::Q2 } else { Quality::Q1 };
+        let item_links = run.walk(value)?;
+        let mut gathered = run.check_items(&item_links, checked);
+        self.shards.drain_into(&mut gathered);
+        Ok(run.finish(quality, &item_links, gathered))
+    }
+}
+
+/// Everything gathered while checking items, merged across threads.
+pub(super) struct Gathered {
+    pub(super) findings: Bounded,
+    pub(super) notices: Notices,
+    /// (item link index, item id) of every item read.
+    pub(super) ids: Vec<(usize, Box<str>)>,
+    /// Item links whose file does not exist.
+    pub(super) broken: Vec<usize>,
+    pub(super) remote_assets: usize,
+    pub(super) items: usize,
+}
+
+impl Gathered {
+    pub(super) fn new(limit: usize) -> Self {
+        Gathered {
+            findings: Bounded::new(limit),
+            notices: Notices::default(),
+            ids: Vec::new(),
+            broken: Vec::new(),
+            remote_assets: 0,
+            items: 0,
+        }
+    }
+
+    pub(super) fn merge(&mut self, other: Gathered) {
+        self.findings.absorb(other.findings);
+        self.notices.merge(other.notices);
+        self.ids.extend(other.ids);
+        self.broken.extend(other.broken);
+        self.remote_assets += other.remote_assets;
+        self.items += other.items;
+    }
+}
+
+/// [`Gathered`] results sharded by thread, to keep lock waits short while
+/// many threads add to them. Merging is order-independent, so the totals do
+/// not depend on which thread added what.
+pub(super) struct Shards {
+    shards: Vec<Mutex<Gathered>>,
+}
+
+impl Shards {
+    pub(super) fn new(limit: usize) -> Self {
+        // The I/O pool has at most 32 threads unless told otherwise; more
+        // threads than shards only share locks.
+        Shards { shards: (0..32).map(|_| Mutex::new(Gathered::new(limit))).collect() }
+    }
+
+    pub(super) fn add(&self, gathered: Gathered) {
+        let shard = rayon::current_thread_index().unwrap_or(0) % self.shards.len();
+        self.shards[shard].lock().unwrap_or_else(|e| e.into_inner()).merge(gathered);
+    }
+
+    /// Moves everything added so far into `into`.
+    pub(super) fn drain_into(&self, into: &mut Gathered) {
+        for shard in &self.shards {
+            let mut slot = shard.lock().unwrap_or_else(|e| e.into_inner());
+            into.merge(std::mem::replace(&mut *slot, Gathered::new(0)));
+        }
+    }
+}
