@@ -223,35 +223,33 @@ impl Walker {
     /// returned as the error loading has always reported, and a file that
     /// cannot be read or parsed as its read error.
     pub fn step(&mut self) -> Result<Option<Step>> {
-        loop {
-            if let Some(problem) = self.queued.pop_front() {
-                return Ok(Some(Step::Problem(problem)));
-            }
-            let Some(Pending { path, parent, via }) = self.stack.pop() else { return Ok(None) };
-            if let Some(&earlier) = self.seen.get(&path) {
-                let via = via.expect("only the root has no link");
-                let on_path = std::iter::successors(parent, |&i| self.nodes[i].1).any(|i| Some(i) == earlier);
-                let problem =
-                    if on_path { Problem::Cycle { via, target: path } } else { Problem::Shared { via, target: path } };
-                return self.hand_on(problem).map(Some);
-            }
-            let value = match self.root_value.take() {
-                Some(value) => value,
-                None => match self.reader.read_json(&path) {
-                    Ok(value) => value,
-                    Err(Error::Io { error, .. }) if error.kind() == std::io::ErrorKind::NotFound && via.is_some() => {
-                        let via = via.expect("checked");
-                        return self.hand_on(Problem::Missing { via, target: path }).map(Some);
-                    }
-                    Err(error) if self.policy == Policy::Stop => return Err(error),
-                    Err(error) => {
-                        self.seen.insert(path.clone(), None);
-                        return Ok(Some(Step::Problem(Problem::Unreadable { path, error })));
-                    }
-                },
-            };
-            return Ok(Some(Step::Node(Reached { path, value, parent, via })));
+        if let Some(problem) = self.queued.pop_front() {
+            return Ok(Some(Step::Problem(problem)));
         }
+        let Some(Pending { path, parent, via }) = self.stack.pop() else { return Ok(None) };
+        if let Some(&earlier) = self.seen.get(&path) {
+            let via = via.expect("only the root has no link");
+            let on_path = std::iter::successors(parent, |&i| self.nodes[i].1).any(|i| Some(i) == earlier);
+            let problem =
+                if on_path { Problem::Cycle { via, target: path } } else { Problem::Shared { via, target: path } };
+            return self.hand_on(problem).map(Some);
+        }
+        let value = match self.root_value.take() {
+            Some(value) => value,
+            None => match self.reader.read_json(&path) {
+                Ok(value) => value,
+                Err(Error::Io { error, .. }) if error.kind() == std::io::ErrorKind::NotFound && via.is_some() => {
+                    let via = via.expect("checked");
+                    return self.hand_on(Problem::Missing { via, target: path }).map(Some);
+                }
+                Err(error) if self.policy == Policy::Stop => return Err(error),
+                Err(error) => {
+                    self.seen.insert(path.clone(), None);
+                    return Ok(Some(Step::Problem(Problem::Unreadable { path, error })));
+                }
+            },
+        };
+        Ok(Some(Step::Node(Reached { path, value, parent, via })))
     }
 
     /// Takes a node read by [`Walker::step`] into the tree, `json` being its
