@@ -9,12 +9,9 @@ use serde_json::{Map, Value};
 
 use super::href;
 use super::read::read_each;
-use super::record::{Bbox, ItemRecord, LabelInfo};
+use super::record::{Bbox, ItemRecord, LabelInfo, bbox_from_json, is_label_item};
 use super::walk::{ItemLink, Link, Policy, Problem, Reached, Step, Walker, links_strict};
 use crate::error::{Error, Result};
-
-/// The label extension's identifier prefix, any version.
-const LABEL_EXTENSION: &str = "https://stac-extensions.github.io/label/";
 
 /// Whether a tree node is a catalog or a collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -368,14 +365,9 @@ fn parse_item(path: &Path, node: usize, bytes: &[u8]) -> Result<Parsed> {
         .find_map(|key| properties.get(*key).and_then(Value::as_str))
         .map(Into::into);
     let split = properties.get("ml-dataset:split").and_then(Value::as_str).map(Into::into);
-    let extensions: Vec<&str> = match json.get("stac_extensions") {
-        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
-        None | Some(Value::Null) => Vec::new(),
-        Some(_) => {
-            warnings.push(("bad field", "stac_extensions is not an array; ignored".into()));
-            Vec::new()
-        }
-    };
+    if !matches!(json.get("stac_extensions"), Some(Value::Array(_)) | None | Some(Value::Null)) {
+        warnings.push(("bad field", "stac_extensions is not an array; ignored".into()));
+    }
     match json.get("assets") {
         Some(Value::Object(assets)) => {
             for (key, asset) in assets {
@@ -387,9 +379,7 @@ fn parse_item(path: &Path, node: usize, bytes: &[u8]) -> Result<Parsed> {
         None | Some(Value::Null) => {}
         Some(_) => warnings.push(("bad field", "assets is not an object; ignored".into())),
     }
-    let is_label =
-        extensions.iter().any(|e| e.starts_with(LABEL_EXTENSION)) || properties.keys().any(|k| k.starts_with("label:"));
-    let label = is_label.then(|| Box::new(label_info(path, &json, properties, &mut warnings)));
+    let label = is_label_item(&json, properties).then(|| Box::new(label_info(path, &json, properties, &mut warnings)));
     let mut source_paths = Vec::new();
     for Link { rel, href, .. } in links_strict(path, &json)? {
         if rel == "source" && !href::is_remote(href) {
@@ -515,24 +505,6 @@ fn scalar_string(value: &Value) -> Option<String> {
     }
 }
 
-fn bbox_from_json(value: &Value) -> std::result::Result<Bbox, String> {
-    let Value::Array(list) = value else { return Err("not an array".into()) };
-    let numbers: Option<Vec<f64>> = list.iter().map(Value::as_f64).collect();
-    let Some(n) = numbers else { return Err("has a value that is not a number".into()) };
-    let bbox = match n.len() {
-        4 => [n[0], n[1], n[2], n[3]],
-        6 => [n[0], n[1], n[3], n[4]],
-        len => return Err(format!("has {len} numbers; expected 4 or 6")),
-    };
-    if bbox.iter().any(|v| !v.is_finite()) {
-        return Err("has a non-finite number".into());
-    }
-    if bbox[1] > bbox[3] {
-        return Err(format!("south {} is north of north {}", bbox[1], bbox[3]));
-    }
-    Ok(bbox)
-}
-
 fn geometry_from_json(value: Value) -> std::result::Result<geo::Geometry<f64>, String> {
     // The geojson crate indexes positions without checking their length.
     positions_ok(&value)?;
@@ -585,18 +557,4 @@ fn footprint(geometry: geo::Geometry<f64>, bbox: Option<Bbox>) -> Option<geo::Mu
     let is_rectangle = rect_area > 0.0 && (polygons.unsigned_area() - rect_area).abs() <= rect_area * 1e-9;
     let matches_bbox = bbox.is_some_and(|b| b == [rect.min().x, rect.min().y, rect.max().x, rect.max().y]);
     if is_rectangle && matches_bbox { None } else { Some(polygons) }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bbox_shapes() {
-        assert_eq!(bbox_from_json(&serde_json::json!([1, 2, 3, 4])).unwrap(), [1.0, 2.0, 3.0, 4.0]);
-        assert_eq!(bbox_from_json(&serde_json::json!([1, 2, 0, 3, 4, 9])).unwrap(), [1.0, 2.0, 3.0, 4.0]);
-        assert!(bbox_from_json(&serde_json::json!([1, 2, 3])).is_err());
-        assert!(bbox_from_json(&serde_json::json!([1, 5, 3, 4])).is_err());
-        assert!(bbox_from_json(&serde_json::json!(["1", 2, 3, 4])).is_err());
-    }
 }

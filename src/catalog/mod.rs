@@ -8,4 +8,4 @@ pub mod walk;
 
 pub use load::{Dataset, Node, NodeKind, WarningGroup, Warnings, load};
 pub use read::{read_json, read_json_into};
-pub use record::{Bbox, ItemRecord, LabelInfo};
+pub use record::{Bbox, ItemRecord, LABEL_EXTENSION, LabelInfo, bbox_from_json, bbox_numbers, is_label_item};

@@ -11,7 +11,7 @@ use super::links;
 use super::notices::Notice;
 use super::report::{Finding, Kind, Severity};
 use super::schemas::{self, ObjectKind, SchemaSet};
-use crate::catalog::href;
+use crate::catalog::{bbox_numbers, href};
 
 /// Extensions whose fields stac-ml recognises by prefix: (field prefix, a
 /// string every identifier of the extension contains, name).
@@ -24,12 +24,7 @@ const PREFIXED: [(&str, &str, &str); 3] = [
 /// A bbox of 4 or 6 numbers whose south lies north of its north, or whose
 /// latitudes leave [-90, 90]. West > east is allowed: it crosses the antimeridian.
 fn bbox_problem(bbox: &Value) -> Option<String> {
-    let numbers: Vec<f64> = bbox.as_array()?.iter().map(Value::as_f64).collect::<Option<_>>()?;
-    let (south, north) = match numbers.len() {
-        4 => (numbers[1], numbers[3]),
-        6 => (numbers[1], numbers[4]),
-        _ => return None,
-    };
+    let [_, south, _, north] = bbox_numbers(bbox).ok()?;
     if south > north {
         Some(format!("bbox south {south} is north of its north {north}"))
     } else if !(-90.0..=90.0).contains(&south) || !(-90.0..=90.0).contains(&north) {
