@@ -56,6 +56,8 @@ pub mod schemas;
 #[cfg(test)]
 mod differential;
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod tests;
 
 use std::path::{Path, PathBuf};
