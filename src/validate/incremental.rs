@@ -1,20 +1,14 @@
-//! Validation of a tree whose items are checked while they are produced
-//! ([`Incremental`]), and the collector item results go into from many
-//! threads ([`Gathered`], [`Shards`]).
+//! Validation of a tree whose items are checked while they are produced.
 
 use std::path::Path;
-use std::sync::Mutex;
 
 use serde_json::Value;
 
-use super::notices::Notices;
+use super::collect::{Checked, Gathered, Shards};
 use super::report::{Bounded, Quality, Report};
 use super::run::Run;
 use super::{Options, SchemaSet};
 use crate::error::{Error, Result};
-
-/// The id of an item file that was checked already, or `None` to read it.
-pub type Checked<'a> = &'a (dyn Fn(&Path) -> Option<&'a str> + Sync);
 
 /// Validation of a catalog tree whose items are checked one by one while they
 /// are produced, before the tree is walked: `q2` checks each item as it writes
@@ -62,67 +56,5 @@ impl<'a> Incremental<'a> {
         let mut gathered = run.check_items(&item_links, checked);
         self.shards.drain_into(&mut gathered);
         Ok(run.finish(quality, &item_links, gathered))
-    }
-}
-
-/// Everything gathered while checking items, merged across threads.
-pub(super) struct Gathered {
-    pub(super) findings: Bounded,
-    pub(super) notices: Notices,
-    /// (item link index, item id) of every item read.
-    pub(super) ids: Vec<(usize, Box<str>)>,
-    /// Item links whose file does not exist.
-    pub(super) broken: Vec<usize>,
-    pub(super) remote_assets: usize,
-    pub(super) items: usize,
-}
-
-impl Gathered {
-    pub(super) fn new(limit: usize) -> Self {
-        Gathered {
-            findings: Bounded::new(limit),
-            notices: Notices::default(),
-            ids: Vec::new(),
-            broken: Vec::new(),
-            remote_assets: 0,
-            items: 0,
-        }
-    }
-
-    pub(super) fn merge(&mut self, other: Gathered) {
-        self.findings.absorb(other.findings);
-        self.notices.merge(other.notices);
-        self.ids.extend(other.ids);
-        self.broken.extend(other.broken);
-        self.remote_assets += other.remote_assets;
-        self.items += other.items;
-    }
-}
-
-/// [`Gathered`] results sharded by thread, to keep lock waits short while
-/// many threads add to them. Merging is order-independent, so the totals do
-/// not depend on which thread added what.
-pub(super) struct Shards {
-    shards: Vec<Mutex<Gathered>>,
-}
-
-impl Shards {
-    pub(super) fn new(limit: usize) -> Self {
-        // The I/O pool has at most 32 threads unless told otherwise; more
-        // threads than shards only share locks.
-        Shards { shards: (0..32).map(|_| Mutex::new(Gathered::new(limit))).collect() }
-    }
-
-    pub(super) fn add(&self, gathered: Gathered) {
-        let shard = rayon::current_thread_index().unwrap_or(0) % self.shards.len();
-        self.shards[shard].lock().unwrap_or_else(|e| e.into_inner()).merge(gathered);
-    }
-
-    /// Moves everything added so far into `into`.
-    pub(super) fn drain_into(&self, into: &mut Gathered) {
-        for shard in &self.shards {
-            let mut slot = shard.lock().unwrap_or_else(|e| e.into_inner());
-            into.merge(std::mem::replace(&mut *slot, Gathered::new(0)));
-        }
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! Nothing remote is ever fetched. A remote structural href is an error (the
 //! catalog cannot be walked offline); remote asset hrefs are only counted.
-//! `child` and `item` targets are read by the walker in `mod.rs`, which reports
+//! `child` and `item` targets are read by the catalog walker (`run.rs`), which reports
 //! the ones that do not exist.
 
 use std::path::Path;

@@ -44,6 +44,7 @@
 //! unknown extension on a million items) are folded into one finding on the
 //! first file, with the number of objects.
 
+mod collect;
 mod incremental;
 pub mod ingest;
 mod links;
@@ -64,7 +65,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-pub use incremental::{Checked, Incremental};
+pub use collect::Checked;
+pub use incremental::Incremental;
 pub use report::{Finding, Kind, Quality, Report, Severity};
 pub use schemas::{ObjectKind, SchemaSet};
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::incremental::{Checked, Gathered, Shards};
+use super::collect::{Checked, Gathered, Shards};
 use super::notices::{Notice, Notices};
 use super::object::schema_findings;
 use super::report::{Bounded, Finding, Kind, Quality, Report, Severity};
