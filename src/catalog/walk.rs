@@ -46,9 +46,11 @@ pub struct Link<'a> {
 /// The links of an object that have a string `rel` and `href`, in order;
 /// other entries are skipped (a schema check reports them).
 pub fn links(json: &Map<String, Value>) -> impl Iterator<Item = Link<'_>> {
-    json.get("links").and_then(Value::as_array).into_iter().flatten().enumerate().filter_map(|(index, link)| {
-        Some(Link { index, rel: link.get("rel")?.as_str()?, href: link.get("href")?.as_str()? })
-    })
+    json.get("links").and_then(Value::as_array).into_iter().flatten().enumerate().filter_map(|(i, l)| link_at(i, l))
+}
+
+fn link_at(index: usize, link: &Value) -> Option<Link<'_>> {
+    Some(Link { index, rel: link.get("rel")?.as_str()?, href: link.get("href")?.as_str()? })
 }
 
 /// Every link of the object in the file `path`, each of which must have a
@@ -60,10 +62,9 @@ pub fn links_strict<'a>(path: &Path, json: &'a Map<String, Value>) -> Result<Vec
     };
     let mut out = Vec::with_capacity(links.len());
     for (index, link) in links.iter().enumerate() {
-        match (link.get("rel").and_then(Value::as_str), link.get("href").and_then(Value::as_str)) {
-            (Some(rel), Some(href)) => out.push(Link { index, rel, href }),
-            _ => return Err(Error::not_stac(path, format!("links[{index}] needs string \"rel\" and \"href\""))),
-        }
+        let link = link_at(index, link)
+            .ok_or_else(|| Error::not_stac(path, format!("links[{index}] needs string \"rel\" and \"href\"")))?;
+        out.push(link);
     }
     Ok(out)
 }

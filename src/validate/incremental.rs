@@ -8,7 +8,7 @@ use super::collect::{Checked, Gathered, Shards};
 use super::report::{Bounded, Quality, Report};
 use super::run::Run;
 use super::{Options, SchemaSet};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Validation of a catalog tree whose items are checked one by one while they
 /// are produced, before the tree is walked: `q2` checks each item as it writes
@@ -48,8 +48,7 @@ impl<'a> Incremental<'a> {
     /// gives the id of every item file passed to [`Incremental::item`].
     pub fn finish(&self, checked: Checked<'_>) -> Result<Report> {
         let root = &self.run.root;
-        let bytes = std::fs::read(root).map_err(|e| Error::io(root, e))?;
-        let value: Value = serde_json::from_slice(&bytes).map_err(|error| Error::Json { path: root.clone(), error })?;
+        let value = crate::catalog::read_json(root)?;
         let mut run = Run::new(self.run.schemas, self.run.options, root.clone());
         let quality = if value.get("ml-dataset:name").is_some() { Quality::Q2 } else { Quality::Q1 };
         let item_links = run.walk(value)?;
