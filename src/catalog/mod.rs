@@ -1,4 +1,7 @@
-//! Reading STAC catalogs from local files.
+//! Reading STAC catalogs from local files: [`walk`] follows the link tree
+//! (shared with validation), [`read`] reads many files in parallel (shared
+//! with validation and `info`), `load` turns both into a [`Dataset`] of
+//! compact [`ItemRecord`]s, and [`href`] resolves hrefs lexically.
 
 pub mod href;
 mod load;
