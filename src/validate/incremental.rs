@@ -16,8 +16,8 @@ use crate::error::Result;
 ///
 /// [`Incremental::item`] takes an item's JSON, its file and the file that
 /// links it; [`Incremental::finish`] then walks the tree from the root like
-/// [`validate_path`] does, reading only the item files it is not told were
-/// checked. The report is the same as [`validate_path`]'s on the same tree.
+/// [`validate_path`](super::validate_path) does, reading only the item files it is not told were
+/// checked. The report is the same as [`validate_path`](super::validate_path)'s on the same tree.
 pub struct Incremental<'a> {
     run: Run<'a>,
     /// Item results of [`Incremental::item`].
@@ -44,7 +44,7 @@ impl<'a> Incremental<'a> {
         self.shards.add(gathered);
     }
 
-    /// Walks the finished tree and reports, like [`validate_path`]. `checked`
+    /// Walks the finished tree and reports, like [`validate_path`](super::validate_path). `checked`
     /// gives the id of every item file passed to [`Incremental::item`].
     pub fn finish(&self, checked: Checked<'_>) -> Result<Report> {
         let root = &self.run.root;
