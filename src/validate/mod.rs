@@ -9,7 +9,7 @@
 //! the first structural problem, the walk here collects every problem it can
 //! and keeps going: a broken child link, an unreadable item or a schema
 //! violation is a [`Finding`], not an error. Only a path that cannot be read at
-//! all is an [`Error`](crate::Error).
+//! all is an [`Error`].
 //!
 //! What is checked, per object:
 //! - **Schemas** ([`SchemaSet`]): the core schema chosen by `type` (Feature,
