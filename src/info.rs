@@ -9,10 +9,10 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::catalog::read::{FileReader, read_each};
 use crate::catalog::{Dataset, NodeKind, href};
 use crate::error::Result;
 use crate::split::SplitView;
@@ -93,8 +93,7 @@ struct ItemFacts {
 
 /// Builds the overview of a loaded catalog.
 pub fn info(dataset: &Dataset) -> Result<Info> {
-    let facts: Vec<Result<ItemFacts>> =
-        dataset.items.par_iter().map_init(Vec::new, |buffer, item| item_facts(&item.path, buffer)).collect();
+    let facts: Vec<Result<ItemFacts>> = read_each(&dataset.items, |_, item, reader| item_facts(&item.path, reader));
     let mut per_node: Vec<(AssetStats, BTreeSet<String>)> = vec![Default::default(); dataset.nodes.len()];
     for (item, facts) in dataset.items.iter().zip(facts) {
         let facts = facts?;
@@ -187,8 +186,8 @@ pub fn human_bytes(bytes: u64) -> String {
     if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", units[unit]) }
 }
 
-fn item_facts(path: &Path, buffer: &mut Vec<u8>) -> Result<ItemFacts> {
-    let value = crate::catalog::read_json_into(path, buffer)?;
+fn item_facts(path: &Path, reader: &mut FileReader) -> Result<ItemFacts> {
+    let value = reader.read_json(path)?;
     let mut facts = ItemFacts::default();
     if let Some(Value::Array(list)) = value.get("stac_extensions") {
         facts.extensions = list.iter().filter_map(Value::as_str).map(String::from).collect();

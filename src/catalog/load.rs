@@ -2,19 +2,16 @@
 //! and collections are few, so they are kept parsed), then read every item file
 //! in parallel and keep a compact [`ItemRecord`] for each.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Read;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use super::href;
-use super::record::{Bbox, ItemRecord, LabelInfo};
+use super::read::read_each;
+use super::record::{Bbox, ItemRecord, LabelInfo, bbox_from_json, is_label_item};
+use super::walk::{ItemLink, Link, Policy, Problem, Reached, Step, Walker, links_strict};
 use crate::error::{Error, Result};
-
-/// The label extension's identifier prefix, any version.
-const LABEL_EXTENSION: &str = "https://stac-extensions.github.io/label/";
 
 /// Whether a tree node is a catalog or a collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,20 +138,6 @@ impl Warnings {
     }
 }
 
-/// Reads a whole file and parses it; errors name the file.
-pub fn read_json(path: &Path) -> Result<Value> {
-    read_json_into(path, &mut Vec::new())
-}
-
-/// [`read_json`] reusing `buffer` for the bytes, so a thread reading many
-/// files allocates once (whole-file reads: `stac::read`'s byte-at-a-time
-/// reader is ~14× slower).
-pub fn read_json_into(path: &Path, buffer: &mut Vec<u8>) -> Result<Value> {
-    buffer.clear();
-    std::fs::File::open(path).and_then(|mut f| f.read_to_end(buffer)).map_err(|e| Error::io(path, e))?;
-    serde_json::from_slice(buffer).map_err(|error| Error::Json { path: path.to_path_buf(), error })
-}
-
 /// Loads the catalog whose root file is `path`.
 pub fn load(path: &Path) -> Result<Dataset> {
     let root = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
@@ -169,39 +152,26 @@ pub fn load(path: &Path) -> Result<Dataset> {
     Ok(dataset)
 }
 
-/// An item link found on the walk: (node index, resolved path).
-type ItemLink = (usize, PathBuf);
-/// A node waiting on the walk: (path, parent, the file and href that led to it).
-type Pending = (PathBuf, Option<usize>, Option<(PathBuf, String)>);
 /// `source` links of one item before resolution: (resolved path, href).
 type SourcePaths = Vec<(PathBuf, String)>;
 
 fn walk(root: PathBuf, warnings: &mut Warnings) -> Result<(Vec<Node>, Vec<ItemLink>)> {
     let mut nodes: Vec<Node> = Vec::new();
-    let mut item_links: Vec<ItemLink> = Vec::new();
-    let mut seen: HashMap<PathBuf, usize> = HashMap::new();
-    // (path, parent, the link that led here: (from, rel, href))
-    let mut stack: Vec<Pending> = vec![(root, None, None)];
-    while let Some((path, parent, via)) = stack.pop() {
-        if let Some(&earlier) = seen.get(&path) {
-            let (from, link) = via.expect("only the root has no link");
-            let on_path = std::iter::successors(parent, |&i| nodes[i].parent).any(|i| i == earlier);
-            if on_path {
-                return Err(Error::CyclicLink { from, rel: "child".into(), href: link, target: path });
+    let mut walker = Walker::new(root, None, Policy::Stop);
+    while let Some(step) = walker.step()? {
+        let Reached { path, value, parent, .. } = match step {
+            Step::Node(reached) => reached,
+            Step::Problem(Problem::RepeatedItem { node, href, .. }) => {
+                warnings.push(
+                    "repeated item link",
+                    &nodes[node].path,
+                    format!("links {href} more than once; read once"),
+                );
+                continue;
             }
-            return Err(Error::not_stac(
-                &from,
-                format!("child link {link} reaches {}, which another catalog already links as a child", path.display()),
-            ));
-        }
-        let json = match read_json(&path) {
-            Err(Error::Io { error, .. }) if error.kind() == std::io::ErrorKind::NotFound && via.is_some() => {
-                let (from, href) = via.expect("checked");
-                return Err(Error::BrokenLink { from, rel: "child".into(), href, target: path });
-            }
-            other => other?,
+            Step::Problem(other) => unreachable!("Policy::Stop returns {other:?} as an error"),
         };
-        let Value::Object(json) = json else {
+        let Value::Object(mut json) = value else {
             return Err(Error::not_stac(&path, "expected a STAC catalog or collection object"));
         };
         let kind = node_kind(&path, &json, warnings)?;
@@ -209,42 +179,18 @@ fn walk(root: PathBuf, warnings: &mut Warnings) -> Result<(Vec<Node>, Vec<ItemLi
             Some(Value::String(id)) if !id.is_empty() => id.clone(),
             _ => return Err(Error::not_stac(&path, "has no string \"id\"")),
         };
-        let index = nodes.len();
-        seen.insert(path.clone(), index);
+        let index = walker.accept(&path, parent, &json)?;
         if let Some(parent) = parent {
             nodes[parent].children.push(index);
         }
-        let mut children = Vec::new();
-        let mut seen_items = HashSet::new();
-        for (rel, href) in links(&path, &json)? {
-            if rel != "child" && rel != "item" {
-                continue;
-            }
-            if href::is_remote(&href) {
-                return Err(Error::RemoteLink { from: path.clone(), rel, href });
-            }
-            let target = href::resolve(&path, &href);
-            if rel == "child" {
-                children.push((target, href));
-            } else if seen_items.insert(target.clone()) {
-                item_links.push((index, target));
-            } else {
-                warnings.push("repeated item link", &path, format!("links {href} more than once; read once"));
-            }
-        }
         // Item links are regenerated by the writer and would otherwise be the
         // largest part of a big collection kept in memory.
-        let mut json = json;
         if let Some(Value::Array(links)) = json.get_mut("links") {
             links.retain(|link| link.get("rel").and_then(Value::as_str) != Some("item"));
         }
-        // Reverse so the stack pops children in link order.
-        for (target, href) in children.into_iter().rev() {
-            stack.push((target, Some(index), Some((path.clone(), href))));
-        }
         nodes.push(Node { kind, id, path, json, parent, children: Vec::new(), items: Vec::new() });
     }
-    Ok((nodes, item_links))
+    Ok((nodes, walker.into_item_links()))
 }
 
 fn node_kind(path: &Path, json: &Map<String, Value>, warnings: &mut Warnings) -> Result<NodeKind> {
@@ -267,24 +213,6 @@ fn node_kind(path: &Path, json: &Map<String, Value>, warnings: &mut Warnings) ->
     }
 }
 
-/// The (rel, href) pairs of an object's links.
-fn links(path: &Path, json: &Map<String, Value>) -> Result<Vec<(String, String)>> {
-    let Some(links) = json.get("links") else { return Ok(Vec::new()) };
-    let Value::Array(links) = links else {
-        return Err(Error::not_stac(path, "\"links\" is not an array"));
-    };
-    let mut out = Vec::with_capacity(links.len());
-    for (i, link) in links.iter().enumerate() {
-        let rel = link.get("rel").and_then(Value::as_str);
-        let href = link.get("href").and_then(Value::as_str);
-        match (rel, href) {
-            (Some(rel), Some(href)) => out.push((rel.to_string(), href.to_string())),
-            _ => return Err(Error::not_stac(path, format!("links[{i}] needs string \"rel\" and \"href\""))),
-        }
-    }
-    Ok(out)
-}
-
 /// What the parallel read returns for one item before sources are resolved.
 struct Parsed {
     record: ItemRecord,
@@ -297,24 +225,18 @@ fn read_items(
     links: &[ItemLink],
     warnings: &mut Warnings,
 ) -> Result<(Vec<ItemRecord>, Vec<SourcePaths>)> {
-    let parsed: Vec<Result<Parsed>> = crate::io_pool::install(|| {
-        links
-            .par_iter()
-            .map_init(Vec::new, |buffer, (node, path)| {
-                buffer.clear();
-                let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
-                    std::io::ErrorKind::NotFound => Error::BrokenLink {
-                        from: nodes[*node].path.clone(),
-                        rel: "item".into(),
-                        href: href::relative(nodes[*node].path.parent().unwrap_or(Path::new("/")), path),
-                        target: path.clone(),
-                    },
-                    _ => Error::io(path, e),
-                })?;
-                file.read_to_end(buffer).map_err(|e| Error::io(path, e))?;
-                parse_item(path, *node, buffer)
-            })
-            .collect()
+    let parsed: Vec<Result<Parsed>> = read_each(links, |_, link, reader| {
+        let (node, path) = (link.node, &link.target);
+        let bytes = reader.read(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::BrokenLink {
+                from: nodes[node].path.clone(),
+                rel: "item".into(),
+                href: href::relative(nodes[node].path.parent().unwrap_or(Path::new("/")), path),
+                target: path.clone(),
+            },
+            _ => Error::io(path, e),
+        })?;
+        parse_item(path, node, bytes)
     });
     // The first error in walk order, so the message does not depend on thread timing.
     if let Some(position) = parsed.iter().position(Result::is_err) {
@@ -443,14 +365,9 @@ fn parse_item(path: &Path, node: usize, bytes: &[u8]) -> Result<Parsed> {
         .find_map(|key| properties.get(*key).and_then(Value::as_str))
         .map(Into::into);
     let split = properties.get("ml-dataset:split").and_then(Value::as_str).map(Into::into);
-    let extensions: Vec<&str> = match json.get("stac_extensions") {
-        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
-        None | Some(Value::Null) => Vec::new(),
-        Some(_) => {
-            warnings.push(("bad field", "stac_extensions is not an array; ignored".into()));
-            Vec::new()
-        }
-    };
+    if !matches!(json.get("stac_extensions"), Some(Value::Array(_)) | None | Some(Value::Null)) {
+        warnings.push(("bad field", "stac_extensions is not an array; ignored".into()));
+    }
     match json.get("assets") {
         Some(Value::Object(assets)) => {
             for (key, asset) in assets {
@@ -462,13 +379,11 @@ fn parse_item(path: &Path, node: usize, bytes: &[u8]) -> Result<Parsed> {
         None | Some(Value::Null) => {}
         Some(_) => warnings.push(("bad field", "assets is not an object; ignored".into())),
     }
-    let is_label =
-        extensions.iter().any(|e| e.starts_with(LABEL_EXTENSION)) || properties.keys().any(|k| k.starts_with("label:"));
-    let label = is_label.then(|| Box::new(label_info(path, &json, properties, &mut warnings)));
+    let label = is_label_item(&json, properties).then(|| Box::new(label_info(path, &json, properties, &mut warnings)));
     let mut source_paths = Vec::new();
-    for (rel, href) in links(path, &json)? {
-        if rel == "source" && !href::is_remote(&href) {
-            source_paths.push((href::resolve(path, &href), href));
+    for Link { rel, href, .. } in links_strict(path, &json)? {
+        if rel == "source" && !href::is_remote(href) {
+            source_paths.push((href::resolve(path, href), href.to_string()));
         } else if rel == "source" {
             warnings.push(("remote source", format!("source link {href} is remote; not followed")));
         }
@@ -590,24 +505,6 @@ fn scalar_string(value: &Value) -> Option<String> {
     }
 }
 
-fn bbox_from_json(value: &Value) -> std::result::Result<Bbox, String> {
-    let Value::Array(list) = value else { return Err("not an array".into()) };
-    let numbers: Option<Vec<f64>> = list.iter().map(Value::as_f64).collect();
-    let Some(n) = numbers else { return Err("has a value that is not a number".into()) };
-    let bbox = match n.len() {
-        4 => [n[0], n[1], n[2], n[3]],
-        6 => [n[0], n[1], n[3], n[4]],
-        len => return Err(format!("has {len} numbers; expected 4 or 6")),
-    };
-    if bbox.iter().any(|v| !v.is_finite()) {
-        return Err("has a non-finite number".into());
-    }
-    if bbox[1] > bbox[3] {
-        return Err(format!("south {} is north of north {}", bbox[1], bbox[3]));
-    }
-    Ok(bbox)
-}
-
 fn geometry_from_json(value: Value) -> std::result::Result<geo::Geometry<f64>, String> {
     // The geojson crate indexes positions without checking their length.
     positions_ok(&value)?;
@@ -660,18 +557,4 @@ fn footprint(geometry: geo::Geometry<f64>, bbox: Option<Bbox>) -> Option<geo::Mu
     let is_rectangle = rect_area > 0.0 && (polygons.unsigned_area() - rect_area).abs() <= rect_area * 1e-9;
     let matches_bbox = bbox.is_some_and(|b| b == [rect.min().x, rect.min().y, rect.max().x, rect.max().y]);
     if is_rectangle && matches_bbox { None } else { Some(polygons) }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bbox_shapes() {
-        assert_eq!(bbox_from_json(&serde_json::json!([1, 2, 3, 4])).unwrap(), [1.0, 2.0, 3.0, 4.0]);
-        assert_eq!(bbox_from_json(&serde_json::json!([1, 2, 0, 3, 4, 9])).unwrap(), [1.0, 2.0, 3.0, 4.0]);
-        assert!(bbox_from_json(&serde_json::json!([1, 2, 3])).is_err());
-        assert!(bbox_from_json(&serde_json::json!([1, 5, 3, 4])).is_err());
-        assert!(bbox_from_json(&serde_json::json!(["1", 2, 3, 4])).is_err());
-    }
 }

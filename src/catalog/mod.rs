@@ -1,8 +1,14 @@
-//! Reading STAC catalogs from local files.
+//! Reading STAC catalogs from local files: [`walk`] follows the link tree
+//! (shared with validation), [`read`] reads many files in parallel (shared
+//! with validation and `info`), `load` turns both into a [`Dataset`] of
+//! compact [`ItemRecord`]s, and [`href`] resolves hrefs lexically.
 
 pub mod href;
 mod load;
+pub mod read;
 mod record;
+pub mod walk;
 
-pub use load::{Dataset, Node, NodeKind, WarningGroup, Warnings, load, read_json, read_json_into};
-pub use record::{Bbox, ItemRecord, LabelInfo};
+pub use load::{Dataset, Node, NodeKind, WarningGroup, Warnings, load};
+pub use read::{read_json, read_json_into};
+pub use record::{Bbox, ItemRecord, LABEL_EXTENSION, LabelInfo, bbox_from_json, bbox_numbers, is_label_item};

@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use serde_json::{Map, Value};
+
 /// An axis-aligned 2-D bounding box: `[min_x, min_y, max_x, max_y]`.
 pub type Bbox = [f64; 4];
 
@@ -63,4 +65,72 @@ pub struct LabelInfo {
     /// Classes written directly in the item's properties, one per label
     /// property: (property, class). Classification catalogs do this.
     pub item_classes: Vec<(String, String)>,
+}
+
+/// The label extension's identifier prefix, any version.
+pub const LABEL_EXTENSION: &str = "https://stac-extensions.github.io/label/";
+
+/// True for a label item: its `stac_extensions` list the label extension, or
+/// its `properties` hold `label:` fields. `properties` is the item's
+/// properties object (an empty map when it has none).
+pub fn is_label_item(json: &Map<String, Value>, properties: &Map<String, Value>) -> bool {
+    let lists_extension = match json.get("stac_extensions") {
+        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(|e| e.starts_with(LABEL_EXTENSION)),
+        _ => false,
+    };
+    lists_extension || properties.keys().any(|k| k.starts_with("label:"))
+}
+
+/// The 2-D part of a bbox of 4 or 6 numbers (`[west, south, east, north]`),
+/// its shape only: no check of what the numbers mean.
+pub fn bbox_numbers(value: &Value) -> Result<Bbox, String> {
+    let Value::Array(list) = value else { return Err("not an array".into()) };
+    let numbers: Option<Vec<f64>> = list.iter().map(Value::as_f64).collect();
+    let Some(n) = numbers else { return Err("has a value that is not a number".into()) };
+    match n.len() {
+        4 => Ok([n[0], n[1], n[2], n[3]]),
+        6 => Ok([n[0], n[1], n[3], n[4]]),
+        len => Err(format!("has {len} numbers; expected 4 or 6")),
+    }
+}
+
+/// A bbox as loading keeps it: [`bbox_numbers`], finite, and its south not
+/// north of its north. West > east is allowed: it crosses the antimeridian.
+pub fn bbox_from_json(value: &Value) -> Result<Bbox, String> {
+    let bbox = bbox_numbers(value)?;
+    if bbox.iter().any(|v| !v.is_finite()) {
+        return Err("has a non-finite number".into());
+    }
+    if bbox[1] > bbox[3] {
+        return Err(format!("south {} is north of north {}", bbox[1], bbox[3]));
+    }
+    Ok(bbox)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn bbox_shapes() {
+        assert_eq!(bbox_from_json(&json!([1, 2, 3, 4])).unwrap(), [1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(bbox_from_json(&json!([1, 2, 0, 3, 4, 9])).unwrap(), [1.0, 2.0, 3.0, 4.0]);
+        assert!(bbox_from_json(&json!([1, 2, 3])).is_err());
+        assert!(bbox_from_json(&json!([1, 5, 3, 4])).is_err());
+        assert!(bbox_from_json(&json!(["1", 2, 3, 4])).is_err());
+        // The shape alone: a south north of its north is still four numbers.
+        assert_eq!(bbox_numbers(&json!([1, 5, 3, 4])).unwrap(), [1.0, 5.0, 3.0, 4.0]);
+    }
+
+    #[test]
+    fn label_items() {
+        let empty = Map::new();
+        let listed = json!({"stac_extensions": ["https://stac-extensions.github.io/label/v1.0.1/schema.json"]});
+        assert!(is_label_item(listed.as_object().unwrap(), &empty));
+        let other = json!({"stac_extensions": ["https://stac-extensions.github.io/eo/v1.0.0/schema.json"]});
+        assert!(!is_label_item(other.as_object().unwrap(), &empty));
+        let fields = json!({"label:type": "vector"});
+        assert!(is_label_item(other.as_object().unwrap(), fields.as_object().unwrap()));
+    }
 }

@@ -5,7 +5,7 @@
 //!
 //! Nothing remote is ever fetched. A remote structural href is an error (the
 //! catalog cannot be walked offline); remote asset hrefs are only counted.
-//! `child` and `item` targets are read by the walker in `mod.rs`, which reports
+//! `child` and `item` targets are read by the catalog walker (`run.rs`), which reports
 //! the ones that do not exist.
 
 use std::path::Path;
@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use super::report::{Finding, Kind, Severity};
 use crate::catalog::href;
+use crate::catalog::walk::{self, Link};
 
 /// Where an object sits in the tree.
 #[derive(Clone, Copy)]
@@ -48,100 +49,91 @@ pub(crate) fn check(path: &Path, json: &Map<String, Value>, context: &Context<'_
             || target == path
             || context.planned.is_some_and(|planned| planned(target))
     };
-    if let Some(Value::Array(links)) = json.get("links") {
-        for (i, link) in links.iter().enumerate() {
-            let (Some(rel), Some(link_href)) =
-                (link.get("rel").and_then(Value::as_str), link.get("href").and_then(Value::as_str))
-            else {
-                continue; // the core schema reports malformed links
-            };
-            let pointer = format!("/links/{i}/href");
-            if STRUCTURAL.contains(&rel) {
-                if href::is_remote(link_href) {
-                    out.push(error(
-                        pointer,
-                        format!("remote {rel} link {link_href} is not followed (stac-ml works offline; make the catalog local first)"),
-                    ));
-                    continue;
-                }
-                let target = href::resolve(path, link_href);
-                match rel {
-                    "root" => match context.root {
-                        Some(root) if target != root => {
-                            let why = if target.exists() { "is not the root catalog" } else { "does not exist" };
-                            out.push(error(
-                                pointer,
-                                format!(
-                                    "root link {link_href} reaches {}, which {why}; the root catalog is {}",
-                                    target.display(),
-                                    root.display()
-                                ),
-                            ));
-                        }
-                        None if !known(&target) && !target.exists() => {
-                            out.push(error(
-                                pointer,
-                                format!("root link {link_href}: {} does not exist", target.display()),
-                            ));
-                        }
-                        _ => {}
-                    },
-                    "parent" => match context.parent {
-                        Some(parent) if target != parent => {
-                            let why = if target.exists() { "is not" } else { "does not exist and is not" };
-                            out.push(error(
-                                pointer,
-                                format!(
-                                    "parent link {link_href} reaches {}, which {why} the file that links this object ({})",
-                                    target.display(),
-                                    parent.display()
-                                ),
-                            ));
-                        }
-                        None if !known(&target) && !target.exists() => {
-                            out.push(error(
-                                pointer,
-                                format!("parent link {link_href}: {} does not exist", target.display()),
-                            ));
-                        }
-                        _ => {}
-                    },
-                    "collection" => {
-                        if !known(&target) && !target.exists() {
-                            out.push(error(
-                                pointer,
-                                format!("collection link {link_href}: {} does not exist", target.display()),
-                            ));
-                        } else if context.parent_collection.is_some()
-                            && let Some(parent) = context.parent
-                            && target != parent
-                        {
-                            out.push(Finding::new(
-                                path,
-                                Severity::Warning,
-                                Kind::Link,
-                                Some(pointer),
-                                format!(
-                                    "collection link {link_href} reaches {}, not the collection that links this item ({})",
-                                    target.display(),
-                                    parent.display()
-                                ),
-                            ));
-                        }
+    // Links without a string rel and href are skipped: the core schema reports them.
+    for Link { index: i, rel, href: link_href } in walk::links(json) {
+        let pointer = format!("/links/{i}/href");
+        if STRUCTURAL.contains(&rel) {
+            if href::is_remote(link_href) {
+                out.push(error(
+                    pointer,
+                    format!("remote {rel} link {link_href} is not followed (stac-ml works offline; make the catalog local first)"),
+                ));
+                continue;
+            }
+            let target = href::resolve(path, link_href);
+            match rel {
+                "root" => match context.root {
+                    Some(root) if target != root => {
+                        let why = if target.exists() { "is not the root catalog" } else { "does not exist" };
+                        out.push(error(
+                            pointer,
+                            format!(
+                                "root link {link_href} reaches {}, which {why}; the root catalog is {}",
+                                target.display(),
+                                root.display()
+                            ),
+                        ));
+                    }
+                    None if !known(&target) && !target.exists() => {
+                        out.push(error(pointer, format!("root link {link_href}: {} does not exist", target.display())));
                     }
                     _ => {}
+                },
+                "parent" => match context.parent {
+                    Some(parent) if target != parent => {
+                        let why = if target.exists() { "is not" } else { "does not exist and is not" };
+                        out.push(error(
+                            pointer,
+                            format!(
+                                "parent link {link_href} reaches {}, which {why} the file that links this object ({})",
+                                target.display(),
+                                parent.display()
+                            ),
+                        ));
+                    }
+                    None if !known(&target) && !target.exists() => {
+                        out.push(error(
+                            pointer,
+                            format!("parent link {link_href}: {} does not exist", target.display()),
+                        ));
+                    }
+                    _ => {}
+                },
+                "collection" => {
+                    if !known(&target) && !target.exists() {
+                        out.push(error(
+                            pointer,
+                            format!("collection link {link_href}: {} does not exist", target.display()),
+                        ));
+                    } else if context.parent_collection.is_some()
+                        && let Some(parent) = context.parent
+                        && target != parent
+                    {
+                        out.push(Finding::new(
+                            path,
+                            Severity::Warning,
+                            Kind::Link,
+                            Some(pointer),
+                            format!(
+                                "collection link {link_href} reaches {}, not the collection that links this item ({})",
+                                target.display(),
+                                parent.display()
+                            ),
+                        ));
+                    }
                 }
-            } else if rel == "source" && !href::is_remote(link_href) {
-                let target = href::resolve(path, link_href);
-                if !known(&target) && !target.exists() {
-                    out.push(Finding::new(
-                        path,
-                        Severity::Warning,
-                        Kind::Link,
-                        Some(pointer),
-                        format!("source link {link_href}: {} does not exist", target.display()),
-                    ));
-                }
+                _ => {}
+            }
+        } else if rel == "source" && !href::is_remote(link_href) {
+            let target = href::resolve(path, link_href);
+            if !known(&target) && !target.exists() {
+                out.push(Finding::new(
+                    path,
+                    Severity::Warning,
+                    Kind::Link,
+                    Some(pointer),
+                    format!("source link {link_href}: {} does not exist", target.display()),
+                ));
             }
         }
     }

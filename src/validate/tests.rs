@@ -1,68 +1,18 @@
 //! Validation of small catalogs written to temporary folders: one test per
 //! class of finding, plus a generated catalog that must pass.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
+use super::fixtures::{self, catalog, collection, item, write};
 use super::*;
 use crate::ml_dataset::ML_DATASET_EXTENSION;
-
-fn write(dir: &Path, relative: &str, value: &Value) -> PathBuf {
-    let path = dir.join(relative);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
-    path
-}
-
-fn catalog(id: &str) -> Value {
-    json!({
-        "type": "Catalog", "stac_version": "1.1.0", "id": id, "description": "A test dataset",
-        "links": [
-            {"rel": "root", "href": "./catalog.json"},
-            {"rel": "child", "href": "./labels/collection.json"}
-        ]
-    })
-}
-
-fn collection(items: &[&str]) -> Value {
-    let mut links =
-        vec![json!({"rel": "root", "href": "../catalog.json"}), json!({"rel": "parent", "href": "../catalog.json"})];
-    links.extend(items.iter().map(|i| json!({"rel": "item", "href": format!("./{i}/{i}.json")})));
-    json!({
-        "type": "Collection", "stac_version": "1.1.0", "id": "labels", "description": "Labels",
-        "license": "CC-BY-4.0",
-        "extent": {
-            "spatial": {"bbox": [[0, 0, 1, 1]]},
-            "temporal": {"interval": [["2020-01-01T00:00:00Z", null]]}
-        },
-        "links": links
-    })
-}
-
-fn item(id: &str) -> Value {
-    json!({
-        "type": "Feature", "stac_version": "1.1.0", "id": id, "collection": "labels",
-        "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]},
-        "bbox": [0, 0, 1, 1],
-        "properties": {"datetime": "2020-01-01T00:00:00Z"},
-        "links": [
-            {"rel": "root", "href": "../../catalog.json"},
-            {"rel": "parent", "href": "../collection.json"},
-            {"rel": "collection", "href": "../collection.json"}
-        ],
-        "assets": {}
-    })
-}
 
 /// A valid catalog with one collection and the given items; returns the folder.
 fn dataset(items: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "catalog.json", &catalog("my-dataset"));
-    write(dir.path(), "labels/collection.json", &collection(items));
-    for id in items {
-        write(dir.path(), &format!("labels/{id}/{id}.json"), &item(id));
-    }
+    fixtures::dataset(dir.path(), items);
     dir
 }
 

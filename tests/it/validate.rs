@@ -9,6 +9,11 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+#[path = "../../src/validate/fixtures.rs"]
+mod fixtures;
+
+use fixtures::{dataset, write};
+
 use crate::metrics::generate_summary;
 use crate::util::{
     Output, assert_same_tree, path_str, read_json, run, snapshot, stac_ml, tempdir, testdata, testdata_dir, write_json,
@@ -299,60 +304,11 @@ fn a_generated_catalogs_q2_output_is_valid() {
 // ---------------------------------------------------------------------------
 // One small inline catalog per class of finding.
 
-fn catalog(id: &str) -> Value {
-    json!({
-        "type": "Catalog", "stac_version": "1.1.0", "id": id, "description": "A test dataset",
-        "links": [
-            {"rel": "root", "href": "./catalog.json"},
-            {"rel": "child", "href": "./labels/collection.json"}
-        ]
-    })
-}
-
-fn collection(items: &[&str]) -> Value {
-    let mut links =
-        vec![json!({"rel": "root", "href": "../catalog.json"}), json!({"rel": "parent", "href": "../catalog.json"})];
-    links.extend(items.iter().map(|i| json!({"rel": "item", "href": format!("./{i}/{i}.json")})));
-    json!({
-        "type": "Collection", "stac_version": "1.1.0", "id": "labels", "description": "Labels",
-        "license": "CC-BY-4.0",
-        "extent": {"spatial": {"bbox": [[0, 0, 1, 1]]}, "temporal": {"interval": [["2020-01-01T00:00:00Z", null]]}},
-        "links": links
-    })
-}
-
-fn item(id: &str) -> Value {
-    json!({
-        "type": "Feature", "stac_version": "1.1.0", "id": id, "collection": "labels",
-        "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]},
-        "bbox": [0, 0, 1, 1],
-        "properties": {"datetime": "2020-01-01T00:00:00Z"},
-        "links": [
-            {"rel": "root", "href": "../../catalog.json"},
-            {"rel": "parent", "href": "../collection.json"},
-            {"rel": "collection", "href": "../collection.json"}
-        ],
-        "assets": {}
-    })
-}
-
-/// A valid catalog `root` with one collection holding `items`; returns the
-/// folder (canonical, as findings name files).
-fn dataset(root: &Path, items: &[&str]) -> PathBuf {
-    write_json(&root.join("catalog.json"), &catalog("my-dataset"));
-    write_json(&root.join("labels/collection.json"), &collection(items));
-    for id in items {
-        write_json(&root.join(format!("labels/{id}/{id}.json")), &item(id));
-    }
-    root.canonicalize().unwrap()
-}
-
 /// Applies `edit` to the JSON file `relative` under `root`.
 fn edit(root: &Path, relative: &str, edit: impl FnOnce(&mut Value)) {
-    let path = root.join(relative);
-    let mut value = read_json(&path);
+    let mut value = read_json(&root.join(relative));
     edit(&mut value);
-    write_json(&path, &value);
+    write(root, relative, &value);
 }
 
 type Row = (String, String, String, String);

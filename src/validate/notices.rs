@@ -1,0 +1,70 @@
+//! "Not checked" notices, folded: the same unknown extension on a million
+//! items makes one finding on the first file, with the number of objects.
+
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+use std::path::PathBuf;
+
+use super::report::{Finding, Kind, Severity};
+
+/// A "not checked" notice, folded across objects by (kind, severity, message).
+#[derive(Debug, Clone)]
+pub(super) struct Notice {
+    pub(super) kind: Kind,
+    pub(super) severity: Severity,
+    pub(super) message: String,
+    pub(super) path: PathBuf,
+    pub(super) pointer: Option<String>,
+}
+
+impl Notice {
+    pub(super) fn into_finding(self) -> Finding {
+        Finding::new(self.path, self.severity, self.kind, self.pointer, self.message)
+    }
+}
+
+/// What makes two notices the same: (kind, severity, message).
+type NoticeKey = (Kind, Severity, String);
+/// A group of notices: how many, and the smallest (path, pointer) among them.
+type NoticeGroup = (usize, PathBuf, Option<String>);
+
+/// Notices folded: one group per [`NoticeKey`].
+#[derive(Debug, Default)]
+pub(super) struct Notices {
+    groups: BTreeMap<NoticeKey, NoticeGroup>,
+}
+
+impl Notices {
+    pub(super) fn add(&mut self, notice: Notice) {
+        self.add_group((notice.kind, notice.severity, notice.message), 1, notice.path, notice.pointer);
+    }
+
+    fn add_group(&mut self, key: NoticeKey, count: usize, path: PathBuf, pointer: Option<String>) {
+        match self.groups.entry(key) {
+            Entry::Vacant(entry) => {
+                entry.insert((count, path, pointer));
+            }
+            Entry::Occupied(mut entry) => {
+                let group = entry.get_mut();
+                group.0 += count;
+                if (&path, &pointer) < (&group.1, &group.2) {
+                    group.1 = path;
+                    group.2 = pointer;
+                }
+            }
+        }
+    }
+
+    pub(super) fn merge(&mut self, other: Notices) {
+        for (key, (count, path, pointer)) in other.groups {
+            self.add_group(key, count, path, pointer);
+        }
+    }
+
+    pub(super) fn into_findings(self) -> impl Iterator<Item = Finding> {
+        self.groups.into_iter().map(|((kind, severity, message), (count, path, pointer))| {
+            let message = if count > 1 { format!("{message} ({count} objects like this)") } else { message };
+            Finding::new(path, severity, kind, pointer, message)
+        })
+    }
+}

@@ -1,0 +1,161 @@
+//! Checks of one parsed STAC object against its schemas: the core schema
+//! chosen by `type` and `stac_version`, the listed extensions, extension
+//! fields used without the extension listed, and the bbox's meaning.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::links;
+use super::notices::Notice;
+use super::report::{Finding, Kind, Severity};
+use super::schemas::{self, ObjectKind, SchemaSet};
+use crate::catalog::{bbox_numbers, href};
+
+/// Extensions whose fields stac-ml recognises by prefix: (field prefix, a
+/// string every identifier of the extension contains, name).
+const PREFIXED: [(&str, &str, &str); 3] = [
+    ("label:", "stac-extensions.github.io/label/", "label"),
+    ("ml-aoi:", "stac-extensions.github.io/ml-aoi/", "ml-aoi"),
+    ("ml-dataset:", "earthpulse/ml-dataset", "ML-Dataset"),
+];
+
+/// A bbox of 4 or 6 numbers whose south lies north of its north, or whose
+/// latitudes leave [-90, 90]. West > east is allowed: it crosses the antimeridian.
+fn bbox_problem(bbox: &Value) -> Option<String> {
+    let [_, south, _, north] = bbox_numbers(bbox).ok()?;
+    if south > north {
+        Some(format!("bbox south {south} is north of its north {north}"))
+    } else if !(-90.0..=90.0).contains(&south) || !(-90.0..=90.0).contains(&north) {
+        Some(format!("bbox latitudes {south}, {north} are outside [-90, 90]"))
+    } else {
+        None
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn schema_findings(
+    schemas: &SchemaSet,
+    path: &Path,
+    value: &Value,
+    strict: bool,
+    limit: usize,
+    out: &mut Vec<Finding>,
+    notices: &mut Vec<Notice>,
+    omitted: &mut Vec<usize>,
+) {
+    let not_checked = if strict { Severity::Error } else { Severity::Warning };
+    let error = |pointer: &str, message: String| {
+        Finding::new(path, Severity::Error, Kind::Schema, Some(pointer.to_string()), message)
+    };
+    let Some(json) = value.as_object() else {
+        out.push(error("", "is not a JSON object, so not a STAC object".into()));
+        return;
+    };
+    // The schemas check the bbox's shape, not its meaning (RFC 7946 §5).
+    if let Some(message) = json.get("bbox").and_then(bbox_problem) {
+        out.push(error("/bbox", message));
+    }
+    let mut validate = |url: &str, out: &mut Vec<Finding>| match schemas.errors(url, value, limit) {
+        Ok((errors, total)) => {
+            let name = schemas::label(url);
+            omitted.push(total - errors.len());
+            out.extend(errors.into_iter().map(|e| Finding {
+                path: path.to_path_buf(),
+                pointer: Some(e.pointer),
+                message: format!("{} ({name} schema)", e.message),
+                severity: Severity::Error,
+                kind: Kind::Schema,
+                schema: Some(url.to_string()),
+            }));
+        }
+        Err(e) => out.push(error("", e.to_string())),
+    };
+    let kind = match json.get("type") {
+        Some(Value::String(t)) => match ObjectKind::from_type(t) {
+            Some(kind) => Some(kind),
+            None => {
+                out.push(error(
+                    "/type",
+                    format!(
+                        "\"type\" is {t:?}, not \"Feature\", \"Catalog\" or \"Collection\"; core schema not checked"
+                    ),
+                ));
+                None
+            }
+        },
+        _ => {
+            out.push(error("/type", "has no string \"type\", so no core schema can be chosen".into()));
+            None
+        }
+    };
+    if let Some(kind) = kind {
+        match json.get("stac_version") {
+            Some(Value::String(version)) => {
+                let url = schemas::core_url(kind, version);
+                if schemas.contains(&url) {
+                    validate(&url, out);
+                } else {
+                    notices.push(Notice {
+                        kind: Kind::Schema,
+                        severity: not_checked,
+                        message: format!("not checked: no bundled schema for STAC {version}"),
+                        path: path.to_path_buf(),
+                        pointer: Some("/stac_version".into()),
+                    });
+                }
+            }
+            _ => out.push(error("/stac_version", "has no string \"stac_version\"; core schema not checked".into())),
+        }
+    }
+    let mut listed = BTreeSet::new();
+    if let Some(Value::Array(extensions)) = json.get("stac_extensions") {
+        for (i, extension) in extensions.iter().enumerate() {
+            let Some(url) = extension.as_str() else { continue }; // the core schema reports it
+            if !listed.insert(url) {
+                continue;
+            }
+            if schemas.contains(url) {
+                validate(url, out);
+                continue;
+            }
+            let message = if href::is_remote(url) {
+                format!("extension {url} not checked: no bundled schema (give one with --schema URL=PATH)")
+            } else {
+                format!(
+                    "extension {url} not checked: relative or local extension hrefs are not resolved; list the schema URL"
+                )
+            };
+            notices.push(Notice {
+                kind: Kind::Extension,
+                severity: not_checked,
+                message,
+                path: path.to_path_buf(),
+                pointer: Some(format!("/stac_extensions/{i}")),
+            });
+        }
+    }
+    let properties = json.get("properties").and_then(Value::as_object);
+    for (prefix, marker, name) in PREFIXED {
+        if listed.iter().any(|url| url.contains(marker)) {
+            continue;
+        }
+        let top = json.keys().find(|k| k.starts_with(prefix)).map(|k| format!("/{}", links::escape_pointer(k)));
+        let nested = || {
+            properties?
+                .keys()
+                .find(|k| k.starts_with(prefix))
+                .map(|k| format!("/properties/{}", links::escape_pointer(k)))
+        };
+        if let Some(pointer) = top.or_else(nested) {
+            notices.push(Notice {
+                kind: Kind::Extension,
+                severity: Severity::Warning,
+                message: format!("uses {prefix}* fields but stac_extensions does not list the {name} extension, so they are not checked"),
+                path: path.to_path_buf(),
+                pointer: Some(pointer),
+            });
+        }
+    }
+}
