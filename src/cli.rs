@@ -449,6 +449,21 @@ pub fn message(error: &(dyn std::error::Error + 'static)) -> String {
         stac_ml::Error::PreviousUnsplit { path } => {
             format!("{}: {} catalog has no item with ml-dataset:split", path.display(), flag(Setting::KeepFrom))
         }
+        stac_ml::Error::NamesForRatios { names, ratios } => format!(
+            "{} split names ({}) for {ratios} ratios; give one name per ratio with {}",
+            names.len(),
+            names.join(","),
+            flag(Setting::Names)
+        ),
+        stac_ml::Error::KeptSplitUnknown { id, split, names } => format!(
+            "{}: item {id:?} is in split {split:?}, which is not among {} {}",
+            flag(Setting::KeepFrom),
+            flag(Setting::Names),
+            names.join(",")
+        ),
+        stac_ml::Error::OutputOccupied { path } => {
+            format!("{}: exists and is not empty; pass --force to replace it", path.display())
+        }
         other => other.to_string(),
     }
 }

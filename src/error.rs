@@ -151,6 +151,33 @@ pub enum Error {
     #[error("{0}")]
     Rejected(String),
 
+    /// As many split names as ratios are needed.
+    #[error("{} split names ({}) for {ratios} ratios; give one name per ratio", names.len(), names.join(","))]
+    NamesForRatios {
+        /// The names given.
+        names: Vec<String>,
+        /// How many ratios were given.
+        ratios: usize,
+    },
+
+    /// A kept split (from a previous Q2 catalog) is not among the split names.
+    #[error("keep_from: item {id:?} is in split {split:?}, which is not among the names {}", names.join(","))]
+    KeptSplitUnknown {
+        /// The item id.
+        id: String,
+        /// Its split in the previous catalog.
+        split: String,
+        /// The split names of this run.
+        names: Vec<String>,
+    },
+
+    /// The output folder exists and is not empty, and replacing it was not asked for.
+    #[error("{}: exists and is not empty; replacing it must be asked for", path.display())]
+    OutputOccupied {
+        /// The output folder.
+        path: PathBuf,
+    },
+
     /// The output location is unsafe or occupied.
     #[error("{}: {message}", path.display())]
     Output {

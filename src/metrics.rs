@@ -29,7 +29,7 @@ impl MetricsOptions {
         if iou > 0.0 && iou <= 1.0 {
             Ok(MetricsOptions { iou })
         } else {
-            Err(crate::Error::Usage(format!("--iou must be in (0, 1], got {iou}")))
+            Err(crate::Error::setting(crate::Setting::Iou, format!(" must be in (0, 1], got {iou}")))
         }
     }
 }

@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::catalog::Dataset;
 use crate::class_counts::ClassCounts;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 use crate::union_find::UnionFind;
 
 /// Split names and their normalised ratios; valid by construction.
@@ -35,10 +35,10 @@ impl SplitSpec {
     /// fractions summing to 1; each must be positive.
     pub fn new(names: Vec<String>, ratios: Vec<f64>) -> Result<Self> {
         if ratios.is_empty() {
-            return Err(Error::Usage("--ratios needs at least one value".into()));
+            return Err(Error::setting(Setting::Ratios, " needs at least one value"));
         }
         if let Some(bad) = ratios.iter().find(|r| !r.is_finite() || **r <= 0.0) {
-            return Err(Error::Usage(format!("--ratios: {bad} is not a positive number")));
+            return Err(Error::setting(Setting::Ratios, format!(": {bad} is not a positive number")));
         }
         let sum: f64 = ratios.iter().sum();
         let scale = if (sum - 100.0).abs() <= 1e-6 {
@@ -46,27 +46,25 @@ impl SplitSpec {
         } else if (sum - 1.0).abs() <= 1e-9 {
             1.0
         } else {
-            return Err(Error::Usage(format!(
-                "--ratios {} sum to {}; give percentages that sum to 100 or fractions that sum to 1",
-                ratios.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(","),
-                // 0.5 + 0.2 + 0.2 is 0.8999999999999999 in binary floating point.
-                ((sum * 1e9).round() / 1e9)
-            )));
+            return Err(Error::setting(
+                Setting::Ratios,
+                format!(
+                    " {} sum to {}; give percentages that sum to 100 or fractions that sum to 1",
+                    ratios.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(","),
+                    // 0.5 + 0.2 + 0.2 is 0.8999999999999999 in binary floating point.
+                    ((sum * 1e9).round() / 1e9)
+                ),
+            ));
         };
         if names.len() != ratios.len() {
-            return Err(Error::Usage(format!(
-                "{} split names ({}) for {} ratios; give one name per ratio with --names",
-                names.len(),
-                names.join(","),
-                ratios.len()
-            )));
+            return Err(Error::NamesForRatios { names, ratios: ratios.len() });
         }
         for (i, name) in names.iter().enumerate() {
             if name.trim().is_empty() {
-                return Err(Error::Usage("--names: a split name is empty".into()));
+                return Err(Error::setting(Setting::Names, ": a split name is empty"));
             }
             if names[..i].contains(name) {
-                return Err(Error::Usage(format!("--names: {name:?} is given twice")));
+                return Err(Error::setting(Setting::Names, format!(": {name:?} is given twice")));
             }
         }
         Ok(SplitSpec { names, ratios: ratios.iter().map(|r| r / scale).collect() })
@@ -291,10 +289,11 @@ pub fn assign(dataset: &Dataset, options: &SplitOptions, classes: Option<&ClassC
             present.insert(id);
             if let Some(name) = keep.get(id) {
                 let Some(&k) = index_of.get(name.as_str()) else {
-                    return Err(Error::Usage(format!(
-                        "--keep-from: item {id:?} is in split {name:?}, which is not among --names {}",
-                        names.join(",")
-                    )));
+                    return Err(Error::KeptSplitUnknown {
+                        id: id.to_string(),
+                        split: name.clone(),
+                        names: names.to_vec(),
+                    });
                 };
                 split_of[i] = Some(k);
                 counts[k as usize] += 1;
@@ -409,7 +408,10 @@ fn join_spatially(
     }
     if let Some(size) = block_size {
         if !(size.is_finite() && size > 0.0) {
-            return Err(Error::Usage(format!("--block-size must be a positive number of degrees, got {size}")));
+            return Err(Error::setting(
+                Setting::BlockSize,
+                format!(" must be a positive number of degrees, got {size}"),
+            ));
         }
         let mut cells: HashMap<(i64, i64), usize> = HashMap::new();
         for &i in members {

@@ -201,10 +201,7 @@ fn prepare_out(dataset: &Dataset, out: &Path, force: bool) -> Result<PathBuf> {
         Ok(_) => {
             let mut entries = std::fs::read_dir(&out_abs).map_err(|e| Error::io(&out_abs, e))?;
             if entries.next().is_some() && !force {
-                return Err(Error::Output {
-                    path: out_abs,
-                    message: "exists and is not empty; pass --force to replace it".into(),
-                });
+                return Err(Error::OutputOccupied { path: out_abs });
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

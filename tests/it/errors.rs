@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::util::{generate, run, split, tempdir, write_json};
+use crate::util::{generate, path_str, run, split, tempdir, write_json};
 
 fn catalog_json(id: &str, links: Value) -> Value {
     json!({"type": "Catalog", "stac_version": "1.0.0", "id": id, "description": "test", "links": links})
@@ -271,6 +271,17 @@ fn bad_inputs_exit_2_and_name_the_culprit() {
     assert!(failures.is_empty(), "{} of {} cases failed:\n\n{}", failures.len(), CASES.len(), failures.join("\n\n"));
 }
 
+fn valid_catalog(dir: &Path) -> PathBuf {
+    generate(&dir.join("in"), 10, 1, &[])
+}
+
+fn split_fails(dir: &Path, catalog: &Path, extra: &[&str]) -> String {
+    let out = dir.join("out");
+    let stderr = split(catalog, &out, extra).usage_error();
+    assert!(!out.exists(), "nothing is written on error");
+    stderr
+}
+
 /// An unknown flag with no catalog at all still exits 2 without a panic.
 #[test]
 fn clap_errors_exit_2() {
@@ -319,6 +330,17 @@ fn setting_errors_name_their_flags() {
             "--inputs-type: \"sound\" is not one of: text, image, satellite imagery, video".into(),
         ),
         (&no_tasks, vec![], "--tasks is required: the catalog's label items name no known label:tasks".into()),
+        (
+            &catalog,
+            vec!["--ratios", "70,30", "--names", "a,b,c"],
+            "3 split names (a,b,c) for 2 ratios; give one name per ratio with --names".into(),
+        ),
+        (&catalog, vec!["--names", "a,,b"], "--names: a split name is empty".into()),
+        (
+            &catalog,
+            vec!["--ratios", "80,10"],
+            "--ratios 80,10 sum to 90; give percentages that sum to 100 or fractions that sum to 1".into(),
+        ),
     ];
     for (input, extra, expected) in cases {
         let stderr = split_fails(dir.path(), input, &extra);
