@@ -19,8 +19,8 @@ use crate::metrics::{self, MetricsOptions, QualityMetrics};
 use crate::ml_dataset::{AnnotationsType, DatasetType, InputType, Metadata, Task};
 use crate::progress::Observer;
 use crate::sink::{Q2Content, Sink, SplitFormat, WriteSummary};
-use crate::source::Source;
-use crate::split::{self, Assignment, SplitOptions, SplitSpec, Strategy};
+use crate::source::{JsonTree, Source};
+use crate::split::{self, Assignment, SplitOptions, SplitSpec, SplitView, Strategy};
 use crate::validate::{self, Quality, Report};
 use crate::write::JsonTreeSink;
 
@@ -502,4 +502,73 @@ mod tests {
         let err = resolve_split(&dataset, &unsplit, &Silent).unwrap_err();
         assert!(matches!(&err, Error::PreviousUnsplit { path } if *path == dataset.root().path), "{err}");
     }
+}
+
+/// A loaded catalog with its metrics, measured against the splits its items
+/// already carry.
+pub struct Measured {
+    /// The catalog.
+    pub dataset: Dataset,
+    /// The splits its items carry, if any.
+    pub splits: Option<SplitView<'static>>,
+    /// Every metric.
+    pub metrics: QualityMetrics,
+    /// The loader's and the metrics' warnings, for the caller to show once
+    /// its progress display is cleared.
+    pub warnings: Warnings,
+}
+
+/// Loads a catalog and computes every metric against the splits it carries.
+pub fn measure(source: &dyn Source, options: MetricsOptions, observer: &dyn Observer) -> Result<Measured> {
+    observer.begin("loading");
+    let mut dataset = source.load()?;
+    observer.end(&format!("loaded {} items", dataset.items.len()));
+    observer.begin("measuring");
+    let splits = SplitView::existing(&dataset);
+    let mut warnings = std::mem::take(&mut dataset.warnings);
+    let classes = ClassCounts::read(&dataset, &mut warnings);
+    let metrics = metrics::compute(&dataset, &classes, splits.as_ref(), options);
+    observer.end("measured");
+    Ok(Measured { dataset, splits, metrics, warnings })
+}
+
+/// What [`report`] writes.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// The HTML file to write.
+    pub output: PathBuf,
+    /// The near-duplicate IoU threshold.
+    pub iou: f64,
+    /// Validate the catalog and show the findings.
+    pub validate: bool,
+}
+
+/// What [`report`] did.
+pub struct ReportOutcome {
+    /// The measured catalog.
+    pub measured: Measured,
+    /// Bytes of HTML written.
+    pub bytes: usize,
+}
+
+/// Measures (and validates) the JSON tree at `catalog` and publishes the HTML
+/// report atomically.
+pub fn report(catalog: &Path, options: &ReportOptions, observer: &dyn Observer) -> Result<ReportOutcome> {
+    let measured = measure(&JsonTree::new(catalog), MetricsOptions::new(options.iou)?, observer)?;
+    let overview = info(&measured.dataset)?;
+    let validation = if options.validate {
+        observer.begin("validating");
+        Some(validate::validate_path(catalog, &validate::Options::default())?)
+    } else {
+        None
+    };
+    let html = crate::report::html(
+        &measured.dataset,
+        &overview,
+        &measured.metrics,
+        measured.splits.as_ref(),
+        validation.as_ref(),
+    );
+    crate::publish::publish_file(&options.output, html.as_bytes())?;
+    Ok(ReportOutcome { measured, bytes: html.len() })
 }

@@ -4,21 +4,20 @@
 use std::io::Write;
 
 use anyhow::Result;
-use std::path::Path;
-
-use stac_ml::balance::ClassCounts;
-use stac_ml::catalog::{self, Dataset, Warnings};
 use stac_ml::metrics::{self, MetricsOptions, QualityMetrics};
-use stac_ml::split::SplitView;
+use stac_ml::pipeline::{self, Measured};
+use stac_ml::source::JsonTree;
 
-use super::{ExitStatus, Printer};
+use super::{ExitStatus, Printer, Terminal};
 use crate::cli::MetricsArgs;
 
 /// Runs `metrics`.
 pub fn run(args: MetricsArgs, printer: Printer) -> Result<ExitStatus> {
-    let spinner = printer.spinner("loading");
-    let Measured { metrics, warnings, .. } = measure(&args.catalog, MetricsOptions::new(args.iou)?, &spinner, printer)?;
-    spinner.finish_and_clear();
+    let terminal = Terminal::new(printer);
+    let measured = MetricsOptions::new(args.iou)
+        .and_then(|options| pipeline::measure(&JsonTree::new(&args.catalog), options, &terminal));
+    terminal.finish();
+    let Measured { metrics, warnings, .. } = measured?;
     printer.warnings(&warnings);
     let mut stdout = std::io::stdout().lock();
     if args.json {
@@ -28,39 +27,6 @@ pub fn run(args: MetricsArgs, printer: Printer) -> Result<ExitStatus> {
         print_table(&mut stdout, &metrics)?;
     }
     Ok(ExitStatus::Success)
-}
-
-/// A loaded catalog with its metrics, measured against the splits its items
-/// already carry.
-pub struct Measured {
-    /// The catalog.
-    pub dataset: Dataset,
-    /// The splits its items carry, if any.
-    pub splits: Option<SplitView<'static>>,
-    /// Every metric.
-    pub metrics: QualityMetrics,
-    /// The loader's and the metrics' warnings.
-    pub warnings: Warnings,
-}
-
-/// Loads a catalog and computes every metric (`metrics` and `report`).
-pub fn measure(
-    catalog: &Path,
-    options: MetricsOptions,
-    spinner: &indicatif::ProgressBar,
-    printer: Printer,
-) -> Result<Measured> {
-    let started = std::time::Instant::now();
-    let mut dataset = catalog::load(catalog)?;
-    printer.stage(&format!("loaded {} items", dataset.items.len()), started);
-    spinner.set_message("measuring");
-    let started = std::time::Instant::now();
-    let splits = SplitView::existing(&dataset);
-    let mut warnings = std::mem::take(&mut dataset.warnings);
-    let classes = ClassCounts::read(&dataset, &mut warnings);
-    let metrics = metrics::compute(&dataset, &classes, splits.as_ref(), options);
-    printer.stage("measured", started);
-    Ok(Measured { dataset, splits, metrics, warnings })
 }
 
 /// The human view of the metrics.

@@ -3,31 +3,20 @@
 use std::io::Write;
 
 use anyhow::Result;
-use stac_ml::info::info;
-use stac_ml::metrics::MetricsOptions;
-use stac_ml::report;
-use stac_ml::validate;
+use stac_ml::pipeline::{self, ReportOptions};
 
-use super::{ExitStatus, Printer};
+use super::{ExitStatus, Printer, Terminal};
 use crate::cli::ReportArgs;
 
 /// Runs `report`.
 pub fn run(args: ReportArgs, printer: Printer) -> Result<ExitStatus> {
-    let spinner = printer.spinner("loading");
-    let measured = super::metrics::measure(&args.catalog, MetricsOptions::new(args.iou)?, &spinner, printer)?;
-    let overview = info(&measured.dataset)?;
-    let validation = if args.no_validate {
-        None
-    } else {
-        spinner.set_message("validating");
-        Some(validate::validate_path(&args.catalog, &validate::Options::default())?)
-    };
-    spinner.finish_and_clear();
-    printer.warnings(&measured.warnings);
-    let html =
-        report::html(&measured.dataset, &overview, &measured.metrics, measured.splits.as_ref(), validation.as_ref());
-    stac_ml::publish::publish_file(&args.output, html.as_bytes())?;
+    let options = ReportOptions { output: args.output.clone(), iou: args.iou, validate: !args.no_validate };
+    let terminal = Terminal::new(printer);
+    let outcome = pipeline::report(&args.catalog, &options, &terminal);
+    terminal.finish();
+    let outcome = outcome?;
+    printer.warnings(&outcome.measured.warnings);
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "wrote {} ({} KB)", args.output.display(), html.len().div_ceil(1000))?;
+    writeln!(stdout, "wrote {} ({} KB)", args.output.display(), outcome.bytes.div_ceil(1000))?;
     Ok(ExitStatus::Success)
 }
