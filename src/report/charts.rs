@@ -3,7 +3,7 @@
 
 use std::fmt::{self, Write};
 
-use super::page::{escape, nice_step, num, truncate};
+use super::text::{escape, nice_step, num, truncate};
 use super::{ALL, Legend, MAX_CLASSES};
 use crate::balance::PropertyBalance;
 use crate::metrics::{self, ClassesBalance};

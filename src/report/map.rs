@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt::{self, Write};
 
-use super::page::{escape, nice_step, num};
+use super::text::{escape, nice_step, num};
 use super::{GRID_CELLS, Legend, MAX_FOOTPRINTS, group_of};
 use crate::catalog::{Bbox, Dataset};
 use crate::geometry::parts;

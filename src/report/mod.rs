@@ -21,11 +21,12 @@ mod charts;
 mod map;
 mod page;
 mod tables;
+mod text;
 
 use std::fmt;
 use std::fmt::Write;
 
-pub use page::escape;
+pub use text::escape;
 
 use crate::catalog::Dataset;
 use crate::info::Info;

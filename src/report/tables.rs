@@ -4,7 +4,7 @@
 use std::fmt::{self, Write};
 use std::path::Path;
 
-use super::page::{escape, list, percent};
+use super::text::{escape, list, percent};
 use super::{Legend, MAX_ROWS};
 use crate::info::{Info, human_bytes};
 use crate::metrics::{self, MissingValues, QualityMetrics};
