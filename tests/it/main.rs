@@ -12,6 +12,7 @@ mod hardening;
 mod info;
 mod metrics;
 mod q2;
+mod reading;
 mod report;
 mod split;
 mod util;
