@@ -40,15 +40,17 @@ pub fn set_max_file_size(bytes: u64) {
 pub struct FileStamp {
     /// Size in bytes.
     pub len: u64,
-    /// Modification time, in nanoseconds since the Unix epoch (0 if unknown).
-    pub modified: i128,
+    /// Modification time, in nanoseconds since the Unix epoch (0 if
+    /// unknown; saturated outside 1677–2262).
+    pub modified: i64,
 }
 
 impl FileStamp {
     fn of(metadata: &std::fs::Metadata) -> Self {
+        let nanos = |d: std::time::Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
         let modified = metadata.modified().ok().map_or(0, |time| match time.duration_since(SystemTime::UNIX_EPOCH) {
-            Ok(after) => after.as_nanos() as i128,
-            Err(before) => -(before.duration().as_nanos() as i128),
+            Ok(after) => nanos(after),
+            Err(before) => -nanos(before.duration()),
         });
         FileStamp { len: metadata.len(), modified }
     }

@@ -159,6 +159,7 @@ mod tests {
                     sources: Vec::new(),
                     dangling_sources: Vec::new(),
                     split: None,
+                    stamp: Default::default(),
                 }
             })
             .collect();

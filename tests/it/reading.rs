@@ -218,3 +218,61 @@ fn without_threads_or_memory_every_command_fails_with_one_line() {
     assert!(failed > 0, "no limit was tight enough to test anything");
     run(["metrics", &path_str(&catalog)]).success();
 }
+
+/// Rewrites one item file (a new id, same everything else) when the writing
+/// stage begins, as another program editing the input during a run would.
+struct EditsWhenWriting {
+    item: std::path::PathBuf,
+}
+
+impl stac_ml::progress::Observer for EditsWhenWriting {
+    fn begin_items(&self, activity: &'static str, _total: u64) {
+        if activity == "writing" {
+            let mut json = crate::util::read_json(&self.item);
+            json["id"] = "renamed-meanwhile".into();
+            crate::util::write_json(&self.item, &json);
+        }
+    }
+}
+
+#[test]
+fn an_item_changed_during_q2_is_not_published() {
+    use stac_ml::pipeline::{MetadataOverrides, Q2Options, SplitRunOptions, SplitSettings, StrategyKind};
+    let dir = tempdir();
+    let catalog = generate(&dir.path().join("in"), 6, 1, &[]);
+    let item = dir.path().join("in/labels/tile_0000003/tile_0000003.json");
+    let out = dir.path().join("out");
+    let options = Q2Options {
+        run: SplitRunOptions {
+            split: SplitSettings {
+                collection: "labels".into(),
+                ratios: vec![80.0, 10.0, 10.0],
+                names: None,
+                seed: 0,
+                strategy: StrategyKind::Random,
+                block_size: None,
+                keep_from: None,
+            },
+            metadata: MetadataOverrides::default(),
+            format: Default::default(),
+            out: out.clone(),
+            force: false,
+        },
+        iou: 0.5,
+        validate: true,
+        report: false,
+    };
+    let observer = EditsWhenWriting { item: item.clone() };
+    let source = stac_ml::source::JsonTree::new(&catalog);
+    match stac_ml::pipeline::q2(&source, &options, &observer) {
+        Err(stac_ml::Error::InputChanged { path }) => assert_eq!(path, item),
+        Err(other) => panic!("expected InputChanged, got {other}"),
+        Ok(_) => panic!("q2 published a catalog whose item changed after it was loaded"),
+    }
+    assert!(!out.exists(), "nothing is published");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "no hidden temp folder is left: {leftovers:?}");
+    // The same run without the edit publishes.
+    stac_ml::pipeline::q2(&source, &options, &stac_ml::progress::Silent).unwrap();
+    assert!(out.join("catalog.json").exists());
+}
