@@ -130,7 +130,7 @@ fn main() -> ExitCode {
             let message: Vec<String> = error.chain().map(cli::message).collect();
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("error: {}", message.join(": "));
+                eprintln!("error: {}", stac_ml::escape::escape(&message.join(": ")));
             }
             ExitCode::from(2)
         }

@@ -5,6 +5,7 @@ mod compat;
 mod crash;
 mod eotdl;
 mod errors;
+mod escaping;
 mod fuzz;
 mod generate;
 mod golden;
