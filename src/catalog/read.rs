@@ -114,7 +114,7 @@ fn too_large(len: u64, limit: u64) -> std::io::Error {
 /// `bytes` in the largest binary unit that divides it (`512 MiB`), else bytes.
 pub fn human_size(bytes: u64) -> String {
     for (shift, unit) in [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")] {
-        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
             return format!("{} {unit}", bytes >> shift);
         }
     }

@@ -243,17 +243,17 @@ impl Walker {
                 if on_path { Problem::Cycle { via, target: path } } else { Problem::Shared { via, target: path } };
             return self.hand_on(problem).map(Some);
         }
-        if let (Some(parent), Some(via)) = (parent, &via) {
-            if self.nodes[parent].2 >= MAX_DEPTH {
-                return Err(Error::not_stac(
-                    &self.nodes[parent].0,
-                    format!(
-                        "child link {} goes deeper than {MAX_DEPTH} levels of catalogs and collections, \
-                         the most stac-ml follows; flatten the tree",
-                        via.href
-                    ),
-                ));
-            }
+        if let (Some(parent), Some(via)) = (parent, &via)
+            && self.nodes[parent].2 >= MAX_DEPTH
+        {
+            return Err(Error::not_stac(
+                &self.nodes[parent].0,
+                format!(
+                    "child link {} goes deeper than {MAX_DEPTH} levels of catalogs and collections, \
+                     the most stac-ml follows; flatten the tree",
+                    via.href
+                ),
+            ));
         }
         let value = match self.root_value.take() {
             Some(value) => value,
