@@ -276,3 +276,53 @@ fn an_item_changed_during_q2_is_not_published() {
     stac_ml::pipeline::q2(&source, &options, &stac_ml::progress::Silent).unwrap();
     assert!(out.join("catalog.json").exists());
 }
+
+/// `ulimit -u`: as user `nobody` (root ignores RLIMIT_NPROC), with room for
+/// no thread at all up to a few, every command exits 0 or 2 with one line.
+#[test]
+fn without_processes_to_spare_every_command_fails_with_one_line() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let dir = tempdir();
+    let catalog = generate(&dir.path().join("in"), 6, 1, &[]);
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let as_nobody = |limit: u32, args: &[&str]| {
+        // bash: dash's `ulimit` has no -u.
+        std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!("ulimit -u {limit} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_stac-ml"))
+            .args(args)
+            .uid(65534)
+            .gid(65534)
+            .output()
+    };
+    let catalog = path_str(&catalog);
+    match as_nobody(1000, &["info", &catalog]) {
+        Ok(output) if output.status.success() => {}
+        other => {
+            println!(
+                "note: cannot run stac-ml as nobody here ({other:?}); ulimit -u is checked through ulimit -v only"
+            );
+            return;
+        }
+    }
+    let mut failed = 0;
+    for limit in [1, 2, 3, 4, 6, 8] {
+        let output = as_nobody(limit, &["metrics", &catalog]).expect("run bash as nobody");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        match output.status.code() {
+            Some(0) => {}
+            Some(2) => {
+                failed += 1;
+                let lines: Vec<&str> = stderr.lines().collect();
+                assert!(
+                    lines.len() == 1 && lines[0].starts_with("error: cannot start"),
+                    "ulimit -u {limit}: one error line expected:\n{stderr}"
+                );
+            }
+            code => panic!("ulimit -u {limit}: exit {code:?}\n{stderr}"),
+        }
+    }
+    assert!(failed > 0, "ulimit -u 1 leaves no room for a thread, so it must fail");
+}
