@@ -7,7 +7,6 @@
 //! class written in its own properties (classification catalogs).
 
 use std::collections::BTreeMap;
-use std::io::Read;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -140,7 +139,7 @@ fn merged(mut rows: Vec<(String, String, u64)>) -> Vec<(String, String, u64)> {
 
 fn asset_counts(path: &std::path::Path, properties: &[String]) -> Result<Vec<(String, String, u64)>, String> {
     let mut bytes = Vec::new();
-    std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(|e| e.to_string())?;
+    crate::catalog::read::read_file(path, &mut bytes).map_err(|e| e.to_string())?;
     let value: Value = serde_json::from_slice(&bytes).map_err(|e| format!("malformed JSON: {e}"))?;
     let features = match value.get("features") {
         Some(Value::Array(features)) => features,

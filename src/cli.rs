@@ -25,6 +25,34 @@ pub struct Cli {
     /// write, validation), to see where time goes on a large catalog.
     #[arg(long, global = true)]
     pub timings: bool,
+
+    /// The most one input file (STAC JSON, label GeoJSON, schema) may take:
+    /// bytes, or a number with K, M, G or T (binary units). Larger files are
+    /// refused by name. [default: 512M]
+    #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+}
+
+/// A size in bytes: digits, optionally followed by K, M, G or T (powers of
+/// 1024, with an optional `iB` or `B`).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => return Err(format!("{text:?} is not a size; write bytes or a number with K, M, G or T, e.g. 2G")),
+    };
+    let number: u64 = number.parse().map_err(|_| format!("{text:?} is not a size; write e.g. 2G or 1048576"))?;
+    let bytes = number.checked_mul(1 << shift).ok_or_else(|| format!("{text:?} is too large"))?;
+    if bytes == 0 {
+        return Err("the size must be more than 0".into());
+    }
+    Ok(bytes)
 }
 
 /// The commands.

@@ -27,6 +27,17 @@ pub enum Error {
         error: serde_json::Error,
     },
 
+    /// An input file changed between loading and writing.
+    #[error(
+        "{}: changed while stac-ml was running (its size or modification time differs from when it was loaded); \
+         nothing was written; run again once the input is stable",
+        path.display()
+    )]
+    InputChanged {
+        /// The file.
+        path: PathBuf,
+    },
+
     /// A file is JSON but not the STAC object it should be.
     #[error("{}: {message}", path.display())]
     NotStac {

@@ -36,6 +36,7 @@ pub mod catalog;
 pub mod class_counts;
 pub mod duplicates;
 mod error;
+pub mod escape;
 pub mod gate;
 pub mod generate;
 pub mod geometry;

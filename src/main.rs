@@ -14,10 +14,94 @@ use commands::{ExitStatus, Printer};
 // allocation-bound; mimalloc measured faster than glibc's malloc here (see
 // the README's Performance section).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: OutOfMemoryExits = OutOfMemoryExits(mimalloc::MiMalloc);
+
+/// mimalloc, but a failed allocation ends the process with exit 2 and one
+/// `error:` line instead of Rust's abort (exit 134 and a core). Nothing is
+/// published: an output being built stays in its hidden sibling folder, which
+/// the next run beside it removes.
+struct OutOfMemoryExits(mimalloc::MiMalloc);
+
+// SAFETY: every call is forwarded to mimalloc; only a null result is handled,
+// by ending the process without unwinding.
+unsafe impl std::alloc::GlobalAlloc for OutOfMemoryExits {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees.
+        checked(unsafe { self.0.alloc(layout) })
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees.
+        checked(unsafe { self.0.alloc_zeroed(layout) })
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees.
+        checked(unsafe { self.0.realloc(ptr, layout, new_size) })
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { self.0.dealloc(ptr, layout) }
+    }
+}
+
+fn checked(ptr: *mut u8) -> *mut u8 {
+    if ptr.is_null() {
+        out_of_memory();
+    }
+    ptr
+}
+
+/// Ends the process after an allocation failed: a fixed message (formatting
+/// would allocate), then `_exit`, which runs no destructors or exit handlers
+/// that might allocate again.
+#[cold]
+fn out_of_memory() -> ! {
+    use std::io::Write;
+    const MESSAGE: &[u8] =
+        b"error: out of memory; raise the memory limit (ulimit -v) or give a smaller input; nothing was written\n";
+    let _ = std::io::stderr().write_all(MESSAGE);
+    unsafe extern "C" {
+        fn _exit(status: i32) -> !;
+    }
+    // SAFETY: `_exit` ends the process; it takes no pointers.
+    unsafe { _exit(2) }
+}
+
+/// Builds rayon's global pool and polars' pool now, so a process that cannot
+/// start threads (`ulimit -u`, `ulimit -v`) stops with one line instead of a
+/// panic where a pool is first used. The I/O pool falls back to the global
+/// one by itself.
+fn start_threads() -> Result<(), String> {
+    let advice = "raise the process or memory limit (ulimit -u, ulimit -v) \
+                  or set RAYON_NUM_THREADS and POLARS_MAX_THREADS to fewer threads";
+    rayon::ThreadPoolBuilder::new()
+        .build_global()
+        .map_err(|error| format!("cannot start worker threads ({error}); {advice}"))?;
+    // polars builds its pool lazily and panics when it cannot: force it here,
+    // with the panic message silenced, and report the failure as one line.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let started = std::panic::catch_unwind(|| {
+        std::sync::LazyLock::force(&polars_core::runtime::THREAD_POOL);
+    });
+    std::panic::set_hook(hook);
+    started.map_err(|_| format!("cannot start polars' worker threads; {advice}"))
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(message) = start_threads() {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("error: {message}");
+        }
+        return ExitCode::from(2);
+    }
+    if let Some(bytes) = cli.max_file_size {
+        stac_ml::catalog::read::set_max_file_size(bytes);
+    }
     let printer = Printer { quiet: cli.quiet, timings: cli.timings.then(std::time::Instant::now) };
     let result = match cli.command {
         Command::Split(args) => commands::split::run(args, printer),
@@ -46,7 +130,7 @@ fn main() -> ExitCode {
             let message: Vec<String> = error.chain().map(cli::message).collect();
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("error: {}", message.join(": "));
+                eprintln!("error: {}", stac_ml::escape::escape(&message.join(": ")));
             }
             ExitCode::from(2)
         }

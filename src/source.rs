@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::catalog::{self, Dataset};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// An input format.
 pub trait Source: Sync {
@@ -44,7 +44,15 @@ impl Source for JsonTree {
         catalog::load(&self.catalog)
     }
 
+    /// Refuses an item file whose size or modification time differs from
+    /// when it was loaded: its split and metrics were computed from the old
+    /// content, so writing the new one would publish an inconsistent tree.
     fn item_json(&self, dataset: &Dataset, item: usize, buffer: &mut Vec<u8>) -> Result<Value> {
-        catalog::read_json_into(&dataset.items[item].path, buffer)
+        let record = &dataset.items[item];
+        let (value, stamp) = catalog::read::read_json_stamped(&record.path, buffer)?;
+        if stamp != record.stamp {
+            return Err(Error::InputChanged { path: record.path.clone() });
+        }
+        Ok(value)
     }
 }

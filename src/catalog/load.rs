@@ -236,7 +236,11 @@ fn read_items(
             },
             _ => Error::io(path, e),
         })?;
-        parse_item(path, node, bytes)
+        let parsed = parse_item(path, node, bytes);
+        parsed.map(|mut parsed| {
+            parsed.record.stamp = reader.stamp();
+            parsed
+        })
     });
     // The first error in walk order, so the message does not depend on thread timing.
     if let Some(position) = parsed.iter().position(Result::is_err) {
@@ -400,6 +404,7 @@ fn parse_item(path: &Path, node: usize, bytes: &[u8]) -> Result<Parsed> {
         sources: Vec::new(),
         dangling_sources: Vec::new(),
         split,
+        stamp: Default::default(),
     };
     Ok(Parsed { record, source_paths, warnings })
 }

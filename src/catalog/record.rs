@@ -34,6 +34,9 @@ pub struct ItemRecord {
     pub dangling_sources: Vec<String>,
     /// An `ml-dataset:split` the item already carries.
     pub split: Option<Box<str>>,
+    /// Size and modification time of the file when it was loaded, to detect
+    /// a change before the item is written out.
+    pub stamp: super::read::FileStamp,
 }
 
 impl ItemRecord {

@@ -10,7 +10,10 @@
 //!
 //! Memory stays linear in the number of nodes: pending entries hold only the
 //! link that led to them, and the ancestor chain is followed through parent
-//! indices only when a file is reached a second time.
+//! indices only when a file is reached a second time. A tree deeper than
+//! [`MAX_DEPTH`] is refused under either policy: the Q2 output nests one
+//! folder per level, so its paths (and the memory they take) would grow with
+//! the square of the depth.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -21,6 +24,10 @@ use super::href;
 use super::read::FileReader;
 use crate::error::{Error, Result};
 
+/// The deepest chain of `child` links followed from the root; one more level
+/// is an error. Real catalogs are a handful of levels deep.
+pub const MAX_DEPTH: u32 = 256;
+
 /// What the walk does with a link problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {
@@ -28,7 +35,8 @@ pub enum Policy {
     /// [`Problem::RepeatedItem`], which is harmless, is handed on.
     Stop,
     /// Every problem is handed on as a [`Step::Problem`] and the walk goes on;
-    /// [`Walker::step`] and [`Walker::accept`] never fail.
+    /// [`Walker::step`] and [`Walker::accept`] never fail, except on a tree
+    /// deeper than [`MAX_DEPTH`].
     Collect,
 }
 
@@ -194,8 +202,8 @@ pub struct Walker {
     stack: Vec<Pending>,
     /// Every file reached: its node, or `None` when it could not be read.
     seen: HashMap<PathBuf, Option<usize>>,
-    /// Per node taken: (path, parent).
-    nodes: Vec<(PathBuf, Option<usize>)>,
+    /// Per node taken: (path, parent, depth).
+    nodes: Vec<(PathBuf, Option<usize>, u32)>,
     items: Vec<ItemLink>,
     /// Problems found while accepting a node, handed on before the next file.
     queued: VecDeque<Problem>,
@@ -234,6 +242,18 @@ impl Walker {
             let problem =
                 if on_path { Problem::Cycle { via, target: path } } else { Problem::Shared { via, target: path } };
             return self.hand_on(problem).map(Some);
+        }
+        if let (Some(parent), Some(via)) = (parent, &via)
+            && self.nodes[parent].2 >= MAX_DEPTH
+        {
+            return Err(Error::not_stac(
+                &self.nodes[parent].0,
+                format!(
+                    "child link {} goes deeper than {MAX_DEPTH} levels of catalogs and collections, \
+                     the most stac-ml follows; flatten the tree",
+                    via.href
+                ),
+            ));
         }
         let value = match self.root_value.take() {
             Some(value) => value,
@@ -294,7 +314,8 @@ impl Walker {
             }
         }
         self.seen.insert(path.to_path_buf(), Some(index));
-        self.nodes.push((path.to_path_buf(), parent));
+        let depth = parent.map_or(0, |p| self.nodes[p].2 + 1);
+        self.nodes.push((path.to_path_buf(), parent, depth));
         // Reversed so the stack pops children in link order.
         self.stack.extend(children.into_iter().rev());
         Ok(index)

@@ -1,5 +1,6 @@
 //! `stac-ml info`: the dataset at a glance.
 
+use stac_ml::escape::escape;
 use std::io::Write;
 
 use anyhow::Result;
@@ -27,7 +28,7 @@ pub fn run(args: InfoArgs, printer: Printer) -> Result<ExitStatus> {
 }
 
 fn print_text(out: &mut impl Write, info: &Info) -> std::io::Result<()> {
-    writeln!(out, "{} ({:?}, {} items)  {}", info.id, info.quality, info.items, info.catalog)?;
+    writeln!(out, "{} ({:?}, {} items)  {}", escape(&info.id), info.quality, info.items, escape(&info.catalog))?;
     writeln!(out, "labels:         {}", list(&info.labels))?;
     writeln!(out, "source imagery: {}", list(&info.source_imagery))?;
     writeln!(out)?;
@@ -40,32 +41,32 @@ fn print_text(out: &mut impl Write, info: &Info) -> std::io::Result<()> {
         writeln!(
             out,
             "{:<28} {:<26} {:>9} {:>7} {:>12} {:>8}",
-            c.id,
-            c.roles.join(","),
+            escape(&c.id),
+            escape(&c.roles.join(",")),
             c.items,
             c.label_items,
             human_bytes(c.assets.bytes),
             c.assets.missing
         )?;
         if let Some([start, end]) = &c.temporal {
-            writeln!(out, "    time  {start} .. {end}")?;
+            writeln!(out, "    time  {} .. {}", escape(start), escape(end))?;
         }
         if let Some(b) = c.spatial {
             writeln!(out, "    bbox  [{}, {}, {}, {}]", b[0], b[1], b[2], b[3])?;
         }
         if !c.extensions.is_empty() {
-            writeln!(out, "    ext   {}", c.extensions.join(", "))?;
+            writeln!(out, "    ext   {}", escape(&c.extensions.join(", ")))?;
         }
     }
     if !info.splits.is_empty() {
         writeln!(out)?;
         for s in &info.splits {
-            writeln!(out, "split {:<20} {:>9}", s.name, s.items)?;
+            writeln!(out, "split {:<20} {:>9}", escape(&s.name), s.items)?;
         }
     }
     Ok(())
 }
 
 fn list(ids: &[String]) -> String {
-    if ids.is_empty() { "-".into() } else { ids.join(", ") }
+    if ids.is_empty() { "-".into() } else { escape(&ids.join(", ")).into_owned() }
 }

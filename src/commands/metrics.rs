@@ -1,6 +1,7 @@
 //! `stac-ml metrics`: quality metrics of a catalog, as a table or as the JSON
 //! array `q2` writes to `ml-dataset:quality-metrics`.
 
+use stac_ml::escape::escape;
 use std::io::Write;
 
 use anyhow::Result;
@@ -63,13 +64,16 @@ pub fn print_table(out: &mut impl Write, metrics: &QualityMetrics) -> std::io::R
     let samples = &metrics.samples;
     writeln!(out, "{:<20} {:>10}  items ({} label)", "samples", samples.total.to_string(), samples.roles.label)?;
     for split in samples.splits.iter().flatten() {
-        writeln!(out, "  {:<18} {:>10}", split.name, split.items.to_string())?;
+        writeln!(out, "  {:<18} {:>10}", escape(&split.name), split.items.to_string())?;
     }
     for v in leakage.iter().flat_map(|l| &l.values) {
         writeln!(
             out,
             "  leakage {} / {}: {} overlapping pairs, {} above IoU",
-            v.splits[0], v.splits[1], v.intersecting, v.above_iou
+            escape(&v.splits[0]),
+            escape(&v.splits[1]),
+            v.intersecting,
+            v.above_iou
         )?;
     }
     let balance = &metrics.classes_balance;
@@ -83,12 +87,18 @@ pub fn print_table(out: &mut impl Write, metrics: &QualityMetrics) -> std::io::R
         writeln!(
             out,
             "  {} (majority/minority {}, normalised entropy {})",
-            property.name,
+            escape(&property.name),
             metrics::number(property.ratio),
             metrics::number(property.entropy)
         )?;
         for class in &property.values {
-            writeln!(out, "    {:<24} {:>10} {:>8.2}%", class.class, class.total.to_string(), class.percentage)?;
+            writeln!(
+                out,
+                "    {:<24} {:>10} {:>8.2}%",
+                escape(&class.class),
+                class.total.to_string(),
+                class.percentage
+            )?;
         }
     }
     Ok(())

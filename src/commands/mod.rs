@@ -89,7 +89,7 @@ impl Printer {
     #[allow(clippy::print_stderr)]
     pub fn warn(&self, line: &str) {
         if !self.quiet {
-            eprintln!("warning: {line}");
+            eprintln!("warning: {}", stac_ml::escape::escape(line));
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `stac-ml validate`: the offline CI gate before ingest.
 
+use stac_ml::escape::escape;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -46,12 +47,19 @@ pub fn print_text(out: &mut impl Write, report: &Report) -> std::io::Result<()> 
     let mut current = None;
     for finding in &report.findings {
         if current != Some(&finding.path) {
-            writeln!(out, "{}", finding.path.display())?;
+            writeln!(out, "{}", escape(&finding.path.display().to_string()))?;
             current = Some(&finding.path);
         }
         let pointer =
             finding.pointer.as_deref().map(|p| format!(" {}", if p.is_empty() { "/" } else { p })).unwrap_or_default();
-        writeln!(out, "  {} [{:?}]{pointer}: {}", severity(finding.severity), finding.kind, finding.message)?;
+        writeln!(
+            out,
+            "  {} [{:?}]{}: {}",
+            severity(finding.severity),
+            finding.kind,
+            escape(&pointer),
+            escape(&finding.message)
+        )?;
     }
     if report.omitted > 0 {
         writeln!(out, "({} more findings not listed)", report.omitted)?;
@@ -60,7 +68,7 @@ pub fn print_text(out: &mut impl Write, report: &Report) -> std::io::Result<()> 
     writeln!(
         out,
         "{}: {} errors, {} warnings in {} catalogs/collections and {} items (claims {quality}): {}",
-        report.root.display(),
+        escape(&report.root.display().to_string()),
         report.errors,
         report.warnings,
         report.nodes,
@@ -71,8 +79,9 @@ pub fn print_text(out: &mut impl Write, report: &Report) -> std::io::Result<()> 
 
 /// GitHub Actions workflow commands: one annotation per finding.
 fn print_github(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
-    // Workflow commands need %, CR and LF escaped in the message.
-    let escape = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    // Workflow commands need %, CR and LF escaped in the message; other
+    // control characters are escaped for the log reader.
+    let escape = |s: &str| escape(s).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
     for finding in &report.findings {
         let title =
             format!("{:?}{}", finding.kind, finding.pointer.as_deref().map(|p| format!(" {p}")).unwrap_or_default());

@@ -160,6 +160,7 @@ mod tests {
                     sources: Vec::new(),
                     dangling_sources: Vec::new(),
                     split: None,
+                    stamp: Default::default(),
                 }
             })
             .collect();

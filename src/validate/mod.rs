@@ -141,7 +141,10 @@ pub fn check_object(schemas: &SchemaSet, path: &Path, value: &Value, strict: boo
 }
 
 fn validate_metadata(path: &Path, options: &Options) -> Result<Report> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    crate::catalog::read::read_file(path, &mut bytes).map_err(|e| Error::io(path, e))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| Error::io(path, std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error())))?;
     let mut collected = Bounded::new(options.max_findings);
     for finding in ingest::check_metadata(path, &text) {
         collected.push(finding);

@@ -43,7 +43,8 @@ pub(super) struct Run<'a> {
 }
 
 pub(super) fn validate_catalog(root: &Path, options: &Options, schemas: &SchemaSet) -> Result<Report> {
-    let bytes = std::fs::read(root).map_err(|e| Error::io(root, e))?;
+    let mut bytes = Vec::new();
+    crate::catalog::read::read_file(root, &mut bytes).map_err(|e| Error::io(root, e))?;
     let mut run = Run::new(schemas, options, root.to_path_buf());
     let value: Value = match serde_json::from_slice(&bytes) {
         Ok(value) => value,

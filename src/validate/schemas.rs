@@ -180,7 +180,8 @@ impl SchemaSet {
         let mut entries = bundled_entries()?;
         let mut added = Vec::new();
         for (url, path) in extra {
-            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            let mut bytes = Vec::new();
+            crate::catalog::read::read_file(&path, &mut bytes).map_err(|e| Error::io(&path, e))?;
             let value: Value =
                 serde_json::from_slice(&bytes).map_err(|error| Error::Json { path: path.clone(), error })?;
             if !value.is_object() && !value.is_boolean() {

@@ -714,50 +714,48 @@ fn stratified_split_and_balance_use_the_class_counts_they_are_given() {
     assert_eq!((sources[0].source, sources[0].items), (ClassSource::LabelAssets, 60));
 }
 
-/// A stratified q2 reads each label GeoJSON once: each is replaced by a named
-/// pipe that serves its content to one reader only, so a second read would
-/// wait forever.
-#[cfg(unix)]
+/// A stratified q2 reads each label GeoJSON once: every open of one is
+/// counted with inotify (the files are regular: stac-ml refuses named pipes).
+#[cfg(target_os = "linux")]
 #[test]
 fn stratified_q2_reads_each_label_geojson_once() {
-    use std::time::{Duration, Instant};
+    use rustix::fs::inotify;
+    use std::collections::HashMap;
+    use std::mem::MaybeUninit;
 
     let dir = tempdir();
     let root = generate(&dir.path().join("gen"), 12, 9, &["--classes", "3"]);
-    let mut writers = Vec::new();
+    let watcher = inotify::init(inotify::CreateFlags::NONBLOCK).unwrap();
+    let mut opens: HashMap<i32, (std::path::PathBuf, usize)> = HashMap::new();
     for file in label_geojsons(root.parent().unwrap()) {
-        let content = std::fs::read(&file).unwrap();
-        std::fs::remove_file(&file).unwrap();
-        let made = std::process::Command::new("mkfifo").arg(&file).status().expect("mkfifo runs");
-        assert!(made.success(), "mkfifo {}", file.display());
-        // Opening a pipe for writing waits for a reader; the one write ends at
-        // the reader's end of file, and nothing writes again.
-        writers.push(std::thread::spawn(move || std::fs::write(&file, content).is_ok()));
+        let wd = inotify::add_watch(&watcher, &file, inotify::WatchFlags::OPEN | inotify::WatchFlags::CLOSE).unwrap();
+        opens.insert(wd, (file, 0));
     }
     let out = dir.path().join("q2");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stac-ml"))
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_stac-ml"))
         .args(["q2", &crate::util::path_str(&root), "-o", &crate::util::path_str(&out)])
         .args(["--strategy", "stratified", "--json"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
+        .output()
         .unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // Open and close events alternate per file, so the kernel never merges two opens.
+    let mut buffer = [MaybeUninit::<u8>::uninit(); 8192];
+    let mut reader = inotify::Reader::new(&watcher, &mut buffer);
+    loop {
+        match reader.next() {
+            Ok(event) if event.events().contains(inotify::ReadFlags::OPEN) => {
+                opens.get_mut(&event.wd()).expect("a watched file").1 += 1;
+            }
+            Ok(_) => {}
+            Err(rustix::io::Errno::AGAIN) => break,
+            Err(e) => panic!("inotify: {e}"),
         }
-        if started.elapsed() > Duration::from_secs(120) {
-            child.kill().unwrap();
-            let _ = child.wait();
-            panic!("q2 waited on a label GeoJSON it had already read");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success());
-    let mut stdout = String::new();
-    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
-    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    }
+    assert_eq!(opens.len(), 12);
+    for (file, count) in opens.values() {
+        assert_eq!(*count, 1, "{} was opened {count} times", file.display());
+    }
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
     let balance = summary["quality_metrics"]
         .as_array()
         .unwrap()
@@ -766,7 +764,4 @@ fn stratified_q2_reads_each_label_geojson_once() {
         .expect("a class-balance entry")
         .clone();
     assert_eq!(balance["sources"], json!([{"source": "label-assets", "items": 12}]));
-    for writer in writers {
-        assert!(writer.join().unwrap(), "every label GeoJSON was read");
-    }
 }
