@@ -18,7 +18,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let printer = Printer { quiet: cli.quiet, timings: cli.timings.then(std::time::Instant::now) };
+    let printer = Printer { quiet: cli.quiet, timings: cli.command.timings().then(std::time::Instant::now) };
     let result = match cli.command {
         Command::Split(args) => commands::split::run(args, printer),
         Command::Generate(args) => commands::generate::run(args, printer),

@@ -19,6 +19,12 @@ pub trait Source: Sync {
     /// `buffer` is scratch space the caller keeps per thread, so streaming
     /// many items allocates little; it may be called from several threads.
     fn item_json(&self, dataset: &Dataset, item: usize, buffer: &mut Vec<u8>) -> Result<Value>;
+
+    /// The input's location as given, when it is a path, so an output can be
+    /// checked against it before anything is loaded.
+    fn location(&self) -> Option<&Path> {
+        None
+    }
 }
 
 /// A STAC catalog as a tree of JSON files linked from a root `catalog.json`.
@@ -46,5 +52,9 @@ impl Source for JsonTree {
 
     fn item_json(&self, dataset: &Dataset, item: usize, buffer: &mut Vec<u8>) -> Result<Value> {
         catalog::read_json_into(&dataset.items[item].path, buffer)
+    }
+
+    fn location(&self) -> Option<&Path> {
+        Some(&self.catalog)
     }
 }

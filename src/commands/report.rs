@@ -28,6 +28,12 @@ pub fn run(args: ReportArgs, printer: Printer) -> Result<ExitStatus> {
         report::html(&measured.dataset, &overview, &measured.metrics, measured.splits.as_ref(), validation.as_ref());
     stac_ml::publish::publish_file(&args.output, html.as_bytes())?;
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "wrote {} ({} KB)", args.output.display(), html.len().div_ceil(1000))?;
+    if args.json {
+        let value = serde_json::json!({"report": args.output, "bytes": html.len()});
+        serde_json::to_writer_pretty(&mut stdout, &value)?;
+        writeln!(stdout)?;
+    } else {
+        writeln!(stdout, "wrote {} ({} KB)", args.output.display(), html.len().div_ceil(1000))?;
+    }
     Ok(ExitStatus::Success)
 }
