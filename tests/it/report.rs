@@ -124,6 +124,15 @@ fn q2_report_is_written_next_to_the_catalog() {
     // 5 classes x (all + 3 splits), unless a small split misses a class.
     assert!(count(&html, "class=\"bar\"") > 5 * 3);
     assert!(html.contains("<table class=\"split-leakage\">"), "random splits of overlapping pairs leak");
+    // Land under the footprints, leaking pairs outlined on top of them.
+    let map = &html[html.find("<svg id=\"map\"").unwrap()..];
+    let map = &map[..map.find("</svg>").unwrap()];
+    let (land, footprint) =
+        (map.find("<path class=\"land\" d=\"M").expect("land on the map"), map.find("class=\"footprint\"").unwrap());
+    assert!(land < footprint, "land is drawn under the footprints");
+    assert!(map.find("<rect class=\"leak\"").expect("leaking pairs on the map") > footprint);
+    assert!(html.contains("Red dashed outlines mark where"), "the caption explains the marks");
+    assert!(html.len() < 1_000_000, "{} bytes", html.len());
     assert!(html.contains("<table class=\"near-duplicates\">"));
     assert!(html.contains("<table class=\"spatial-duplicates\">"));
     assert!(
