@@ -21,11 +21,6 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
-    /// Print how long each stage took on stderr (load, split, metrics,
-    /// write, validation), to see where time goes on a large catalog.
-    #[arg(long, global = true)]
-    pub timings: bool,
-
     /// The most one input file (STAC JSON, label GeoJSON, schema) may take:
     /// bytes, or a number with K, M, G or T (binary units). Larger files are
     /// refused by name. [default: 512M]
@@ -55,6 +50,24 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     Ok(bytes)
 }
 
+impl Command {
+    /// `--timings`, on the commands that have stages to time.
+    pub fn timings(&self) -> bool {
+        match self {
+            Command::Split(args) => args.output_flags.timings,
+            Command::Q2(args) => args.output_flags.timings,
+            Command::Metrics(args) => args.timings,
+            Command::Report(args) => args.timings,
+            Command::Info(_) | Command::Validate(_) | Command::Generate(_) => false,
+        }
+    }
+}
+
+/// The stages `split --timings` names.
+const TIMINGS_SPLIT: &str = "Print how long each stage took on stderr: load, split, write, validate, publish";
+/// The stages `q2 --timings` names.
+const TIMINGS_Q2: &str = "Print how long each stage took on stderr: load, split, measure, write, validate, publish";
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -63,9 +76,10 @@ pub enum Command {
     /// Examples:
     ///   stac-ml split catalog.json -o q2/
     ///   stac-ml split catalog.json -o q2/ --ratios 70,20,10 --seed 42
-    ///   stac-ml split catalog.json -o q2/ --ratios 0.9,0.1 --names train,test --format both
+    ///   stac-ml split catalog.json -o q2/ --ratios 0.9,0.1 --names train,test --split-fields both
     ///   stac-ml split v2/catalog.json -o q2-v2/ --keep-from q2-v1/catalog.json
     #[command(verbatim_doc_comment)]
+    #[command(mut_arg("timings", |a| a.help(TIMINGS_SPLIT)))]
     Split(Box<SplitArgs>),
 
     /// Show a dataset at a glance: collections and their roles, counts, extents, asset sizes, splits.
@@ -101,6 +115,7 @@ pub enum Command {
     ///   stac-ml q2 catalog.json -o q2/
     ///   stac-ml q2 catalog.json -o q2/ --ratios 70,15,15 --seed 1 --name my-dataset
     #[command(verbatim_doc_comment)]
+    #[command(mut_arg("timings", |a| a.help(TIMINGS_Q2)))]
     Q2(Box<Q2Args>),
 
     /// Validate a dataset offline: schemas, links and EOTDL's ingest rules; the CI gate before ingest.
@@ -120,8 +135,10 @@ pub enum Command {
     ///
     /// Examples:
     ///   stac-ml validate catalog.json
-    ///   stac-ml validate dataset/ --strict --format github
-    ///   stac-ml validate catalog.json --schema https://stac-extensions.github.io/eo/v1.1.0/schema.json=schemas/eo.json
+    ///   stac-ml validate dataset/ --strict --output-format github
+    ///   stac-ml validate catalog.json --json
+    ///   stac-ml validate catalog.json --schema \
+    ///     https://stac-extensions.github.io/eo/v1.1.0/schema.json=eo.json
     #[command(verbatim_doc_comment)]
     Validate(ValidateArgs),
 
@@ -185,11 +202,11 @@ pub enum StrategyArg {
 /// Arguments of `split`.
 #[derive(Debug, Args)]
 pub struct SplitArgs {
-    /// The root catalog.json of the input catalog (never modified).
+    /// The input's root catalog file, or its dataset folder (never modified).
     pub catalog: PathBuf,
 
     /// The output folder for the Q2 catalog.
-    #[arg(long, short)]
+    #[arg(long, short, help_heading = "Output")]
     pub output: PathBuf,
 
     #[command(flatten)]
@@ -198,24 +215,34 @@ pub struct SplitArgs {
     #[command(flatten)]
     pub metadata: MetadataFlags,
 
+    /// Skip validating the Q2 catalog before publishing it (errors carried
+    /// over from the input are then not counted).
+    #[arg(long, help_heading = "Quality")]
+    pub no_validate: bool,
+
     #[command(flatten)]
     pub output_flags: OutputFlags,
 }
 
 /// How `split` and `q2` treat the output folder and print their summary.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
 pub struct OutputFlags {
     /// Replace the output folder if it exists and is not empty (atomically).
     #[arg(long)]
     pub force: bool,
 
-    /// Print the summary as text or JSON.
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Print the summary as text or JSON (--json is the short form).
     #[arg(long, value_enum, default_value_t)]
     pub output_format: OutputFormat,
 
-    /// Shorthand for --output-format json.
+    /// Print how long each stage took on stderr.
     #[arg(long)]
-    pub json: bool,
+    pub timings: bool,
 }
 
 impl OutputFlags {
@@ -258,9 +285,26 @@ pub struct SplitFlags {
     #[arg(long, value_name = "PREVIOUS_CATALOG")]
     pub keep_from: Option<PathBuf>,
 
-    /// Which split fields to write.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: SplitFormatArg,
+    /// Which split fields to write on the items.
+    #[arg(long, value_enum, default_value_t, value_name = "FIELDS")]
+    pub split_fields: SplitFormatArg,
+
+    /// Deprecated spelling of --split-fields.
+    #[arg(long, value_enum, hide = true, conflicts_with = "split_fields")]
+    pub format: Option<SplitFormatArg>,
+}
+
+impl SplitFlags {
+    /// The split fields asked for, by either spelling.
+    pub fn split_fields(&self) -> SplitFormatArg {
+        self.format.unwrap_or(self.split_fields)
+    }
+
+    /// The deprecation note for an old spelling, if one was used.
+    pub fn deprecation(&self) -> Option<String> {
+        let format = self.format?.to_possible_value()?;
+        Some(format!("--format is deprecated; use --split-fields {}", format.get_name()))
+    }
 }
 
 /// The root catalog's ML-Dataset fields. Unset fields keep the input's values,
@@ -311,9 +355,17 @@ pub struct ValidateArgs {
     /// A catalog file or a dataset folder.
     pub path: PathBuf,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: ValidateFormat,
+    /// Print the report as one JSON object on stdout.
+    #[arg(long, help_heading = "Output", conflicts_with = "output_format")]
+    pub json: bool,
+
+    /// How to print the findings.
+    #[arg(long, value_enum, default_value_t, help_heading = "Output")]
+    pub output_format: ValidateFormat,
+
+    /// Deprecated spelling of --output-format (--format json is --json).
+    #[arg(long, value_enum, hide = true, conflicts_with_all = ["output_format", "json"])]
+    pub format: Option<ValidateFormat>,
 
     /// Unchecked extensions and missing local assets are errors, not warnings.
     #[arg(long)]
@@ -324,40 +376,64 @@ pub struct ValidateArgs {
     pub schema: Vec<String>,
 }
 
+impl ValidateArgs {
+    /// The output format asked for, by any spelling.
+    pub fn format(&self) -> ValidateFormat {
+        match self.format {
+            Some(format) => format,
+            None if self.json => ValidateFormat::Json,
+            None => self.output_format,
+        }
+    }
+
+    /// The deprecation note for an old spelling, if one was used.
+    pub fn deprecation(&self) -> Option<&'static str> {
+        match self.format? {
+            ValidateFormat::Json => Some("--format json is deprecated; use --json"),
+            ValidateFormat::Github => Some("--format github is deprecated; use --output-format github"),
+            ValidateFormat::Text => Some("--format text is deprecated; text is the default"),
+        }
+    }
+}
+
 /// Arguments of `info`.
 #[derive(Debug, Args)]
 pub struct InfoArgs {
-    /// The root catalog.json.
+    /// The root catalog file, or its dataset folder.
     pub catalog: PathBuf,
 
     /// Print JSON instead of text.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub json: bool,
 }
 
 /// Arguments of `metrics`.
 #[derive(Debug, Args)]
 pub struct MetricsArgs {
-    /// The root catalog.json.
+    /// The root catalog file, or its dataset folder.
     pub catalog: PathBuf,
-
-    /// Print the JSON array of metric entries instead of a table.
-    #[arg(long)]
-    pub json: bool,
 
     /// IoU at or above which two footprints count as near duplicates.
     #[arg(long, default_value_t = 0.9)]
     pub iou: f64,
+
+    /// Print the JSON array of metric entries instead of a table.
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+
+    /// Print how long each stage took on stderr: load, measure.
+    #[arg(long, help_heading = "Output")]
+    pub timings: bool,
 }
 
 /// Arguments of `q2`.
 #[derive(Debug, Args)]
 pub struct Q2Args {
-    /// The root catalog.json of the input catalog (never modified).
+    /// The input's root catalog file, or its dataset folder (never modified).
     pub catalog: PathBuf,
 
     /// The output folder for the Q2 catalog.
-    #[arg(long, short)]
+    #[arg(long, short, help_heading = "Output")]
     pub output: PathBuf,
 
     #[command(flatten)]
@@ -367,15 +443,15 @@ pub struct Q2Args {
     pub metadata: MetadataFlags,
 
     /// IoU at or above which two footprints count as near duplicates.
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = 0.9, help_heading = "Quality")]
     pub iou: f64,
 
     /// Skip validating the Q2 catalog before publishing it.
-    #[arg(long)]
+    #[arg(long, help_heading = "Quality")]
     pub no_validate: bool,
 
     /// Also write report.html (see `stac-ml report`) next to the Q2 catalog.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub report: bool,
 
     #[command(flatten)]
@@ -385,12 +461,20 @@ pub struct Q2Args {
 /// Arguments of `report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The root catalog.json.
+    /// The root catalog file, or its dataset folder.
     pub catalog: PathBuf,
 
     /// The HTML file to write.
-    #[arg(long, short)]
+    #[arg(long, short, help_heading = "Output")]
     pub output: PathBuf,
+
+    /// Print what was written as JSON on stdout.
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+
+    /// Print how long each stage took on stderr: load, measure.
+    #[arg(long, help_heading = "Output")]
+    pub timings: bool,
 
     /// IoU at or above which two footprints count as near duplicates.
     #[arg(long, default_value_t = 0.9)]
@@ -405,7 +489,7 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     /// The output folder (must be absent or empty).
-    #[arg(long, short)]
+    #[arg(long, short, help_heading = "Output")]
     pub output: PathBuf,
 
     /// Number of (source, label) item pairs.
@@ -469,7 +553,7 @@ pub fn message(error: &(dyn std::error::Error + 'static)) -> String {
             flag(Setting::Names)
         ),
         stac_ml::Error::NoMlAoiSplit { name } => format!(
-            "split {name:?} has no ml-aoi equivalent (train, validate, test); use --format ml-dataset or rename the split"
+            "split {name:?} has no ml-aoi equivalent (train, validate, test); use --split-fields ml-dataset or rename the split"
         ),
         stac_ml::Error::PreviousUnreadable { path, error } => {
             format!("reading {} catalog {}: {}", flag(Setting::KeepFrom), path.display(), message(error.as_ref()))

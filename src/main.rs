@@ -102,7 +102,7 @@ fn main() -> ExitCode {
     if let Some(bytes) = cli.max_file_size {
         stac_ml::catalog::read::set_max_file_size(bytes);
     }
-    let printer = Printer { quiet: cli.quiet, timings: cli.timings.then(std::time::Instant::now) };
+    let printer = Printer { quiet: cli.quiet, timings: cli.command.timings().then(std::time::Instant::now) };
     let result = match cli.command {
         Command::Split(args) => commands::split::run(args, printer),
         Command::Generate(args) => commands::generate::run(args, printer),

@@ -86,6 +86,9 @@ pub struct SplitRunOptions {
     pub out: PathBuf,
     /// Replace a non-empty output folder.
     pub force: bool,
+    /// Validate the output before publishing it: refuse it if the run broke
+    /// it, warn of validation errors carried over from the input.
+    pub validate: bool,
 }
 
 /// What `q2` does: a split run that also measures, writes the metrics on the
@@ -96,8 +99,6 @@ pub struct Q2Options {
     pub run: SplitRunOptions,
     /// IoU at or above which two footprints count as near duplicates.
     pub iou: f64,
-    /// Validate the output before publishing it.
-    pub validate: bool,
     /// Also write `report.html` beside the published catalog.
     pub report: bool,
 }
@@ -129,15 +130,182 @@ pub struct Q2Outcome {
     pub report: Option<PathBuf>,
 }
 
+/// The settings of a split run checked without the data, as typed values:
+/// what [`SplitRunOptions::check`] returns before anything is loaded.
+#[derive(Debug, Clone)]
+pub struct CheckedRun {
+    /// The split names and ratios.
+    pub spec: SplitSpec,
+    /// The strategy with its parameters.
+    pub strategy: Strategy,
+    /// The ML-Dataset fields given explicitly.
+    pub metadata: TypedOverrides,
+}
+
+impl SplitSettings {
+    /// Checks what needs no data (ratios, names, the block size and its
+    /// strategy) and returns the typed split spec and strategy.
+    pub fn check(&self) -> Result<(SplitSpec, Strategy)> {
+        let names = match &self.names {
+            Some(names) => names.iter().map(|n| n.trim().to_string()).collect(),
+            None if self.ratios.len() == SplitSpec::DEFAULT_NAMES.len() => {
+                SplitSpec::DEFAULT_NAMES.iter().map(|s| s.to_string()).collect()
+            }
+            None => {
+                // Report bad ratios before the missing names: they are the bigger mistake.
+                let placeholders = (0..self.ratios.len()).map(|i| i.to_string()).collect();
+                SplitSpec::new(placeholders, self.ratios.clone())?;
+                return Err(Error::UnnamedSplits { ratios: self.ratios.len() });
+            }
+        };
+        let spec = SplitSpec::new(names, self.ratios.clone())?;
+        if self.block_size.is_some() && self.strategy != StrategyKind::Spatial {
+            return Err(Error::SettingNeeds {
+                setting: Setting::BlockSize,
+                needs: Setting::Strategy,
+                value: "spatial",
+            });
+        }
+        if let Some(size) = self.block_size {
+            split::check_block_size(size)?;
+        }
+        let strategy = match self.strategy {
+            StrategyKind::Random => Strategy::Random,
+            StrategyKind::Stratified => Strategy::Stratified,
+            StrategyKind::Spatial => Strategy::Spatial { block_size: self.block_size },
+        };
+        Ok((spec, strategy))
+    }
+}
+
+/// [`MetadataOverrides`] parsed into the ML-Dataset vocabularies.
+#[derive(Debug, Clone, Default)]
+pub struct TypedOverrides {
+    /// `ml-dataset:name`.
+    pub name: Option<String>,
+    /// `ml-dataset:tasks`.
+    pub tasks: Option<Vec<Task>>,
+    /// `ml-dataset:inputs-type`.
+    pub inputs_type: Option<Vec<InputType>>,
+    /// `ml-dataset:annotations-type`.
+    pub annotations_type: Option<AnnotationsType>,
+    /// `ml-dataset:version`.
+    pub version: Option<String>,
+    /// `ml-dataset:type`.
+    pub dataset_type: Option<DatasetType>,
+}
+
+impl MetadataOverrides {
+    /// Parses the given values; an unknown spelling is an error naming its setting.
+    pub fn check(&self) -> Result<TypedOverrides> {
+        Ok(TypedOverrides {
+            name: self.name.clone(),
+            tasks: self
+                .tasks
+                .as_ref()
+                .map(|v| v.iter().map(|t| Task::parse(t)).collect::<Result<Vec<_>>>())
+                .transpose()?,
+            inputs_type: self
+                .inputs_type
+                .as_ref()
+                .map(|v| v.iter().map(|t| InputType::parse(t)).collect::<Result<Vec<_>>>())
+                .transpose()?,
+            annotations_type: self.annotations_type.as_deref().map(AnnotationsType::parse).transpose()?,
+            version: self.version.clone(),
+            dataset_type: self.dataset_type.as_deref().map(DatasetType::parse).transpose()?,
+        })
+    }
+}
+
+impl SplitRunOptions {
+    /// Checks every setting that needs no data, and the output against the
+    /// input's location when it is known, before anything is loaded: a typo
+    /// is reported at once, not after a large catalog is read.
+    pub fn check(&self, input: Option<&Path>) -> Result<CheckedRun> {
+        let (spec, strategy) = self.split.check()?;
+        let metadata = self.metadata.check()?;
+        check_output(input, &self.out, self.force)?;
+        Ok(CheckedRun { spec, strategy, metadata })
+    }
+}
+
+/// The output checks that need no data: a folder name, not inside or
+/// around the input's root folder, and empty unless `force`. The writer
+/// checks again (and against every input folder) before it writes.
+pub fn check_output(input: Option<&Path>, out: &Path, force: bool) -> Result<()> {
+    if out.file_name().is_none_or(|n| n == ".." || n == ".") {
+        return Err(Error::Output { path: out.to_path_buf(), message: "is not a folder name".into() });
+    }
+    let absolute = if out.is_absolute() {
+        out.to_path_buf()
+    } else {
+        std::env::current_dir().map_err(|e| Error::io(out, e))?.join(out)
+    };
+    let out_abs = canonical_prefix(&catalog::href::normalize(&absolute));
+    // An input that cannot be found is reported by the load that follows.
+    let root = input.and_then(|path| catalog::root_file(path).ok());
+    if let Some(folder) = root.as_deref().and_then(Path::parent) {
+        if out_abs.starts_with(folder) {
+            return Err(Error::Output {
+                path: out_abs,
+                message: format!(
+                    "is inside the input catalog's folder {}; write the Q2 catalog elsewhere",
+                    folder.display()
+                ),
+            });
+        }
+        if folder.starts_with(&out_abs) {
+            let root = root.as_deref().unwrap_or(folder);
+            return Err(Error::Output {
+                path: out_abs,
+                message: format!("contains the input catalog {}; it would be replaced", root.display()),
+            });
+        }
+    }
+    match std::fs::symlink_metadata(&out_abs) {
+        Ok(meta) if !meta.is_dir() => {
+            Err(Error::Output { path: out_abs, message: "exists and is not a folder".into() })
+        }
+        Ok(_) => {
+            let mut entries = std::fs::read_dir(&out_abs).map_err(|e| Error::io(&out_abs, e))?;
+            if entries.next().is_some() && !force { Err(Error::OutputOccupied { path: out_abs }) } else { Ok(()) }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(&out_abs, e)),
+    }
+}
+
+/// An absolute, normalised path with its longest existing prefix
+/// canonicalised (symlinks there resolved) and the rest appended.
+fn canonical_prefix(path: &Path) -> PathBuf {
+    let mut existing = path.to_path_buf();
+    let mut rest = Vec::new();
+    while std::fs::symlink_metadata(&existing).is_err() {
+        match (existing.file_name().map(|n| n.to_os_string()), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut resolved = std::fs::canonicalize(&existing).unwrap_or(existing);
+    for name in rest.into_iter().rev() {
+        resolved.push(name);
+    }
+    resolved
+}
+
 /// Loads, splits and writes the Q2 JSON tree.
 pub fn split(source: &dyn Source, options: &SplitRunOptions, observer: &dyn Observer) -> Result<SplitOutcome> {
+    let checked = options.check(source.location())?;
     observer.begin("loading");
     let dataset = source.load()?;
     observer.end(&format!("loaded {} items", dataset.items.len()));
     warn(observer, &dataset.warnings);
-    let split_options = resolve_split(&dataset, &options.split, observer)?;
+    let split_options = resolve_checked(&dataset, &options.split, &checked, observer)?;
     let assignment = split::assign(&dataset, &split_options, None)?;
-    let metadata = resolve_metadata(&dataset, &options.metadata)?;
+    let metadata = resolve_typed(&dataset, &checked.metadata)?;
     observer.end("split");
     observer.begin_items("writing", dataset.items.len() as u64);
     let provenance = provenance(&dataset, &split_options);
@@ -149,9 +317,16 @@ pub fn split(source: &dyn Source, options: &SplitRunOptions, observer: &dyn Obse
         provenance: &provenance,
         quality_metrics: None,
     };
-    let sink = JsonTreeSink { out: options.out.clone(), force: options.force, gate: None };
+    let validate_options = validate::Options::default();
+    let schemas = if options.validate { Some(validate::SchemaSet::bundled()?) } else { None };
+    let gate = schemas.as_ref().map(|schemas| OutputGate::new(&validate_options, schemas, &options.out, observer));
+    let sink = JsonTreeSink {
+        out: options.out.clone(),
+        force: options.force,
+        gate: gate.as_ref().map(|g| g as &dyn crate::write::Gate),
+    };
     let summary = sink.write(&content, source, observer)?;
-    observer.end("written and published");
+    observer.end(if options.validate { "published" } else { "written and published" });
     Ok(SplitOutcome { dataset, assignment, summary })
 }
 
@@ -159,17 +334,18 @@ pub fn split(source: &dyn Source, options: &SplitRunOptions, observer: &dyn Obse
 /// root, validates it before publishing, and writes the report if asked.
 pub fn q2(source: &dyn Source, options: &Q2Options, observer: &dyn Observer) -> Result<Q2Outcome> {
     let run = &options.run;
+    let checked = run.check(source.location())?;
     let metrics_options = MetricsOptions::new(options.iou)?;
     observer.begin("loading");
     let mut dataset = source.load()?;
     observer.end(&format!("loaded {} items", dataset.items.len()));
     observer.begin("splitting");
-    let split_options = resolve_split(&dataset, &run.split, observer)?;
+    let split_options = resolve_checked(&dataset, &run.split, &checked, observer)?;
     let mut warnings = std::mem::take(&mut dataset.warnings);
     // Read once, for stratified splitting and for the class-balance metric.
     let classes = ClassCounts::read(&dataset, &mut warnings);
     let assignment = split::assign(&dataset, &split_options, Some(&classes))?;
-    let metadata = resolve_metadata(&dataset, &run.metadata)?;
+    let metadata = resolve_typed(&dataset, &checked.metadata)?;
     observer.end("split");
     observer.begin("measuring");
     let entries = metrics::compute(&dataset, &classes, Some(&assignment.view()), metrics_options);
@@ -190,11 +366,8 @@ pub fn q2(source: &dyn Source, options: &Q2Options, observer: &dyn Observer) -> 
         provenance: &provenance,
         quality_metrics: Some(&entries),
     };
-    let sink = JsonTreeSink {
-        out: run.out.clone(),
-        force: run.force,
-        gate: if options.validate { Some(&gate) } else { None },
-    };
+    let sink =
+        JsonTreeSink { out: run.out.clone(), force: run.force, gate: if run.validate { Some(&gate) } else { None } };
     let summary = sink.write(&content, source, observer)?;
     observer.end("published");
     let validation = gate.into_report();
@@ -240,31 +413,32 @@ fn write_report(
 /// previous catalog's splits when they are kept, telling `observer` of its
 /// warnings.
 pub fn resolve_split(dataset: &Dataset, settings: &SplitSettings, observer: &dyn Observer) -> Result<SplitOptions> {
-    let names = match &settings.names {
-        Some(names) => names.iter().map(|n| n.trim().to_string()).collect(),
-        None if settings.ratios.len() == SplitSpec::DEFAULT_NAMES.len() => {
-            SplitSpec::DEFAULT_NAMES.iter().map(|s| s.to_string()).collect()
-        }
-        None => {
-            // Report bad ratios before the missing names: they are the bigger mistake.
-            let placeholders = (0..settings.ratios.len()).map(|i| i.to_string()).collect();
-            SplitSpec::new(placeholders, settings.ratios.clone())?;
-            return Err(Error::UnnamedSplits { ratios: settings.ratios.len() });
-        }
-    };
-    let spec = SplitSpec::new(names, settings.ratios.clone())?;
+    let (spec, strategy) = settings.check()?;
+    resolve_against(dataset, settings, spec, strategy, observer)
+}
+
+fn resolve_checked(
+    dataset: &Dataset,
+    settings: &SplitSettings,
+    checked: &CheckedRun,
+    observer: &dyn Observer,
+) -> Result<SplitOptions> {
+    resolve_against(dataset, settings, checked.spec.clone(), checked.strategy, observer)
+}
+
+/// The checked spec and strategy with what needs the data: the split node
+/// and the previous catalog's splits.
+fn resolve_against(
+    dataset: &Dataset,
+    settings: &SplitSettings,
+    spec: SplitSpec,
+    strategy: Strategy,
+    observer: &dyn Observer,
+) -> Result<SplitOptions> {
     let node = dataset.node_by_id(&settings.collection)?;
     let keep = match &settings.keep_from {
         Some(path) => Some(previous_splits(path, &settings.collection, observer)?),
         None => None,
-    };
-    if settings.block_size.is_some() && settings.strategy != StrategyKind::Spatial {
-        return Err(Error::SettingNeeds { setting: Setting::BlockSize, needs: Setting::Strategy, value: "spatial" });
-    }
-    let strategy = match settings.strategy {
-        StrategyKind::Random => Strategy::Random,
-        StrategyKind::Stratified => Strategy::Stratified,
-        StrategyKind::Spatial => Strategy::Spatial { block_size: settings.block_size },
     };
     Ok(SplitOptions { spec, seed: settings.seed, strategy, node, keep })
 }
@@ -308,6 +482,11 @@ pub fn provenance(dataset: &Dataset, options: &SplitOptions) -> Value {
 /// Resolves the ML-Dataset fields: the overrides, else the input's values,
 /// else inferred from the label items.
 pub fn resolve_metadata(dataset: &Dataset, overrides: &MetadataOverrides) -> Result<Metadata> {
+    resolve_typed(dataset, &overrides.check()?)
+}
+
+/// [`resolve_metadata`] with the overrides already parsed.
+pub fn resolve_typed(dataset: &Dataset, overrides: &TypedOverrides) -> Result<Metadata> {
     let root = &dataset.root().json;
     let existing = |key: &str| -> Vec<String> {
         match root.get(key) {
@@ -325,7 +504,7 @@ pub fn resolve_metadata(dataset: &Dataset, overrides: &MetadataOverrides) -> Res
         .unwrap_or_else(|| dataset.root().id.clone());
 
     let tasks: Vec<Task> = match &overrides.tasks {
-        Some(list) => list.iter().map(|t| Task::parse(t)).collect::<Result<_>>()?,
+        Some(list) => list.clone(),
         None if !existing("ml-dataset:tasks").is_empty() => {
             existing("ml-dataset:tasks").iter().map(|t| Task::parse(t)).collect::<Result<_>>()?
         }
@@ -353,7 +532,7 @@ pub fn resolve_metadata(dataset: &Dataset, overrides: &MetadataOverrides) -> Res
     };
 
     let inputs_type: Vec<InputType> = match &overrides.inputs_type {
-        Some(list) => list.iter().map(|t| InputType::parse(t)).collect::<Result<_>>()?,
+        Some(list) => list.clone(),
         None if !existing("ml-dataset:inputs-type").is_empty() => {
             existing("ml-dataset:inputs-type").iter().map(|t| InputType::parse(t)).collect::<Result<_>>()?
         }
@@ -361,7 +540,7 @@ pub fn resolve_metadata(dataset: &Dataset, overrides: &MetadataOverrides) -> Res
     };
 
     let annotations_type = match &overrides.annotations_type {
-        Some(t) => AnnotationsType::parse(t)?,
+        Some(t) => *t,
         None => match existing("ml-dataset:annotations-type").pop() {
             Some(t) => AnnotationsType::parse(&t)?,
             None => {
@@ -383,7 +562,7 @@ pub fn resolve_metadata(dataset: &Dataset, overrides: &MetadataOverrides) -> Res
     let version =
         overrides.version.clone().or_else(|| existing("ml-dataset:version").pop()).unwrap_or_else(|| "0.1.0".into());
     let dataset_type = match &overrides.dataset_type {
-        Some(t) => Some(DatasetType::parse(t)?),
+        Some(t) => Some(*t),
         None => existing("ml-dataset:type").pop().map(|t| DatasetType::parse(&t)).transpose()?,
     };
     Ok(Metadata { name, tasks, inputs_type, annotations_type, version, dataset_type })

@@ -19,6 +19,12 @@ pub trait Source: Sync {
     /// `buffer` is scratch space the caller keeps per thread, so streaming
     /// many items allocates little; it may be called from several threads.
     fn item_json(&self, dataset: &Dataset, item: usize, buffer: &mut Vec<u8>) -> Result<Value>;
+
+    /// The input's location as given, when it is a path, so an output can be
+    /// checked against it before anything is loaded.
+    fn location(&self) -> Option<&Path> {
+        None
+    }
 }
 
 /// A STAC catalog as a tree of JSON files linked from a root `catalog.json`.
@@ -54,5 +60,9 @@ impl Source for JsonTree {
             return Err(Error::InputChanged { path: record.path.clone() });
         }
         Ok(value)
+    }
+
+    fn location(&self) -> Option<&Path> {
+        Some(&self.catalog)
     }
 }

@@ -433,6 +433,15 @@ fn join_spatially(
     Ok(())
 }
 
+/// Checks a spatial grid cell size, in degrees, before any data is read.
+pub fn check_block_size(size: f64) -> Result<()> {
+    if size.is_finite() && size > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::setting(Setting::BlockSize, format!(" must be a positive number of degrees, got {size}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

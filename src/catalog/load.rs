@@ -138,12 +138,26 @@ impl Warnings {
     }
 }
 
-/// Loads the catalog whose root file is `path`.
-pub fn load(path: &Path) -> Result<Dataset> {
+/// The canonical root catalog file a command was given: `path` itself, or
+/// the `catalog.json` of a dataset folder. Every command that takes a
+/// catalog resolves it here, so each accepts a folder alike.
+pub fn root_file(path: &Path) -> Result<PathBuf> {
     let root = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
-    if root.is_dir() {
-        return Err(Error::not_stac(&root, "is a folder; give the path of its catalog.json"));
+    if !root.is_dir() {
+        return Ok(root);
     }
+    let catalog = root.join("catalog.json");
+    if catalog.is_file() {
+        Ok(catalog)
+    } else {
+        Err(Error::not_stac(&root, "is a folder without catalog.json; give the path of the root catalog file"))
+    }
+}
+
+/// Loads the catalog whose root file is `path` (or the dataset folder
+/// holding it as `catalog.json`; see [`root_file`]).
+pub fn load(path: &Path) -> Result<Dataset> {
+    let root = root_file(path)?;
     let mut warnings = Warnings::default();
     let (nodes, item_links) = walk(root, &mut warnings)?;
     let (items, sources) = read_items(&nodes, &item_links, &mut warnings)?;

@@ -14,10 +14,12 @@ use crate::cli::Q2Args;
 /// Runs `q2`.
 pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
     let args = *args;
+    if let Some(note) = args.split.deprecation() {
+        printer.warn(&note);
+    }
     let options = Q2Options {
-        run: run_options(&args.split, &args.metadata, &args.output, args.output_flags.force),
+        run: run_options(&args.split, &args.metadata, &args.output, args.output_flags.force, !args.no_validate),
         iou: args.iou,
-        validate: !args.no_validate,
         report: args.report,
     };
     let terminal = Terminal::new(printer);

@@ -17,6 +17,12 @@ pub fn run(args: ReportArgs, printer: Printer) -> Result<ExitStatus> {
     let outcome = outcome?;
     printer.warnings(&outcome.measured.warnings);
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "wrote {} ({} KB)", args.output.display(), outcome.bytes.div_ceil(1000))?;
+    if args.json {
+        let value = serde_json::json!({"report": args.output, "bytes": outcome.bytes});
+        serde_json::to_writer_pretty(&mut stdout, &value)?;
+        writeln!(stdout)?;
+    } else {
+        writeln!(stdout, "wrote {} ({} KB)", args.output.display(), outcome.bytes.div_ceil(1000))?;
+    }
     Ok(ExitStatus::Success)
 }

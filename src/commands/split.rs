@@ -16,7 +16,10 @@ use crate::cli::{MetadataFlags, SplitArgs, SplitFlags, SplitFormatArg, StrategyA
 
 /// Runs `split`.
 pub fn run(args: Box<SplitArgs>, printer: Printer) -> Result<ExitStatus> {
-    let options = run_options(&args.split, &args.metadata, &args.output, args.output_flags.force);
+    if let Some(note) = args.split.deprecation() {
+        printer.warn(&note);
+    }
+    let options = run_options(&args.split, &args.metadata, &args.output, args.output_flags.force, !args.no_validate);
     let terminal = Terminal::new(printer);
     let outcome = pipeline::split(&JsonTree::new(&args.catalog), &options, &terminal);
     terminal.finish();
@@ -26,7 +29,13 @@ pub fn run(args: Box<SplitArgs>, printer: Printer) -> Result<ExitStatus> {
 }
 
 /// The library's options for a split run, from the flags.
-pub fn run_options(split: &SplitFlags, metadata: &MetadataFlags, out: &Path, force: bool) -> SplitRunOptions {
+pub fn run_options(
+    split: &SplitFlags,
+    metadata: &MetadataFlags,
+    out: &Path,
+    force: bool,
+    validate: bool,
+) -> SplitRunOptions {
     SplitRunOptions {
         split: SplitSettings {
             collection: split.collection.clone(),
@@ -49,13 +58,14 @@ pub fn run_options(split: &SplitFlags, metadata: &MetadataFlags, out: &Path, for
             version: metadata.dataset_version.clone(),
             dataset_type: metadata.dataset_type.clone(),
         },
-        format: match split.format {
+        format: match split.split_fields() {
             SplitFormatArg::MlDataset => SplitFormat::MlDataset,
             SplitFormatArg::MlAoi => SplitFormat::MlAoi,
             SplitFormatArg::Both => SplitFormat::Both,
         },
         out: out.to_path_buf(),
         force,
+        validate,
     }
 }
 

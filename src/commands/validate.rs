@@ -12,6 +12,9 @@ use crate::cli::{ValidateArgs, ValidateFormat};
 
 /// Runs `validate`.
 pub fn run(args: ValidateArgs, printer: Printer) -> Result<ExitStatus> {
+    if let Some(note) = args.deprecation() {
+        printer.warn(note);
+    }
     let mut schemas = Vec::new();
     for pair in &args.schema {
         let Some((url, path)) = pair.split_once('=') else {
@@ -24,7 +27,7 @@ pub fn run(args: ValidateArgs, printer: Printer) -> Result<ExitStatus> {
     let report = validate::validate_path(&args.path, &options)?;
     spinner.finish_and_clear();
     let mut stdout = std::io::stdout().lock();
-    match args.format {
+    match args.format() {
         ValidateFormat::Json => {
             serde_json::to_writer_pretty(&mut stdout, &report)?;
             writeln!(stdout)?;

@@ -1,5 +1,6 @@
 //! The map: item footprints (or, beyond [`MAX_FOOTPRINTS`], grid cells)
-//! coloured by split, over a graticule, in a plain lon/lat projection.
+//! coloured by split, over land outlines and a graticule, in a plain lon/lat
+//! projection, with leaking pairs outlined.
 
 use std::collections::HashMap;
 use std::fmt::{self, Write};
@@ -8,7 +9,13 @@ use super::text::{escape, nice_step, num};
 use super::{GRID_CELLS, Legend, MAX_FOOTPRINTS, group_of};
 use crate::catalog::{Bbox, Dataset};
 use crate::geometry::parts;
+use crate::metrics::LeakExample;
 use crate::split::SplitView;
+
+/// Natural Earth's 1:110m land (public domain, naturalearthdata.com), made
+/// small: coordinates rounded to 0.1°, rings under 0.5 square degrees
+/// dropped. One ring per line, `lon,lat` pairs in tenths of a degree.
+const LAND: &str = include_str!("land.txt");
 
 /// Vertices drawn per polygon ring (longer rings are thinned evenly).
 const MAX_RING: usize = 200;
@@ -77,7 +84,13 @@ enum Geometry {
     Path(String),
 }
 
-pub(super) fn map(out: &mut String, dataset: &Dataset, splits: Option<&SplitView>, legend: &Legend) -> fmt::Result {
+pub(super) fn map(
+    out: &mut String,
+    dataset: &Dataset,
+    splits: Option<&SplitView>,
+    legend: &Legend,
+    leaks: &[LeakExample],
+) -> fmt::Result {
     out.push_str("<h2 id=\"map-section\">Map</h2>\n");
     let extent = dataset
         .items
@@ -101,6 +114,7 @@ pub(super) fn map(out: &mut String, dataset: &Dataset, splits: Option<&SplitView
         // At most 820 px tall on screen, and never wider than the page.
         num((820.0 * projection.width / projection.height).min(1132.0))
     )?;
+    land(out, &projection)?;
     graticule(out, &projection, false)?;
     let caption = match shapes {
         Some(shapes) => {
@@ -149,10 +163,122 @@ pub(super) fn map(out: &mut String, dataset: &Dataset, splits: Option<&SplitView
         }
         None => cells(out, dataset, splits, legend, &projection)?,
     };
+    let marked = leak_marks(out, dataset, leaks, &projection)?;
+    let caption = if marked > 0 {
+        format!(
+            "{caption} Red dashed outlines mark where {marked} leaking pairs overlap (the first listed under Split leakage)."
+        )
+    } else {
+        caption
+    };
     graticule(out, &projection, true)?;
     out.push_str("</svg>\n");
     legend.write(out)?;
     writeln!(out, "<p class=\"caption\">{caption}</p>")
+}
+
+/// Draws the land clipped to the extent shown, under everything else.
+fn land(out: &mut String, projection: &Projection) -> fmt::Result {
+    let shown = projection.shown();
+    let mut d = String::new();
+    for line in LAND.lines() {
+        let ring: Vec<(f64, f64)> = line
+            .split(' ')
+            .filter_map(|pair| {
+                let (x, y) = pair.split_once(',')?;
+                Some((x.parse::<f64>().ok()? / 10.0, y.parse::<f64>().ok()? / 10.0))
+            })
+            .collect();
+        let ring = clip(ring, shown);
+        // Land outside the extent clips to nothing or to slivers along its edge.
+        let twice_area: f64 = ring.iter().zip(ring.iter().cycle().skip(1)).map(|(a, b)| a.0 * b.1 - b.0 * a.1).sum();
+        if ring.len() < 3 || twice_area.abs() < 1e-9 {
+            continue;
+        }
+        for (k, (x, y)) in ring.iter().enumerate() {
+            let (x, y) = (num(projection.x(*x)), num(projection.y(*y)));
+            write!(d, "{}{x} {y}", if k == 0 { 'M' } else { 'L' })?;
+        }
+        d.push('Z');
+    }
+    if !d.is_empty() {
+        writeln!(out, "<path class=\"land\" d=\"{d}\"/>")?;
+    }
+    Ok(())
+}
+
+/// A ring clipped to a box (west, south, east, north), Sutherland–Hodgman:
+/// the box is convex, so one pass per side gives the part inside.
+fn clip(mut ring: Vec<(f64, f64)>, [west, south, east, north]: Bbox) -> Vec<(f64, f64)> {
+    // Each side: is a point inside it, and where a segment crosses it.
+    type Inside = fn((f64, f64), f64) -> bool;
+    type Cross = fn((f64, f64), (f64, f64), f64) -> (f64, f64);
+    let at_x: Cross = |a, b, x| (x, a.1 + (b.1 - a.1) * (x - a.0) / (b.0 - a.0));
+    let at_y: Cross = |a, b, y| (a.0 + (b.0 - a.0) * (y - a.1) / (b.1 - a.1), y);
+    let sides: [(Inside, Cross, f64); 4] = [
+        (|p, v| p.0 >= v, at_x, west),
+        (|p, v| p.0 <= v, at_x, east),
+        (|p, v| p.1 >= v, at_y, south),
+        (|p, v| p.1 <= v, at_y, north),
+    ];
+    for (inside, cross, value) in sides {
+        let Some(&last) = ring.last() else { break };
+        let mut clipped = Vec::with_capacity(ring.len());
+        let mut previous = last;
+        for &point in &ring {
+            match (inside(point, value), inside(previous, value)) {
+                (true, true) => clipped.push(point),
+                (true, false) => clipped.extend([cross(previous, point, value), point]),
+                (false, true) => clipped.push(cross(previous, point, value)),
+                (false, false) => {}
+            }
+            previous = point;
+        }
+        ring = clipped;
+    }
+    ring
+}
+
+/// Outlines where the listed leaking pairs overlap (the intersection of
+/// their bboxes); returns how many were drawn.
+fn leak_marks(
+    out: &mut String,
+    dataset: &Dataset,
+    leaks: &[LeakExample],
+    projection: &Projection,
+) -> Result<usize, fmt::Error> {
+    if leaks.is_empty() {
+        return Ok(0);
+    }
+    let mut by_id: HashMap<&str, Bbox> = HashMap::new();
+    for item in &dataset.items {
+        if let Some(b) = item.bbox.filter(|b| finite(b) && b[0] <= b[2]) {
+            by_id.entry(item.id.as_str()).or_insert(b);
+        }
+    }
+    let mut drawn = 0;
+    out.push_str("<g class=\"leaks\">\n");
+    for leak in leaks {
+        let (Some(a), Some(b)) = (by_id.get(leak.a.as_str()), by_id.get(leak.b.as_str())) else { continue };
+        let overlap = [a[0].max(b[0]), a[1].max(b[1]), a[2].min(b[2]), a[3].min(b[3])];
+        if overlap[0] > overlap[2] || overlap[1] > overlap[3] {
+            continue;
+        }
+        let [x, y, w, h] = rect(&overlap, projection);
+        writeln!(
+            out,
+            "<rect class=\"leak\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>leak: {} / {}</title></rect>",
+            num(x),
+            num(y),
+            num(w),
+            num(h),
+            escape(&leak.a),
+            escape(&leak.b)
+        )?;
+        drawn += 1;
+    }
+    out.push_str("</g>\n");
+    Ok(drawn)
 }
 
 /// The distinct footprints, or `None` when there are more than [`MAX_FOOTPRINTS`].
@@ -394,6 +520,24 @@ fn degrees(value: f64, step: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rings_are_clipped_to_the_extent_and_land_to_the_map() {
+        let square = vec![(-10.0, -10.0), (10.0, -10.0), (10.0, 10.0), (-10.0, 10.0)];
+        let clipped = clip(square.clone(), [0.0, 0.0, 20.0, 20.0]);
+        let mut corners: Vec<(f64, f64)> = clipped.clone();
+        corners.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        corners.dedup();
+        assert_eq!(corners, [(0.0, 0.0), (0.0, 10.0), (10.0, 0.0), (10.0, 10.0)]);
+        assert!(clip(square, [50.0, 50.0, 60.0, 60.0]).is_empty());
+        // Europe has land; the middle of the Pacific has none.
+        let mut out = String::new();
+        land(&mut out, &Projection::new([0.0, 40.0, 10.0, 50.0])).unwrap();
+        assert!(out.starts_with("<path class=\"land\" d=\"M"), "{out}");
+        let mut out = String::new();
+        land(&mut out, &Projection::new([-150.0, -10.0, -149.0, -9.0])).unwrap();
+        assert_eq!(out, "");
+    }
 
     #[test]
     fn nice_steps_and_degree_labels() {

@@ -26,6 +26,8 @@ td.ids{max-width:720px;word-break:break-all;font-family:ui-monospace,monospace;f
 .legend span.item{margin-right:16px;white-space:nowrap}
 svg.map{display:block;width:100%;height:auto;background:#fff;border:1px solid #ccc}
 svg.map .footprint{fill-opacity:.45;stroke-width:1;vector-effect:non-scaling-stroke}
+svg.map .land{fill:#ece8dc;stroke:#c9c2ae;stroke-width:1;vector-effect:non-scaling-stroke}
+svg.map .leak{fill:none;stroke:#d00;stroke-width:2;stroke-dasharray:4 2;vector-effect:non-scaling-stroke}
 svg.map .graticule line{stroke:#e4e4e4;stroke-width:1;vector-effect:non-scaling-stroke}
 svg.map .graticule text{fill:#777;font-size:12px;paint-order:stroke;stroke:#fff;stroke-width:3px}
 svg.chart{display:block;width:100%;max-width:920px;height:auto;background:#fff;border:1px solid #e0e0e0}
@@ -58,7 +60,8 @@ pub(super) fn write_document(
         catalog = escape(&info.catalog),
     )?;
     tables::summary(out, info, &legend, metrics)?;
-    map::map(out, dataset, splits, &legend)?;
+    let leaks = metrics.split_leakage.as_ref().map(|l| l.examples.as_slice()).unwrap_or_default();
+    map::map(out, dataset, splits, &legend, leaks)?;
     charts::balance(out, &metrics.classes_balance, &legend)?;
     tables::findings(out, metrics)?;
     tables::missing(out, &metrics.missing_values)?;

@@ -112,9 +112,8 @@ pub fn validate_path(path: &Path, options: &Options) -> Result<Report> {
 pub fn validate_path_with(path: &Path, options: &Options, schemas: &SchemaSet) -> Result<Report> {
     let path = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
     if path.is_dir() {
-        let catalog = path.join("catalog.json");
-        if catalog.is_file() {
-            return validate_catalog(&catalog, options, schemas);
+        if path.join("catalog.json").is_file() {
+            return validate_catalog(&crate::catalog::root_file(&path)?, options, schemas);
         }
         let metadata = path.join("metadata.yml");
         if metadata.is_file() {

@@ -158,8 +158,13 @@ const CASES: &[Case] = &[
         let message = format!("{}: remote item link {href} is not followed", collection.display());
         vec![run_on(&catalog, &[], &[&message])]
     }),
-    ("catalog path that is a folder", |_, valid| {
-        vec![run_on(valid.parent().unwrap(), &[], &["is a folder; give the path of its catalog.json"])]
+    ("catalog path that is a folder without catalog.json", |dir, _| {
+        std::fs::create_dir_all(dir.join("empty")).unwrap();
+        vec![run_on(
+            &dir.join("empty"),
+            &[],
+            &["is a folder without catalog.json; give the path of the root catalog file"],
+        )]
     }),
     ("ratios that do not sum", |_, valid| {
         let message = "--ratios 80,10 sum to 90; give percentages that sum to 100 or fractions that sum to 1";
@@ -320,8 +325,8 @@ fn setting_errors_name_their_flags() {
         ),
         (
             &catalog,
-            vec!["--format", "ml-aoi", "--names", "a,b,c"],
-            "split \"a\" has no ml-aoi equivalent (train, validate, test); use --format ml-dataset or rename the split"
+            vec!["--split-fields", "ml-aoi", "--names", "a,b,c"],
+            "split \"a\" has no ml-aoi equivalent (train, validate, test); use --split-fields ml-dataset or rename the split"
                 .into(),
         ),
         (

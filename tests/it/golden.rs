@@ -69,7 +69,7 @@ fn outputs(case: &str, catalog: &Path, roots: &Roots, scratch: &Path) -> BTreeMa
     let catalog_arg = path_str(catalog);
     let out = scratch.join(case);
     let _ = std::fs::remove_dir_all(&out);
-    let q2 = run(["q2", &catalog_arg, "-o", &path_str(&out), "--format", "both", "--report"]);
+    let q2 = run(["q2", &catalog_arg, "-o", &path_str(&out), "--split-fields", "both", "--report"]);
     record("q2.exit", q2.code.to_string().as_bytes());
     record("q2.stdout", normalise(&q2.stdout).as_bytes());
     record("q2.stderr", normalise(&q2.stderr).as_bytes());
@@ -84,7 +84,7 @@ fn outputs(case: &str, catalog: &Path, roots: &Roots, scratch: &Path) -> BTreeMa
     let _ = std::fs::remove_dir_all(&out);
     for (name, args) in [
         ("metrics", vec!["metrics", &catalog_arg, "--json"]),
-        ("validate", vec!["validate", &catalog_arg, "--format", "json"]),
+        ("validate", vec!["validate", &catalog_arg, "--json"]),
         ("info", vec!["info", &catalog_arg, "--json"]),
     ] {
         let output = run(&args);

@@ -1,6 +1,7 @@
 //! The integration tests: one binary (see `[[test]]` in Cargo.toml), one
 //! module per command or concern.
 
+mod cli;
 mod compat;
 mod crash;
 mod eotdl;

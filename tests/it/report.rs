@@ -124,6 +124,15 @@ fn q2_report_is_written_next_to_the_catalog() {
     // 5 classes x (all + 3 splits), unless a small split misses a class.
     assert!(count(&html, "class=\"bar\"") > 5 * 3);
     assert!(html.contains("<table class=\"split-leakage\">"), "random splits of overlapping pairs leak");
+    // Leaking pairs outlined on top of the footprints; the generated tiles
+    // lie at sea (5°E 40°N), so no land is drawn there.
+    let map = &html[html.find("<svg id=\"map\"").unwrap()..];
+    let map = &map[..map.find("</svg>").unwrap()];
+    let footprint = map.find("class=\"footprint\"").unwrap();
+    assert!(map.find("<rect class=\"leak\"").expect("leaking pairs on the map") > footprint);
+    assert!(!map.contains("class=\"land\""), "no land in the Balearic Sea");
+    assert!(html.contains("Red dashed outlines mark where"), "the caption explains the marks");
+    assert!(html.len() < 1_000_000, "{} bytes", html.len());
     assert!(html.contains("<table class=\"near-duplicates\">"));
     assert!(html.contains("<table class=\"spatial-duplicates\">"));
     assert!(
@@ -177,6 +186,10 @@ fn report_of_a_real_catalog() {
     let tmp = tempdir();
     let html = report(&dir.join("catalog.json"), &tmp.path().join("r.html"), &[]);
     assert_map_and_charts(&html);
+    // Europe's land is drawn under the footprints.
+    let map = &html[html.find("<svg id=\"map\"").unwrap()..];
+    let land = map.find("<path class=\"land\" d=\"M").expect("land on the map");
+    assert!(land < map.find("class=\"footprint\"").unwrap(), "land is drawn under the footprints");
     assert_eq!(count(&html, "class=\"bar\""), 10, "EuroSAT's ten classes");
     // Its label:classes use arrays of names: validation finds errors, shown with relative paths.
     assert!(html.contains("<span class=\"bad\">invalid</span>"));
