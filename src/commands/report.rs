@@ -24,9 +24,10 @@ pub fn run(args: ReportArgs, printer: Printer) -> Result<ExitStatus> {
     };
     spinner.finish_and_clear();
     printer.warnings(&measured.warnings);
+    let output = stac_ml::publish::check_output_file(&measured.dataset, &args.output, args.force)?;
     let html =
         report::html(&measured.dataset, &overview, &measured.metrics, measured.splits.as_ref(), validation.as_ref());
-    stac_ml::publish::publish_file(&args.output, html.as_bytes())?;
+    stac_ml::publish::publish_file(&output, html.as_bytes())?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "wrote {} ({} KB)", args.output.display(), html.len().div_ceil(1000))?;
     Ok(ExitStatus::Success)
