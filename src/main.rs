@@ -23,7 +23,9 @@ fn main() -> ExitCode {
     if let Err(error) = stac_ml::publish::clean_up_on_signals() {
         #[allow(clippy::print_stderr)]
         {
-            eprintln!("warning: cannot watch for SIGINT and SIGTERM ({error}); an interrupted run may leave a hidden .*.stac-ml-tmp-* folder beside its output");
+            eprintln!(
+                "warning: cannot watch for SIGINT and SIGTERM ({error}); an interrupted run may leave a hidden .*.stac-ml-tmp-* folder beside its output"
+            );
         }
     }
     let printer = Printer { quiet: cli.quiet, timings: cli.timings.then(std::time::Instant::now) };

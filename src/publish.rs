@@ -99,8 +99,13 @@ impl Staged {
         let _ = std::fs::remove_dir(out);
         #[cfg(target_os = "linux")]
         {
-            let renamed =
-                rustix::fs::renameat_with(rustix::fs::CWD, tmp, rustix::fs::CWD, out, rustix::fs::RenameFlags::NOREPLACE);
+            let renamed = rustix::fs::renameat_with(
+                rustix::fs::CWD,
+                tmp,
+                rustix::fs::CWD,
+                out,
+                rustix::fs::RenameFlags::NOREPLACE,
+            );
             match renamed {
                 Ok(()) => return Ok(()),
                 Err(rustix::io::Errno::EXIST | rustix::io::Errno::NOTEMPTY) => {
@@ -261,9 +266,10 @@ pub fn clean_up_on_signals() -> std::io::Result<()> {
         STOP.store(signal, Ordering::SeqCst);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while !paths.is_empty() && std::time::Instant::now() < deadline {
-            paths = LEFT.wait_timeout(paths, std::time::Duration::from_millis(50)).map(|(p, _)| p).unwrap_or_else(
-                |poisoned| poisoned.into_inner().0,
-            );
+            paths = LEFT
+                .wait_timeout(paths, std::time::Duration::from_millis(50))
+                .map(|(p, _)| p)
+                .unwrap_or_else(|poisoned| poisoned.into_inner().0);
             if signals.pending().next().is_some() {
                 break;
             }
@@ -373,7 +379,10 @@ impl<'a> InputPlaces<'a> {
 /// named, in load order. Costs one `lstat` per distinct input file and
 /// folder, on the I/O pool.
 pub fn check_apart(dataset: &Dataset, out: &Path) -> Result<()> {
-    let places = InputPlaces::of(dataset);
+    check_places(&InputPlaces::of(dataset), out)
+}
+
+fn check_places(places: &InputPlaces, out: &Path) -> Result<()> {
     for (loaded, folder) in &places.folders() {
         let what = if folder == out {
             "is"
@@ -401,12 +410,11 @@ pub fn check_apart(dataset: &Dataset, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Checks an output file before it is written: `out` must not be a file
-/// of the input (however reached), must be a regular file if it exists
-/// (not a folder, device, FIFO or symlink) and may exist only with
-/// `replace`; an existing file in a folder of items or linked files is
-/// refused too, since it may be an asset the input links. Returns the path
-/// to write, absolute with its folder resolved.
+/// Checks an output file before it is written: `out` must be a regular file
+/// if it exists (not a folder, device, FIFO or symlink), may exist only with
+/// `replace`, and must lie outside every folder of the input, as for an
+/// output folder ([`check_apart`]); an input file is named as such. Returns
+/// the path to write, absolute with its folder resolved.
 pub fn check_output_file(dataset: &Dataset, out: &Path, replace: bool) -> Result<PathBuf> {
     let refuse = |message: String| Error::Output { path: out.to_path_buf(), message };
     let Some(name) = out.file_name().filter(|n| *n != "." && *n != "..") else {
@@ -433,7 +441,13 @@ pub fn check_output_file(dataset: &Dataset, out: &Path, replace: bool) -> Result
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let folder = std::fs::canonicalize(parent).map_err(|e| unusable(out, "cannot be written: its folder", e))?;
+    let folder = match std::fs::canonicalize(parent) {
+        Ok(folder) => folder,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(refuse(format!("its folder {} does not exist; create it first", parent.display())));
+        }
+        Err(e) => return Err(unusable(out, "cannot be written: its folder", e)),
+    };
     let resolved = folder.join(name);
     let places = InputPlaces::of(dataset);
     if let Some((loaded, _)) = places.files.iter().find(|(_, file)| *file == resolved) {
@@ -442,20 +456,12 @@ pub fn check_output_file(dataset: &Dataset, out: &Path, replace: bool) -> Result
             loaded.display()
         )));
     }
-    if meta.is_some() {
-        if !replace {
-            return Err(Error::OutputOccupied { path: out.to_path_buf() });
-        }
-        // Items' folders hold the assets the loader does not keep; the
-        // folders of catalogs and collections alone hold only those files.
-        let items_there = places.files[places.nodes..].iter().any(|(_, file)| file.parent() == Some(&folder))
-            || places.linked.iter().any(|(_, linked)| *linked == folder);
-        if items_there {
-            return Err(refuse(format!(
-                "exists in the input's folder {}, where it may be a file the input links; the input is only read: write the output elsewhere",
-                folder.display()
-            )));
-        }
+    check_places(&places, &resolved).map_err(|e| match e {
+        Error::Output { message, .. } => refuse(message),
+        other => other,
+    })?;
+    if meta.is_some() && !replace {
+        return Err(Error::OutputOccupied { path: out.to_path_buf() });
     }
     Ok(resolved)
 }

@@ -147,17 +147,8 @@ fn build(
         let i = *files.get(file.strip_prefix(&tmp).ok()?)?;
         Some(dataset.items[i].id.as_str())
     };
-    let context = Context {
-        dataset,
-        assignment,
-        content,
-        source,
-        gate,
-        layout,
-        out,
-        by_path: &by_path,
-        planned: &written,
-    };
+    let context =
+        Context { dataset, assignment, content, source, gate, layout, out, by_path: &by_path, planned: &written };
 
     if let Some(gate) = gate {
         gate.begin(&tmp);

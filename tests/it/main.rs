@@ -11,6 +11,7 @@ mod golden;
 mod hardening;
 mod info;
 mod metrics;
+mod output_safety;
 mod q2;
 mod report;
 mod split;
