@@ -298,8 +298,6 @@ struct InputPlaces<'a> {
     files: Vec<(&'a Path, PathBuf)>,
     /// (as loaded, resolved) for each folder of linked files.
     linked: Vec<(&'a Path, PathBuf)>,
-    /// How many of `files` are nodes.
-    nodes: usize,
 }
 
 impl<'a> InputPlaces<'a> {
@@ -348,7 +346,6 @@ impl<'a> InputPlaces<'a> {
         InputPlaces {
             files: files.into_iter().map(resolve).collect(),
             linked: linked.into_iter().map(resolve).collect(),
-            nodes: dataset.nodes.len(),
         }
     }
 
@@ -564,7 +561,14 @@ mod tests {
 
         let staged = Staged::begin(&out).unwrap();
         std::fs::write(staged.path().join("new.txt"), "new").unwrap();
-        staged.publish().unwrap();
+        // Without replacing, the old output stays and the new tree vanishes.
+        assert!(matches!(staged.publish(false), Err(Error::OutputAppeared { .. })));
+        assert_eq!(listing(dir.path()), ["out"]);
+        assert_eq!(listing(&out), ["old.txt"]);
+
+        let staged = Staged::begin(&out).unwrap();
+        std::fs::write(staged.path().join("new.txt"), "new").unwrap();
+        staged.publish(true).unwrap();
         assert_eq!(listing(dir.path()), ["out"]);
         assert_eq!(listing(&out), ["new.txt"]);
     }
@@ -578,7 +582,8 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "new");
         assert_eq!(listing(dir.path()), ["report.html"]);
         let err = publish_file(&dir.path().join("missing/report.html"), b"x").unwrap_err();
-        assert!(matches!(err, Error::Io { .. }), "{err}");
+        assert!(matches!(err, Error::Output { .. }), "{err}");
+        assert!(!err.to_string().contains("stac-ml-tmp"), "{err}");
         assert_eq!(listing(dir.path()), ["report.html"]);
     }
 }
