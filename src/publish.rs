@@ -413,6 +413,30 @@ fn check_places(places: &InputPlaces, out: &Path) -> Result<()> {
 /// output folder ([`check_apart`]); an input file is named as such. Returns
 /// the path to write, absolute with its folder resolved.
 pub fn check_output_file(dataset: &Dataset, out: &Path, replace: bool) -> Result<PathBuf> {
+    let resolved = check_output_path(out)?;
+    let refuse = |message: String| Error::Output { path: out.to_path_buf(), message };
+    let places = InputPlaces::of(dataset);
+    if let Some((loaded, _)) = places.files.iter().find(|(_, file)| *file == resolved) {
+        return Err(refuse(format!(
+            "is the input file {}; the input is only read: write the output elsewhere",
+            loaded.display()
+        )));
+    }
+    check_places(&places, &resolved).map_err(|e| match e {
+        Error::Output { message, .. } => refuse(message),
+        other => other,
+    })?;
+    // Last: `--force` must never be suggested for an input file.
+    if !replace && std::fs::symlink_metadata(&resolved).is_ok() {
+        return Err(Error::OutputOccupied { path: out.to_path_buf() });
+    }
+    Ok(resolved)
+}
+
+/// The checks of [`check_output_file`] that need no input, made before it
+/// is read: a regular file or none, in a folder that exists. Returns the
+/// path with its folder resolved.
+pub fn check_output_path(out: &Path) -> Result<PathBuf> {
     let refuse = |message: String| Error::Output { path: out.to_path_buf(), message };
     let Some(name) = out.file_name().filter(|n| *n != "." && *n != "..") else {
         return Err(refuse("is not a file name".into()));
@@ -445,22 +469,7 @@ pub fn check_output_file(dataset: &Dataset, out: &Path, replace: bool) -> Result
         }
         Err(e) => return Err(unusable(out, "cannot be written: its folder", e)),
     };
-    let resolved = folder.join(name);
-    let places = InputPlaces::of(dataset);
-    if let Some((loaded, _)) = places.files.iter().find(|(_, file)| *file == resolved) {
-        return Err(refuse(format!(
-            "is the input file {}; the input is only read: write the output elsewhere",
-            loaded.display()
-        )));
-    }
-    check_places(&places, &resolved).map_err(|e| match e {
-        Error::Output { message, .. } => refuse(message),
-        other => other,
-    })?;
-    if meta.is_some() && !replace {
-        return Err(Error::OutputOccupied { path: out.to_path_buf() });
-    }
-    Ok(resolved)
+    Ok(folder.join(name))
 }
 
 /// Removes hidden temporary or old trees that killed runs left beside the

@@ -13,6 +13,8 @@ use crate::cli::ReportArgs;
 
 /// Runs `report`.
 pub fn run(args: ReportArgs, printer: Printer) -> Result<ExitStatus> {
+    // Before the catalog is read: a mistake in -o is shown at once.
+    stac_ml::publish::check_output_path(&args.output)?;
     let spinner = printer.spinner("loading");
     let measured = super::metrics::measure(&args.catalog, MetricsOptions::new(args.iou)?, &spinner, printer)?;
     let overview = info(&measured.dataset)?;
