@@ -483,6 +483,10 @@ pub struct ReportArgs {
     /// Do not validate the catalog (the report then says validation was not run).
     #[arg(long)]
     pub no_validate: bool,
+
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Arguments of `generate`.
@@ -573,9 +577,16 @@ pub fn message(error: &(dyn std::error::Error + 'static)) -> String {
             flag(Setting::Names),
             names.join(",")
         ),
-        stac_ml::Error::OutputOccupied { path } => {
+        stac_ml::Error::OutputOccupied { path } if path.is_dir() => {
             format!("{}: exists and is not empty; pass --force to replace it", path.display())
         }
+        stac_ml::Error::OutputOccupied { path } => {
+            format!("{}: exists; pass --force to replace it", path.display())
+        }
+        stac_ml::Error::OutputAppeared { path } => format!(
+            "{}: appeared while this run was writing it (another run, or another program?); nothing was replaced: remove it, choose another output or pass --force, and run again",
+            path.display()
+        ),
         other => other.to_string(),
     }
 }

@@ -189,6 +189,25 @@ pub enum Error {
         path: PathBuf,
     },
 
+    /// The output appeared while the run was building it, and replacing it
+    /// was not asked for: nothing was replaced, the built tree was removed.
+    #[error(
+        "{}: appeared while this run was writing it (another run, or another program?); nothing was replaced: remove it or choose another output and run again",
+        path.display()
+    )]
+    OutputAppeared {
+        /// The output.
+        path: PathBuf,
+    },
+
+    /// The run was stopped by a signal (SIGINT, SIGTERM); what it had built
+    /// was removed.
+    #[error("interrupted by signal {signal}; the unfinished output was removed")]
+    Interrupted {
+        /// The signal number.
+        signal: i32,
+    },
+
     /// The output location is unsafe or occupied.
     #[error("{}: {message}", path.display())]
     Output {

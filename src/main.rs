@@ -102,6 +102,16 @@ fn main() -> ExitCode {
     if let Some(bytes) = cli.max_file_size {
         stac_ml::catalog::read::set_max_file_size(bytes);
     }
+    // Without it, a signal would leave the hidden output being built behind.
+    #[cfg(unix)]
+    if let Err(error) = stac_ml::publish::clean_up_on_signals() {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!(
+                "warning: cannot watch for SIGINT and SIGTERM ({error}); an interrupted run may leave a hidden .*.stac-ml-tmp-* folder beside its output"
+            );
+        }
+    }
     let printer = Printer { quiet: cli.quiet, timings: cli.command.timings().then(std::time::Instant::now) };
     let result = match cli.command {
         Command::Split(args) => commands::split::run(args, printer),
@@ -125,6 +135,10 @@ fn main() -> ExitCode {
             };
             if error.chain().any(broken_pipe) {
                 return ExitCode::SUCCESS;
+            }
+            // Stopped by SIGINT/SIGTERM: exit as the shell expects, quietly.
+            if let Some(stac_ml::Error::Interrupted { signal }) = error.downcast_ref::<stac_ml::Error>() {
+                return ExitCode::from((128 + signal) as u8);
             }
             // Like anyhow's `{:#}`, with library errors in the CLI's words.
             let message: Vec<String> = error.chain().map(cli::message).collect();

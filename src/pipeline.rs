@@ -720,6 +720,8 @@ pub struct ReportOptions {
     pub iou: f64,
     /// Validate the catalog and show the findings.
     pub validate: bool,
+    /// Replace an existing report file (never an input file).
+    pub force: bool,
 }
 
 /// What [`report`] did.
@@ -733,7 +735,10 @@ pub struct ReportOutcome {
 /// Measures (and validates) the JSON tree at `catalog` and publishes the HTML
 /// report atomically.
 pub fn report(catalog: &Path, options: &ReportOptions, observer: &dyn Observer) -> Result<ReportOutcome> {
-    let measured = measure(&JsonTree::new(catalog), MetricsOptions::new(options.iou)?, observer)?;
+    // Before the catalog is read: a mistake in the output path is shown at once.
+    crate::publish::check_output_path(&options.output)?;
+    let metrics_options = MetricsOptions::new(options.iou)?;
+    let measured = measure(&JsonTree::new(catalog), metrics_options, observer)?;
     let overview = info(&measured.dataset)?;
     let validation = if options.validate {
         observer.begin("validating");
@@ -748,6 +753,7 @@ pub fn report(catalog: &Path, options: &ReportOptions, observer: &dyn Observer) 
         measured.splits.as_ref(),
         validation.as_ref(),
     );
-    crate::publish::publish_file(&options.output, html.as_bytes())?;
+    let output = crate::publish::check_output_file(&measured.dataset, &options.output, options.force)?;
+    crate::publish::publish_file(&output, html.as_bytes())?;
     Ok(ReportOutcome { measured, bytes: html.len() })
 }

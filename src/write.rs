@@ -117,12 +117,29 @@ fn write_tree(
         }
     }
     let staged = Staged::begin(&out)?;
+    build(&staged, &out, &layout, content, source, sink.gate, observer).map_err(|e| staged.blame(e))?;
+    staged.publish(sink.force)?;
+    Ok(WriteSummary { catalog: out.join(&layout.node_files[0]), out, items: dataset.items.len() })
+}
+
+/// Writes every item and node of the Q2 catalog into the hidden folder of
+/// `staged`, checked by the gate.
+fn build(
+    staged: &Staged,
+    out: &Path,
+    layout: &Layout,
+    content: &Q2Content,
+    source: &dyn Source,
+    gate: Option<&dyn Gate>,
+    observer: &dyn Observer,
+) -> Result<()> {
+    let Q2Content { dataset, assignment, .. } = *content;
     let tmp = staged.path().to_path_buf();
 
     let by_path: HashMap<&Path, usize> =
         dataset.items.iter().enumerate().map(|(i, item)| (item.path.as_path(), i)).collect();
     // Item files of the finished tree, for the gate: (path under `tmp`) -> index.
-    let files: HashMap<&Path, usize> = match sink.gate {
+    let files: HashMap<&Path, usize> = match gate {
         Some(_) => layout.item_files.iter().enumerate().map(|(i, file)| (file.as_path(), i)).collect(),
         None => HashMap::new(),
     };
@@ -130,38 +147,32 @@ fn write_tree(
         let i = *files.get(file.strip_prefix(&tmp).ok()?)?;
         Some(dataset.items[i].id.as_str())
     };
-    let context = Context {
-        dataset,
-        assignment,
-        content,
-        source,
-        gate: sink.gate,
-        layout: &layout,
-        out: &out,
-        by_path: &by_path,
-        planned: &written,
-    };
+    let context =
+        Context { dataset, assignment, content, source, gate, layout, out, by_path: &by_path, planned: &written };
 
-    if let Some(gate) = sink.gate {
+    if let Some(gate) = gate {
         gate.begin(&tmp);
     }
     crate::io_pool::install(|| {
         // Last loaded first: those files are the likeliest to be still in
         // the page cache when the catalog is larger than memory.
         (0..dataset.items.len()).into_par_iter().rev().try_for_each_init(Vec::new, |buffer, i| {
+            // A signal stops the run between items; the guard removes the tree.
+            crate::publish::interrupted()?;
             context.write_item(i, &tmp, buffer)?;
             observer.item_done();
             Ok::<(), Error>(())
         })
     })?;
     for n in 0..dataset.nodes.len() {
+        crate::publish::interrupted()?;
         context.write_node(n, &tmp)?;
     }
-    if let Some(gate) = sink.gate {
+    if let Some(gate) = gate {
+        crate::publish::interrupted()?;
         gate.finish(&tmp, &written)?;
     }
-    staged.publish()?;
-    Ok(WriteSummary { catalog: out.join(&layout.node_files[0]), out, items: dataset.items.len() })
+    Ok(())
 }
 
 /// Makes the output path absolute and refuses unsafe or occupied ones.
@@ -178,22 +189,9 @@ fn prepare_out(dataset: &Dataset, out: &Path, force: bool) -> Result<PathBuf> {
         std::env::current_dir().map_err(|e| Error::io(out, e))?.join(out)
     };
     let out_abs = resolve_existing_prefix(&href::normalize(&absolute))?;
-    let input = dataset.root_dir();
-    if out_abs.starts_with(input) {
-        return Err(Error::Output {
-            path: out_abs,
-            message: format!(
-                "is inside the input catalog's folder {}; write the Q2 catalog elsewhere",
-                input.display()
-            ),
-        });
-    }
-    if input.starts_with(&out_abs) {
-        return Err(Error::Output {
-            path: out_abs,
-            message: format!("contains the input catalog {}; it would be replaced", dataset.root().path.display()),
-        });
-    }
+    // Not only the root's folder: a collection reached through a symlink,
+    // an absolute or `../` href, or the folder of a linked asset is input too.
+    crate::publish::check_apart(dataset, &out_abs)?;
     match std::fs::symlink_metadata(&out_abs) {
         Ok(meta) if !meta.is_dir() => {
             return Err(Error::Output { path: out_abs, message: "exists and is not a folder".into() });

@@ -50,6 +50,12 @@ pub struct Dataset {
     pub items: Vec<ItemRecord>,
     /// What was read with trouble but read all the same.
     pub warnings: Warnings,
+    /// The distinct folders of the local files items link (assets, and links
+    /// other than the structural ones) that are not the item's own folder,
+    /// sorted: with the node, item and label-asset paths, every place the
+    /// input lives, which an output must never touch. Assets usually lie
+    /// beside their item, so this stays small.
+    pub linked_dirs: Vec<PathBuf>,
 }
 
 impl Dataset {
@@ -160,8 +166,8 @@ pub fn load(path: &Path) -> Result<Dataset> {
     let root = root_file(path)?;
     let mut warnings = Warnings::default();
     let (nodes, item_links) = walk(root, &mut warnings)?;
-    let (items, sources) = read_items(&nodes, &item_links, &mut warnings)?;
-    let mut dataset = Dataset { nodes, items, warnings };
+    let (items, sources, linked_dirs) = read_items(&nodes, &item_links, &mut warnings)?;
+    let mut dataset = Dataset { nodes, items, warnings, linked_dirs };
     resolve_sources(&mut dataset, sources);
     Ok(dataset)
 }
@@ -231,6 +237,8 @@ fn node_kind(path: &Path, json: &Map<String, Value>, warnings: &mut Warnings) ->
 struct Parsed {
     record: ItemRecord,
     source_paths: SourcePaths,
+    /// Folders of linked local files other than the item's own folder.
+    linked_dirs: Vec<PathBuf>,
     warnings: Vec<(&'static str, String)>,
 }
 
@@ -238,7 +246,7 @@ fn read_items(
     nodes: &[Node],
     links: &[ItemLink],
     warnings: &mut Warnings,
-) -> Result<(Vec<ItemRecord>, Vec<SourcePaths>)> {
+) -> Result<(Vec<ItemRecord>, Vec<SourcePaths>, Vec<PathBuf>)> {
     let parsed: Vec<Result<Parsed>> = read_each(links, |_, link, reader| {
         let (node, path) = (link.node, &link.target);
         let bytes = reader.read(path).map_err(|e| match e.kind() {
@@ -276,14 +284,16 @@ fn read_items(
         }
     }
     let mut sources = Vec::with_capacity(all.len());
+    let mut linked_dirs = std::collections::BTreeSet::new();
     for parsed in &mut all {
         for (kind, message) in parsed.warnings.drain(..) {
             warnings.push(kind, &parsed.record.path, message);
         }
         sources.push(std::mem::take(&mut parsed.source_paths));
+        linked_dirs.extend(parsed.linked_dirs.drain(..));
     }
     let records = all.into_iter().map(|parsed| parsed.record).collect();
-    Ok((records, sources))
+    Ok((records, sources, linked_dirs.into_iter().collect()))
 }
 
 fn resolve_sources(dataset: &mut Dataset, sources: Vec<SourcePaths>) {
@@ -398,8 +408,31 @@ fn parse_item(path: &Path, node: usize, bytes: &[u8]) -> Result<Parsed> {
         Some(_) => warnings.push(("bad field", "assets is not an object; ignored".into())),
     }
     let label = is_label_item(&json, properties).then(|| Box::new(label_info(path, &json, properties, &mut warnings)));
+    let own_dir = path.parent().unwrap_or(Path::new("/"));
+    let mut linked_dirs: Vec<PathBuf> = Vec::new();
+    let mut linked = |href: &str| {
+        if href::is_remote(href) || href.starts_with('#') || href.is_empty() {
+            return;
+        }
+        let target = href::resolve(path, href);
+        if let Some(dir) = target.parent()
+            && dir != own_dir
+            && !linked_dirs.iter().any(|d| d == dir)
+        {
+            linked_dirs.push(dir.to_path_buf());
+        }
+    };
+    if let Some(Value::Object(assets)) = json.get("assets") {
+        for href in assets.values().filter_map(|asset| asset.get("href").and_then(Value::as_str)) {
+            linked(href);
+        }
+    }
     let mut source_paths = Vec::new();
     for Link { rel, href, .. } in links_strict(path, &json)? {
+        // Sources are items, protected as such.
+        if !matches!(rel, "self" | "root" | "parent" | "collection" | "source") {
+            linked(href);
+        }
         if rel == "source" && !href::is_remote(href) {
             source_paths.push((href::resolve(path, href), href.to_string()));
         } else if rel == "source" {
@@ -420,7 +453,7 @@ fn parse_item(path: &Path, node: usize, bytes: &[u8]) -> Result<Parsed> {
         split,
         stamp: Default::default(),
     };
-    Ok(Parsed { record, source_paths, warnings })
+    Ok(Parsed { record, source_paths, linked_dirs, warnings })
 }
 
 fn label_info(

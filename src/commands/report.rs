@@ -10,7 +10,8 @@ use crate::cli::ReportArgs;
 
 /// Runs `report`.
 pub fn run(args: ReportArgs, printer: Printer) -> Result<ExitStatus> {
-    let options = ReportOptions { output: args.output.clone(), iou: args.iou, validate: !args.no_validate };
+    let options =
+        ReportOptions { output: args.output.clone(), iou: args.iou, validate: !args.no_validate, force: args.force };
     let terminal = Terminal::new(printer);
     let outcome = pipeline::report(&args.catalog, &options, &terminal);
     terminal.finish();

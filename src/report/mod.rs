@@ -174,7 +174,7 @@ mod tests {
             children: Vec::new(),
             items: (0..n).collect(),
         };
-        (Dataset { nodes: vec![root], items, warnings: Warnings::default() }, split_of)
+        (Dataset { nodes: vec![root], items, warnings: Warnings::default(), linked_dirs: Vec::new() }, split_of)
     }
 
     fn overview(n: usize) -> Info {

@@ -13,6 +13,7 @@ mod golden;
 mod hardening;
 mod info;
 mod metrics;
+mod output_safety;
 mod q2;
 mod reading;
 mod report;

@@ -489,7 +489,7 @@ fn output_inside_the_input_is_refused() {
     let stderr = split(&input, &out, &[]).usage_error();
     assert!(
         stderr.contains(&format!(
-            "{}: is inside the input catalog's folder {}; write the Q2 catalog elsewhere",
+            "{}: is inside the input's folder {}; the input is only read: write the output elsewhere",
             out.display(),
             input_dir.display()
         )),
@@ -509,7 +509,7 @@ fn refused_nested_output_leaves_the_input_untouched() {
     let before = snapshot(&input_dir);
     let out = input_dir.join("new").join("q2");
     let stderr = split(&input, &out, &[]).usage_error();
-    assert!(stderr.contains("is inside the input catalog's folder"), "{stderr}");
+    assert!(stderr.contains("is inside the input's folder"), "{stderr}");
     assert_same_tree(&before, &snapshot(&input_dir), "the input catalog");
 }
 
@@ -523,9 +523,9 @@ fn output_containing_the_input_is_refused() {
     let stderr = split(&input, &outer, &["--force"]).usage_error();
     assert!(
         stderr.contains(&format!(
-            "{}: contains the input catalog {}; it would be replaced",
+            "{}: contains the input's folder {}; the input is only read: write the output elsewhere",
             outer.display(),
-            input.display()
+            input_dir.display()
         )),
         "{stderr}"
     );
