@@ -75,7 +75,7 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Q2(Box<Q2Args>),
 
-    /// Validate a dataset offline: schemas, links and EOTDL's ingest rules; the CI gate before ingest.
+    /// Validate a dataset offline: schemas and links (and, with --profile eotdl, EOTDL's ingest rules).
     ///
     /// PATH is a catalog file or a dataset folder (catalog.json, or metadata.yml for Q0).
     /// Every catalog, collection and item is checked against the bundled schemas
@@ -88,11 +88,16 @@ pub enum Command {
     ///
     /// Extensions without a bundled schema are reported as not checked (an error
     /// with --strict); --schema URL=PATH adds a local schema for any of them.
+    ///
+    /// Profiles: by default only STAC validity fails the run; EOTDL's ingest rules
+    /// (dataset name of 3-45 letters, digits and dashes; Q0 metadata.yml keys) give
+    /// one warning. --profile eotdl makes them errors.
     /// Exit codes: 0 valid, 1 invalid, 2 usage or I/O error.
     ///
     /// Examples:
     ///   stac-ml validate catalog.json
     ///   stac-ml validate dataset/ --strict --format github
+    ///   stac-ml validate dataset/ --profile eotdl
     ///   stac-ml validate catalog.json --schema https://stac-extensions.github.io/eo/v1.1.0/schema.json=schemas/eo.json
     #[command(verbatim_doc_comment)]
     Validate(ValidateArgs),
@@ -277,6 +282,16 @@ pub enum ValidateFormat {
     Github,
 }
 
+/// What `validate` judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ValidateProfile {
+    /// STAC validity: schemas, links, files.
+    #[default]
+    Stac,
+    /// STAC validity plus EOTDL's ingest rules (dataset name, Q0 metadata.yml) as errors.
+    Eotdl,
+}
+
 /// Arguments of `validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -290,6 +305,14 @@ pub struct ValidateArgs {
     /// Unchecked extensions and missing local assets are errors, not warnings.
     #[arg(long)]
     pub strict: bool,
+
+    /// What a pass means: STAC validity (default), or also EOTDL ingest readiness.
+    ///
+    /// stac: only schema, link and file errors fail (exit 1); a dataset EOTDL
+    /// ingest would refuse (name with `_`, Q0 metadata.yml keys) gets one warning.
+    /// eotdl: the EOTDL ingest rules are errors too.
+    #[arg(long, value_enum, default_value_t)]
+    pub profile: ValidateProfile,
 
     /// A local schema for an extension, as URL=PATH (repeatable).
     #[arg(long, value_name = "URL=PATH")]

@@ -4,10 +4,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use stac_ml::validate::{self, Options, Report, Severity};
+use stac_ml::validate::{self, Options, Profile, Report, Severity};
 
 use super::{ExitStatus, Printer};
-use crate::cli::{ValidateArgs, ValidateFormat};
+use crate::cli::{ValidateArgs, ValidateFormat, ValidateProfile};
 
 /// Runs `validate`.
 pub fn run(args: ValidateArgs, printer: Printer) -> Result<ExitStatus> {
@@ -18,7 +18,11 @@ pub fn run(args: ValidateArgs, printer: Printer) -> Result<ExitStatus> {
         };
         schemas.push((url.to_string(), PathBuf::from(path)));
     }
-    let options = Options { strict: args.strict, schemas, ..Options::default() };
+    let profile = match args.profile {
+        ValidateProfile::Stac => Profile::Stac,
+        ValidateProfile::Eotdl => Profile::Eotdl,
+    };
+    let options = Options { profile, strict: args.strict, schemas, ..Options::default() };
     let spinner = printer.spinner("validating");
     let report = validate::validate_path(&args.path, &options)?;
     spinner.finish_and_clear();

@@ -29,7 +29,9 @@
 //!   targets are warnings (assets: errors in strict mode); remote asset hrefs
 //!   are counted, never fetched.
 //! - **Ingest** ([`ingest`]): the dataset name, the root's `ml-dataset:name` or
-//!   else its `id`, is 3–45 ASCII letters, digits and dashes.
+//!   else its `id`, is 3–45 ASCII letters, digits and dashes. These are
+//!   errors under [`Profile::Eotdl`] only; by default ([`Profile::Stac`]) the
+//!   failing rules make one warning that EOTDL ingest would refuse the dataset.
 //!
 //! **The ML-Dataset item defect.** The official ML-Dataset schema's Item
 //! branch requires a property spelled `" ml-dataset:split"` (with a leading
@@ -76,9 +78,24 @@ use object::schema_findings;
 use report::Bounded;
 use run::validate_catalog;
 
+/// Which question validation answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// STAC validity: only schema, link and file errors fail; a failing EOTDL
+    /// ingest rule is one warning saying that ingest would refuse the dataset.
+    #[default]
+    Stac,
+    /// STAC validity plus readiness for EOTDL ingest: the ingest rules (dataset
+    /// name, Q0 `metadata.yml` keys) are errors.
+    Eotdl,
+}
+
 /// How to validate.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Whether EOTDL's ingest rules are errors ([`Profile::Eotdl`]) or one
+    /// warning ([`Profile::Stac`]).
+    pub profile: Profile,
     /// Turn "not checked" into errors: unknown extensions, relative extension
     /// hrefs, STAC versions without a bundled schema; and missing local assets.
     pub strict: bool,
@@ -92,7 +109,13 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { strict: false, schemas: Vec::new(), max_findings_per_file: 20, max_findings: 10_000 }
+        Options {
+            profile: Profile::Stac,
+            strict: false,
+            schemas: Vec::new(),
+            max_findings_per_file: 20,
+            max_findings: 10_000,
+        }
     }
 }
 
@@ -143,7 +166,7 @@ pub fn check_object(schemas: &SchemaSet, path: &Path, value: &Value, strict: boo
 fn validate_metadata(path: &Path, options: &Options) -> Result<Report> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let mut collected = Bounded::new(options.max_findings);
-    for finding in ingest::check_metadata(path, &text) {
+    for finding in ingest::judge(ingest::check_metadata(path, &text), options.profile) {
         collected.push(finding);
     }
     Ok(finish(path.to_path_buf(), Some(Quality::Q0), collected, 0, 0, 0))

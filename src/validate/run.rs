@@ -228,7 +228,10 @@ impl<'a> Run<'a> {
         if let Some((name, pointer)) = ingest::dataset_name(json)
             && let Err(message) = ingest::check_name(name)
         {
-            file.push(Finding::new(path, Severity::Error, Kind::Ingest, Some(pointer.into()), message));
+            let finding = Finding::new(path, Severity::Error, Kind::Ingest, Some(pointer.into()), message);
+            for finding in ingest::judge(vec![finding], self.options.profile) {
+                file.push(finding);
+            }
         }
     }
 

@@ -20,6 +20,10 @@ fn run(dir: &Path) -> Report {
     validate_path(dir, &Options::default()).unwrap()
 }
 
+fn eotdl(dir: &Path) -> Report {
+    validate_path(dir, &Options { profile: Profile::Eotdl, ..Options::default() }).unwrap()
+}
+
 fn strict(dir: &Path) -> Report {
     validate_path(dir, &Options { strict: true, ..Options::default() }).unwrap()
 }
@@ -337,7 +341,7 @@ fn dataset_name_rule() {
     {
         let dir = dataset(&["a"]);
         write(dir.path(), "catalog.json", &catalog(name));
-        let report = run(dir.path());
+        let report = eotdl(dir.path());
         if ok {
             assert_eq!(report.findings, Vec::new(), "{name}");
         } else {
@@ -396,7 +400,7 @@ fn ml_dataset_items_are_validated_against_the_intended_key() {
 fn q0_metadata_folder() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("metadata.yml"), "name: my-dataset\nauthors:\n  - Ada\nlicense: MIT\n").unwrap();
-    let report = run(dir.path());
+    let report = eotdl(dir.path());
     assert_eq!(report.quality, Some(Quality::Q0));
     let finding = only(&report);
     assert_eq!((finding.kind, finding.severity), (Kind::Ingest, Severity::Error));
