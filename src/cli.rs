@@ -79,8 +79,11 @@ pub enum Command {
     ///
     /// PATH is a catalog file or a dataset folder (catalog.json, or metadata.yml for Q0).
     /// Every catalog, collection and item is checked against the bundled schemas
-    /// (STAC 1.0.0 and 1.1.0, GeoJSON, label v1.0.1, ml-aoi v0.2.0, ML-Dataset),
-    /// with `format` keywords (date-time, uri, ...) checked. Nothing is fetched.
+    /// (STAC 1.0.0 and 1.1.0, GeoJSON, label v1.0.1, ml-aoi v0.2.0, ML-Dataset).
+    /// Nothing is fetched. The verdict is the official validators' (no format
+    /// assertion): a `format` violation alone (date-time, iri-reference, ...) is a
+    /// warning, an error with --strict; a datetime without a time zone is still an
+    /// error (the STAC schemas' pattern requires one).
     ///
     /// ML-Dataset: the official schema's item branch requires a key spelled
     /// " ml-dataset:split" (with a leading space), which no real item has; stac-ml
@@ -302,7 +305,7 @@ pub struct ValidateArgs {
     #[arg(long, value_enum, default_value_t)]
     pub format: ValidateFormat,
 
-    /// Unchecked extensions and missing local assets are errors, not warnings.
+    /// Unchecked extensions, `format` violations and missing local assets are errors, not warnings.
     #[arg(long)]
     pub strict: bool,
 

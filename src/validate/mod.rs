@@ -20,8 +20,9 @@
 //!   reported as not checked: a warning, or an error with
 //!   [`Options::strict`]. An object that uses `label:`, `ml-aoi:` or
 //!   `ml-dataset:` fields without listing that extension gets a warning, as
-//!   those fields then go unchecked. Formats (`date-time`, `iri`, ...) are
-//!   checked (see [`schemas`]).
+//!   those fields then go unchecked. A `format` violation alone (`date-time`,
+//!   `iri`, ...) is a warning, an error with [`Options::strict`]: the official
+//!   validators do not assert formats (see [`schemas`]).
 //! - **Links** (`links.rs`): structural hrefs are local and exist; `root`
 //!   reaches the root catalog, `parent` the file that links the object; an
 //!   item's `collection` field names the collection that links it; item ids are
@@ -97,7 +98,8 @@ pub struct Options {
     /// warning ([`Profile::Stac`]).
     pub profile: Profile,
     /// Turn "not checked" into errors: unknown extensions, relative extension
-    /// hrefs, STAC versions without a bundled schema; and missing local assets.
+    /// hrefs, STAC versions without a bundled schema; `format` violations; and
+    /// missing local assets.
     pub strict: bool,
     /// Extra local schemas, (URL, file), as `--schema URL=PATH` gives them.
     pub schemas: Vec<(String, PathBuf)>,

@@ -43,7 +43,7 @@ pub(super) fn schema_findings(
     limit: usize,
     out: &mut Vec<Finding>,
     notices: &mut Vec<Notice>,
-    omitted: &mut Vec<usize>,
+    omitted: &mut Vec<(Severity, usize)>,
 ) {
     let not_checked = if strict { Severity::Error } else { Severity::Warning };
     let error = |pointer: &str, message: String| {
@@ -58,16 +58,26 @@ pub(super) fn schema_findings(
         out.push(error("/bbox", message));
     }
     let mut validate = |url: &str, out: &mut Vec<Finding>| match schemas.errors(url, value, limit) {
-        Ok((errors, total)) => {
+        Ok((errors, counts)) => {
             let name = schemas::label(url);
-            omitted.push(total - errors.len());
-            out.extend(errors.into_iter().map(|e| Finding {
-                path: path.to_path_buf(),
-                pointer: Some(e.pointer),
-                message: format!("{} ({name} schema)", e.message),
-                severity: Severity::Error,
-                kind: Kind::Schema,
-                schema: Some(url.to_string()),
+            let kept_formats = errors.iter().filter(|e| e.format_only).count();
+            let formats = counts.formats - kept_formats;
+            omitted.push((Severity::Error, counts.total - counts.formats - (errors.len() - kept_formats)));
+            omitted.push((if strict { Severity::Error } else { Severity::Warning }, formats));
+            out.extend(errors.into_iter().map(|e| {
+                let (severity, note) = match (e.format_only, strict) {
+                    (false, _) => (Severity::Error, ""),
+                    (true, false) => (Severity::Warning, "; a format the official validators do not assert"),
+                    (true, true) => (Severity::Error, "; a format, asserted in strict mode"),
+                };
+                Finding {
+                    path: path.to_path_buf(),
+                    pointer: Some(e.pointer),
+                    message: format!("{} ({name} schema{note})", e.message),
+                    severity,
+                    kind: Kind::Schema,
+                    schema: Some(url.to_string()),
+                }
             }));
         }
         Err(e) => out.push(error("", e.to_string())),

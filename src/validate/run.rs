@@ -114,8 +114,8 @@ impl<'a> Run<'a> {
         let mut omitted = Vec::new();
         let strict = self.options.strict;
         schema_findings(self.schemas, path, value, strict, self.per_file(), &mut out, notices, &mut omitted);
-        for n in omitted {
-            file.count_omitted(Severity::Error, n);
+        for (severity, n) in omitted {
+            file.count_omitted(severity, n);
         }
         let mut remote = 0;
         if let Some(json) = value.as_object() {

@@ -16,12 +16,15 @@
 //! [`jsonschema::ValidationOptions::offline`], so a `$ref` to a URL that is not
 //! in the set makes building fail with an error naming the URL.
 //!
-//! **Formats are checked.** Every validator is built with
-//! `should_validate_formats(true)`: `date-time`, `iri`, `iri-reference` and the
-//! other draft-07 formats are assertions, as the STAC schemas intend. (Python's
-//! `jsonschema`, used by stac-validator and EOTDL, checks them only when
-//! optional packages are installed, so it may accept a datetime stac-ml
-//! rejects.)
+//! **Formats are annotations for the verdict, warnings in the report.** The
+//! verdict ([`SchemaSet::is_valid`], and which violations are errors) comes
+//! from validators built with `should_validate_formats(false)`, as python
+//! `jsonschema` runs without format assertion (stac-validator, EOTDL): the
+//! same verdict as the official validators. A second validator per URL, with
+//! formats asserted, finds the `date-time`, `iri-reference`, ... violations;
+//! those alone are reported as [`SchemaError::format_only`] (a warning, an
+//! error when strict). A datetime without a time zone is still an error: the
+//! STAC schemas' own `pattern` `(\+00:00|Z)$` requires one.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -145,6 +148,18 @@ pub struct SchemaError {
     pub pointer: String,
     /// What is wrong, without dumping large values.
     pub message: String,
+    /// Only a `format` keyword fails here: the official validators, which do
+    /// not assert formats, accept the value.
+    pub format_only: bool,
+}
+
+/// How many violations [`SchemaSet::errors`] found, kept or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// All of them.
+    pub total: usize,
+    /// Those that are [`SchemaError::format_only`].
+    pub formats: usize,
 }
 
 /// A compiled validator, or why it could not be built.
@@ -153,8 +168,9 @@ type Compiled = std::result::Result<Arc<Validator>, String>;
 /// A set of JSON Schemas keyed by URL, validated offline.
 pub struct SchemaSet {
     registry: Registry<'static>,
-    /// One lazily compiled validator per registered URL.
-    validators: BTreeMap<String, OnceLock<Compiled>>,
+    /// One lazily compiled validator per registered URL, formats not
+    /// asserted (the verdict), and one with formats asserted (the warnings).
+    validators: BTreeMap<String, [OnceLock<Compiled>; 2]>,
     /// Where each URL's schema came from, for error messages.
     origins: BTreeMap<String, String>,
 }
@@ -217,7 +233,7 @@ impl SchemaSet {
         // `http://json-schema.org/draft-07/schema` (collection summaries do).
         let mut builder = Registry::new().draft(jsonschema::Draft::Draft7);
         for entry in entries {
-            validators.insert(entry.url.clone(), OnceLock::new());
+            validators.insert(entry.url.clone(), [OnceLock::new(), OnceLock::new()]);
             origins.insert(entry.url.clone(), entry.origin.clone());
             builder = builder
                 .add(&entry.url, entry.value)
@@ -243,16 +259,21 @@ impl SchemaSet {
         self.validators.keys().map(String::as_str)
     }
 
-    /// The compiled validator for `url`, compiled on first use and cached.
+    /// The compiled validator for `url` (formats not asserted), compiled on
+    /// first use and cached.
     pub fn validator(&self, url: &str) -> Result<&Validator> {
-        let Some(cell) = self.validators.get(url) else {
+        self.compiled(url, false)
+    }
+
+    fn compiled(&self, url: &str, formats: bool) -> Result<&Validator> {
+        let Some(cells) = self.validators.get(url) else {
             return Err(Error::Usage(format!("no schema is registered for {url}")));
         };
-        let compiled = cell.get_or_init(|| {
+        let compiled = cells[usize::from(formats)].get_or_init(|| {
             jsonschema::options()
                 .offline()
                 .with_draft(jsonschema::Draft::Draft7)
-                .should_validate_formats(true)
+                .should_validate_formats(formats)
                 .with_registry(&self.registry)
                 .build(&serde_json::json!({ "$ref": url }))
                 .map(Arc::new)
@@ -267,31 +288,42 @@ impl SchemaSet {
         }
     }
 
-    /// Whether `instance` is valid against the schema registered under `url`.
+    /// Whether `instance` is valid against the schema registered under `url`,
+    /// formats not asserted: the official validators' verdict.
     pub fn is_valid(&self, url: &str, instance: &Value) -> Result<bool> {
         Ok(self.validator(url)?.is_valid(instance))
     }
 
-    /// The violations of `instance` against the schema under `url`, sorted by
-    /// pointer then message, at most `limit` of them, and how many there were
-    /// in all.
-    pub fn errors(&self, url: &str, instance: &Value, limit: usize) -> Result<(Vec<SchemaError>, usize)> {
-        let validator = self.validator(url)?;
-        if validator.is_valid(instance) {
-            return Ok((Vec::new(), 0));
+    /// The violations of `instance` against the schema under `url`, at most
+    /// `limit` of them, and how many there were in all. Violations of a
+    /// `format` alone come with [`SchemaError::format_only`] and sort after the
+    /// others; each group is sorted by pointer then message.
+    pub fn errors(&self, url: &str, instance: &Value, limit: usize) -> Result<(Vec<SchemaError>, Counts)> {
+        // The common case, a valid object, costs one pass.
+        let with_formats = self.compiled(url, true)?;
+        if with_formats.is_valid(instance) {
+            return Ok((Vec::new(), Counts { total: 0, formats: 0 }));
         }
-        let mut errors: Vec<SchemaError> = validator
-            .iter_errors(instance)
-            .map(|error| {
-                let (pointer, message) = describe(&error, 4);
-                SchemaError { pointer, message }
-            })
-            .collect();
-        errors.sort_by(|a, b| (&a.pointer, &a.message).cmp(&(&b.pointer, &b.message)));
-        errors.dedup();
+        let validator = self.validator(url)?;
+        let mut errors: Vec<SchemaError> = Vec::new();
+        if !validator.is_valid(instance) {
+            errors.extend(validator.iter_errors(instance).map(|error| {
+                let (pointer, message, _) = describe(&error, 4);
+                SchemaError { pointer, message, format_only: false }
+            }));
+        }
+        for error in with_formats.iter_errors(instance) {
+            let (pointer, message, format) = describe(&error, 4);
+            if format && !errors.iter().any(|e| e.pointer == pointer && e.message == message) {
+                errors.push(SchemaError { pointer, message, format_only: true });
+            }
+        }
+        // Real violations first, so that the limit keeps them over format-only ones.
+        errors.sort_by(|a, b| (a.format_only, &a.pointer, &a.message).cmp(&(b.format_only, &b.pointer, &b.message)));
         let total = errors.len();
+        let formats = errors.iter().filter(|e| e.format_only).count();
         errors.truncate(limit);
-        Ok((errors, total))
+        Ok((errors, Counts { total, formats }))
     }
 }
 
@@ -307,7 +339,7 @@ const MAX_MESSAGE: usize = 400;
 /// much as Python's `best_match` does: the alternative whose deepest violation
 /// is deepest (then the one with fewest violations) is the one the author
 /// meant, e.g. the Item branch of the label or ML-Dataset schema for an item.
-fn describe(error: &jsonschema::ValidationError<'_>, depth: usize) -> (String, String) {
+fn describe(error: &jsonschema::ValidationError<'_>, depth: usize) -> (String, String, bool) {
     use jsonschema::error::ValidationErrorKind;
     let context = match error.kind() {
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => Some(context),
@@ -329,7 +361,8 @@ fn describe(error: &jsonschema::ValidationError<'_>, depth: usize) -> (String, S
     }
     let message =
         if is_small(error.instance()) { error.to_string() } else { error.masked_with("the value").to_string() };
-    (error.instance_path().as_str().to_string(), truncate(message))
+    let format = matches!(error.kind(), ValidationErrorKind::Format { .. });
+    (error.instance_path().as_str().to_string(), truncate(message), format)
 }
 
 /// True for values short enough to quote in a message: scalars, and arrays or
@@ -472,14 +505,23 @@ mod tests {
     }
 
     #[test]
-    fn formats_are_checked() {
+    fn formats_are_warnings_not_verdicts() {
+        let url = "https://example.com/t.json";
         let set = SchemaSet::from_files(vec![(
-            "https://example.com/t.json".into(),
+            url.into(),
             json!({"$schema": "http://json-schema.org/draft-07/schema#", "type": "string", "format": "date-time"}),
         )])
         .unwrap();
-        assert!(set.is_valid("https://example.com/t.json", &json!("2020-01-01T00:00:00Z")).unwrap());
-        assert!(!set.is_valid("https://example.com/t.json", &json!("2020-13-01T00:00:00Z")).unwrap());
+        assert!(set.is_valid(url, &json!("2020-01-01T00:00:00Z")).unwrap());
+        assert_eq!(set.errors(url, &json!("2020-01-01T00:00:00Z"), 5).unwrap().1.total, 0);
+        // Valid for the official validators (no format assertion), reported as format-only.
+        assert!(set.is_valid(url, &json!("2020-13-01T00:00:00Z")).unwrap());
+        let (errors, counts) = set.errors(url, &json!("2020-13-01T00:00:00Z"), 5).unwrap();
+        assert_eq!(counts, Counts { total: 1, formats: 1 });
+        assert!(errors[0].format_only, "{errors:?}");
+        // A type error is not format-only.
+        let (errors, _) = set.errors(url, &json!(3), 5).unwrap();
+        assert!(!errors[0].format_only, "{errors:?}");
     }
 
     #[test]
@@ -521,8 +563,8 @@ mod tests {
             "geometry": null, "properties": {"datetime": "2020-01-01T00:00:00Z", "ml-aoi:split": "validation"},
             "links": [], "assets": {}
         });
-        let (errors, total) = set.errors(url, &item, 20).unwrap();
-        assert!(total >= 1);
+        let (errors, counts) = set.errors(url, &item, 20).unwrap();
+        assert!(counts.total >= 1);
         assert!(errors.iter().any(|e| e.pointer == "/properties/ml-aoi:split"), "{errors:?}");
         assert!(errors.iter().all(|e| !e.message.contains("\"stac_version\"")), "objects must be masked: {errors:?}");
     }
