@@ -306,20 +306,28 @@ impl SchemaSet {
         }
         let validator = self.validator(url)?;
         let mut errors: Vec<SchemaError> = Vec::new();
+        let mut described = Vec::new();
         if !validator.is_valid(instance) {
-            errors.extend(validator.iter_errors(instance).map(|error| {
-                let (pointer, message, _) = describe(&error, 4);
-                SchemaError { pointer, message, format_only: false }
-            }));
+            for error in validator.iter_errors(instance) {
+                describe(&error, 4, &mut described);
+            }
         }
+        errors.extend(described.drain(..).map(|(pointer, message, _)| SchemaError {
+            pointer,
+            message,
+            format_only: false,
+        }));
         for error in with_formats.iter_errors(instance) {
-            let (pointer, message, format) = describe(&error, 4);
+            describe(&error, 4, &mut described);
+        }
+        for (pointer, message, format) in described {
             if format && !errors.iter().any(|e| e.pointer == pointer && e.message == message) {
                 errors.push(SchemaError { pointer, message, format_only: true });
             }
         }
-        // Real violations first, so that the limit keeps them over format-only ones.
         errors.sort_by(|a, b| (a.format_only, &a.pointer, &a.message).cmp(&(b.format_only, &b.pointer, &b.message)));
+        errors.dedup_by(|a, b| a.pointer == b.pointer && a.message == b.message);
+        // Real violations first, so that the limit keeps them over format-only ones.
         let total = errors.len();
         let formats = errors.iter().filter(|e| e.format_only).count();
         errors.truncate(limit);
@@ -330,16 +338,24 @@ impl SchemaSet {
 /// Longest message kept for one violation.
 const MAX_MESSAGE: usize = 400;
 
+/// One violation as reported: pointer, message, and whether it is a
+/// `format` violation.
+type Described = (String, String, bool);
+
 /// The error's pointer and message, with large values masked (a failing
-/// item must not be printed whole).
+/// item must not be printed whole), into `out`. A `required` violation is
+/// reported at the missing property (`/properties/label:description`), not
+/// at the object that lacks it.
 ///
 /// A `oneOf`/`anyOf` failure says little by itself ("not valid under any of
-/// the schemas"), so when one alternative got further into the document than
-/// the failure itself, it is replaced by that alternative's deepest violation,
-/// much as Python's `best_match` does: the alternative whose deepest violation
-/// is deepest (then the one with fewest violations) is the one the author
-/// meant, e.g. the Item branch of the label or ML-Dataset schema for an item.
-fn describe(error: &jsonschema::ValidationError<'_>, depth: usize) -> (String, String, bool) {
+/// the schemas"), so it is replaced by the violations of one alternative:
+/// - where the alternatives branch on the object's `type` (the label,
+///   ml-aoi and ML-Dataset schemas' Item vs Collection), the branch whose
+///   `type` the object has: every violation of it is reported;
+/// - else, when one alternative got further into the document than the
+///   failure itself, that alternative's deepest violation, much as Python's
+///   `best_match` does (deepest, then fewest violations, then first).
+fn describe(error: &jsonschema::ValidationError<'_>, depth: usize, out: &mut Vec<Described>) {
     use jsonschema::error::ValidationErrorKind;
     let context = match error.kind() {
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => Some(context),
@@ -347,22 +363,50 @@ fn describe(error: &jsonschema::ValidationError<'_>, depth: usize) -> (String, S
     };
     if let Some(context) = context
         && depth > 0
-        && let Some(branch) = context.iter().filter(|branch| !branch.is_empty()).max_by(|a, b| {
+    {
+        let branches: Vec<&[jsonschema::ValidationError<'_>]> =
+            context.iter().map(Vec::as_slice).filter(|branch| !branch.is_empty()).collect();
+        // The branches that do not reject the object's `type`, when some do.
+        let typed: Vec<&[jsonschema::ValidationError<'_>]> =
+            branches.iter().copied().filter(|branch| !rejects_type(branch, error)).collect();
+        if typed.len() == 1 && branches.len() > 1 {
+            for inner in typed[0] {
+                describe(inner, depth - 1, out);
+            }
+            return;
+        }
+        if let Some(branch) = branches.iter().max_by(|a, b| {
             let score = |branch: &[jsonschema::ValidationError<'_>]| {
                 (deepest(branch).map_or(0, segments), std::cmp::Reverse(branch.len()))
             };
             // On a tie `max_by` keeps the left one when told it is greater: the first wins.
             score(a).cmp(&score(b)).then(std::cmp::Ordering::Greater)
-        })
-        && let Some(first) = deepest(branch)
-        && segments(first) > segments(error)
-    {
-        return describe(first, depth - 1);
+        }) && let Some(first) = deepest(branch)
+            && segments(first) > segments(error)
+        {
+            return describe(first, depth - 1, out);
+        }
     }
     let message =
         if is_small(error.instance()) { error.to_string() } else { error.masked_with("the value").to_string() };
     let format = matches!(error.kind(), ValidationErrorKind::Format { .. });
-    (error.instance_path().as_str().to_string(), truncate(message), format)
+    let mut pointer = error.instance_path().as_str().to_string();
+    if let ValidationErrorKind::Required { property: Value::String(property) } = error.kind() {
+        pointer.push('/');
+        pointer.push_str(&property.replace('~', "~0").replace('/', "~1"));
+    }
+    out.push((pointer, truncate(message), format));
+}
+
+/// True when one of `branch`'s violations is the object's own `type` member
+/// failing a `const` or `enum`: the branch describes another kind of object.
+fn rejects_type(branch: &[jsonschema::ValidationError<'_>], parent: &jsonschema::ValidationError<'_>) -> bool {
+    use jsonschema::error::ValidationErrorKind;
+    let type_pointer = format!("{}/type", parent.instance_path().as_str());
+    branch.iter().any(|e| {
+        matches!(e.kind(), ValidationErrorKind::Constant { .. } | ValidationErrorKind::Enum { .. })
+            && e.instance_path().as_str() == type_pointer
+    })
 }
 
 /// True for values short enough to quote in a message: scalars, and arrays or

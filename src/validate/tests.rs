@@ -85,7 +85,7 @@ fn schema_errors_carry_the_json_pointer() {
 }
 
 #[test]
-fn a_missing_required_field_points_at_its_parent() {
+fn a_missing_required_field_points_at_the_field() {
     let dir = dataset(&["a"]);
     let mut bad = item("a");
     bad["properties"].as_object_mut().unwrap().remove("datetime");
@@ -93,7 +93,10 @@ fn a_missing_required_field_points_at_its_parent() {
     let report = run(dir.path());
     assert!(report.errors >= 1);
     assert!(
-        report.findings.iter().all(|f| f.kind == Kind::Schema && f.pointer.as_deref() == Some("/properties")),
+        report.findings.iter().all(|f| {
+            let field = f.message.split('"').nth(1).unwrap_or_default();
+            f.kind == Kind::Schema && f.pointer.as_deref() == Some(format!("/properties/{field}").as_str())
+        }),
         "{:#?}",
         report.findings
     );
@@ -305,7 +308,7 @@ fn extra_schemas_check_extensions_otherwise_unknown() {
     let finding = only(&report);
     assert_eq!(
         (finding.kind, finding.pointer.as_deref(), finding.schema.as_deref()),
-        (Kind::Schema, Some("/properties"), Some(url))
+        (Kind::Schema, Some("/properties/my:field"), Some(url))
     );
 }
 

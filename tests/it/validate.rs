@@ -521,7 +521,7 @@ fn a_local_schema_checks_an_otherwise_unknown_extension() {
     let flag = format!("{EXTENSION}={}", path_str(&schema));
     let (code, report) = validate(&root, &["--schema", &flag]);
     assert_eq!(code, 1);
-    assert_eq!(report.summary(&root), [row("labels/b/b.json", "error", "schema", "/properties")]);
+    assert_eq!(report.summary(&root), [row("labels/b/b.json", "error", "schema", "/properties/test:colour")]);
     assert!(
         report.findings[0].message.contains("\"test:colour\" is a required property"),
         "{}",
@@ -574,6 +574,32 @@ fn the_ingest_name_rule() {
     let (code, report) = validate(&root, &["--profile", "eotdl"]);
     assert_eq!((code, report.quality.as_deref()), (1, Some("Q2")));
     assert!(report.summary(&root).contains(&row("catalog.json", "error", "ingest", "/ml-dataset:name")));
+}
+
+/// Issue 11 #3: where a schema branches on the object's `type` (the label
+/// schema's `oneOf` over Item and Collection), the errors reported are those
+/// of the branch the object is, each at the pointer of the missing field.
+#[test]
+fn a_label_item_missing_fields_is_told_about_those_fields() {
+    let label = "https://stac-extensions.github.io/label/v1.0.1/schema.json";
+    let dir = tempdir();
+    let root = dataset(dir.path(), &["a"]);
+    edit(&root, "labels/a/a.json", |v| {
+        v["stac_extensions"] = json!([label]);
+        v["properties"]["label:type"] = json!("vector");
+    });
+    let (code, report) = validate(&root, &[]);
+    assert_eq!(code, 1);
+    let errors: Vec<(&str, &str)> =
+        report.errors().iter().map(|f| (f.pointer.as_deref().unwrap_or(""), f.message.as_str())).collect();
+    assert_eq!(
+        errors,
+        [
+            ("/properties/label:description", "\"label:description\" is a required property (label v1.0.1 schema)"),
+            ("/properties/label:properties", "\"label:properties\" is a required property (label v1.0.1 schema)"),
+        ],
+        "{errors:#?}"
+    );
 }
 
 /// Issue 11 #4: a `format` violation alone (a tile-template asset href is not
