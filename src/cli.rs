@@ -91,6 +91,9 @@ pub enum Command {
     ///
     /// Extensions without a bundled schema are reported as not checked (an error
     /// with --strict); --schema URL=PATH adds a local schema for any of them.
+    /// Known aliases of an extension URL (raw.githubusercontent.com/stac-extensions/...,
+    /// .../json-schema/schema.json, http://) use the bundled schema of that version,
+    /// with a warning that the URL is not canonical.
     ///
     /// Profiles: by default only STAC validity fails the run; EOTDL's ingest rules
     /// (dataset name of 3-45 letters, digits and dashes; Q0 metadata.yml keys) give

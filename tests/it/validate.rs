@@ -602,6 +602,49 @@ fn a_label_item_missing_fields_is_told_about_those_fields() {
     );
 }
 
+/// Issue 11 #5: a known alias of an extension's URL (raw repository URL,
+/// `/json-schema/schema.json` path, `http`) is checked against the bundled
+/// schema of the same version, with one warning that it is not canonical.
+#[test]
+fn extension_url_aliases_are_checked_with_one_warning() {
+    let aliases = [
+        "https://raw.githubusercontent.com/stac-extensions/label/v1.0.1/json-schema/schema.json",
+        "http://stac-extensions.github.io/label/v1.0.1/schema.json",
+        "https://stac-extensions.github.io/label/v1.0.1/json-schema/schema.json",
+    ];
+    for alias in aliases {
+        let dir = tempdir();
+        let root = dataset(dir.path(), &["a", "b"]);
+        for id in ["a", "b"] {
+            edit(&root, &format!("labels/{id}/{id}.json"), |v| {
+                v["stac_extensions"] = json!([alias]);
+                v["properties"]["label:type"] = json!("vector");
+                v["properties"]["label:description"] = json!("boxes");
+            });
+        }
+        let (code, report) = validate(&root, &[]);
+        assert_eq!(code, 1, "{alias}");
+        let summary = report.summary(&root);
+        assert_eq!(
+            summary,
+            [
+                row("labels/a/a.json", "error", "schema", "/properties/label:properties"),
+                row("labels/a/a.json", "warning", "extension", "/stac_extensions/0"),
+                row("labels/b/b.json", "error", "schema", "/properties/label:properties"),
+            ],
+            "{alias}: {:#?}",
+            report.findings
+        );
+        let warning = &report.warnings()[0].message;
+        assert!(
+            warning.contains(alias)
+                && warning.contains("https://stac-extensions.github.io/label/v1.0.1/schema.json")
+                && warning.contains("2 objects"),
+            "{warning}"
+        );
+    }
+}
+
 /// Issue 11 #4: a `format` violation alone (a tile-template asset href is not
 /// an `iri-reference`) is a warning, as the official validators do not assert
 /// formats; an error with --strict. A datetime without a time zone is still an
