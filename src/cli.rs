@@ -302,7 +302,8 @@ pub enum ValidateProfile {
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// A catalog file or a dataset folder.
-    pub path: PathBuf,
+    #[arg(required_unless_present = "list_schemas")]
+    pub path: Option<PathBuf>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
@@ -323,6 +324,17 @@ pub struct ValidateArgs {
     /// A local schema for an extension, as URL=PATH (repeatable).
     #[arg(long, value_name = "URL=PATH")]
     pub schema: Vec<String>,
+
+    /// A local schema mirror laid out host/path (e.g. DIR/stac-extensions.github.io/eo/v1.1.0/schema.json).
+    ///
+    /// Used for extensions and STAC versions that are not bundled, before reporting
+    /// them "not checked". Never fetched.
+    #[arg(long, value_name = "DIR")]
+    pub schema_dir: Option<PathBuf>,
+
+    /// Print the bundled schemas (name and URL) and exit.
+    #[arg(long)]
+    pub list_schemas: bool,
 }
 
 /// Arguments of `info`.

@@ -11,6 +11,14 @@ use crate::cli::{ValidateArgs, ValidateFormat, ValidateProfile};
 
 /// Runs `validate`.
 pub fn run(args: ValidateArgs, printer: Printer) -> Result<ExitStatus> {
+    if args.list_schemas {
+        let mut stdout = std::io::stdout().lock();
+        for (url, _) in validate::schemas::BUNDLED {
+            writeln!(stdout, "{}\t{url}", validate::schemas::label(url))?;
+        }
+        return Ok(ExitStatus::Success);
+    }
+    let Some(path) = args.path else { bail!("validate needs a PATH (a catalog file or a dataset folder)") };
     let mut schemas = Vec::new();
     for pair in &args.schema {
         let Some((url, path)) = pair.split_once('=') else {
@@ -22,9 +30,9 @@ pub fn run(args: ValidateArgs, printer: Printer) -> Result<ExitStatus> {
         ValidateProfile::Stac => Profile::Stac,
         ValidateProfile::Eotdl => Profile::Eotdl,
     };
-    let options = Options { profile, strict: args.strict, schemas, ..Options::default() };
+    let options = Options { profile, strict: args.strict, schemas, schema_dir: args.schema_dir, ..Options::default() };
     let spinner = printer.spinner("validating");
-    let report = validate::validate_path(&args.path, &options)?;
+    let report = validate::validate_path(&path, &options)?;
     spinner.finish_and_clear();
     let mut stdout = std::io::stdout().lock();
     match args.format {

@@ -103,6 +103,9 @@ pub struct Options {
     pub strict: bool,
     /// Extra local schemas, (URL, file), as `--schema URL=PATH` gives them.
     pub schemas: Vec<(String, PathBuf)>,
+    /// A local mirror of schemas laid out `host/path` (`--schema-dir`), used
+    /// for URLs that are neither bundled nor in [`Options::schemas`]. Never fetched.
+    pub schema_dir: Option<PathBuf>,
     /// Findings kept per file; the rest are counted.
     pub max_findings_per_file: usize,
     /// Findings kept in the whole report; the rest are counted.
@@ -115,6 +118,7 @@ impl Default for Options {
             profile: Profile::Stac,
             strict: false,
             schemas: Vec::new(),
+            schema_dir: None,
             max_findings_per_file: 20,
             max_findings: 10_000,
         }
@@ -124,16 +128,16 @@ impl Default for Options {
 /// Validates a catalog file, a dataset folder, or a Q0 `metadata.yml`, with
 /// the bundled schemas plus [`Options::schemas`].
 pub fn validate_path(path: &Path, options: &Options) -> Result<Report> {
-    let schemas = if options.schemas.is_empty() {
-        SchemaSet::bundled()?
-    } else {
-        SchemaSet::with_extra(options.schemas.clone())?
+    let schemas = match &options.schema_dir {
+        Some(mirror) => SchemaSet::with_mirror(options.schemas.clone(), mirror)?,
+        None if options.schemas.is_empty() => SchemaSet::bundled()?,
+        None => SchemaSet::with_extra(options.schemas.clone())?,
     };
     validate_path_with(path, options, &schemas)
 }
 
 /// [`validate_path`] with a schema set built beforehand ([`Options::schemas`]
-/// is ignored).
+/// and [`Options::schema_dir`] are ignored).
 pub fn validate_path_with(path: &Path, options: &Options, schemas: &SchemaSet) -> Result<Report> {
     let path = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
     if path.is_dir() {

@@ -144,7 +144,7 @@ pub(super) fn schema_findings(
                     kind: Kind::Extension,
                     severity: Severity::Warning,
                     message: format!(
-                        "extension {url} is not the canonical URL; checked against the bundled {canonical}, which it names"
+                        "extension {url} is not the canonical URL; checked against the schema of {canonical}, which it names"
                     ),
                     path: path.to_path_buf(),
                     pointer: Some(format!("/stac_extensions/{i}")),

@@ -193,6 +193,19 @@ impl SchemaSet {
     /// is not JSON, is not a valid schema or `$ref`s a URL the set lacks fails
     /// here, with an error naming the file.
     pub fn with_extra(extra: Vec<(String, PathBuf)>) -> Result<Self> {
+        Self::with_sources(extra, None)
+    }
+
+    /// [`SchemaSet::with_extra`] plus a local mirror: every file under
+    /// `mirror`, laid out by URL as [`read_url_tree`] reads it, provides the
+    /// URLs that are neither bundled nor given as a file (`--schema-dir`).
+    /// Nothing is fetched; a missing folder or a file that is not JSON fails
+    /// here, naming it.
+    pub fn with_mirror(extra: Vec<(String, PathBuf)>, mirror: &Path) -> Result<Self> {
+        Self::with_sources(extra, Some(mirror))
+    }
+
+    fn with_sources(extra: Vec<(String, PathBuf)>, mirror: Option<&Path>) -> Result<Self> {
         let mut entries = bundled_entries()?;
         let mut added = Vec::new();
         for (url, path) in extra {
@@ -205,6 +218,19 @@ impl SchemaSet {
             entries.retain(|entry| entry.url != url);
             entries.push(Entry { url: url.clone(), value, origin: path.display().to_string() });
             added.push(url);
+        }
+        if let Some(mirror) = mirror {
+            if !mirror.is_dir() {
+                let error =
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "the schema mirror folder does not exist");
+                return Err(Error::io(mirror, error));
+            }
+            for (url, value) in read_url_tree(mirror)? {
+                if !entries.iter().any(|entry| entry.url == url) {
+                    let origin = format!("{} (mirror of {url})", mirror.display());
+                    entries.push(Entry { url, value, origin });
+                }
+            }
         }
         let set = Self::build(entries)?;
         for url in added {

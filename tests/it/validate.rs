@@ -645,6 +645,42 @@ fn extension_url_aliases_are_checked_with_one_warning() {
     }
 }
 
+/// Issue 11 (local mirror): `--schema-dir DIR`, laid out `host/path`, checks
+/// an extension that is not bundled instead of reporting it "not checked";
+/// nothing is fetched. `--list-schemas` prints what is bundled.
+#[test]
+fn a_schema_dir_mirror_checks_unbundled_extensions_and_list_schemas_prints_the_bundle() {
+    let url = "https://stac-extensions.github.io/test/v1.0.0/schema.json";
+    let dir = tempdir();
+    let root = dataset(&dir.path().join("data"), &["a"]);
+    edit(&root, "labels/a/a.json", |v| v["stac_extensions"] = json!([url]));
+    let mirror = dir.path().join("mirror");
+    write_json(
+        &mirror.join("stac-extensions.github.io/test/v1.0.0/schema.json"),
+        &json!({"$schema": "http://json-schema.org/draft-07/schema#", "$id": url, "type": "object",
+                "properties": {"properties": {"required": ["test:colour"]}}}),
+    );
+    let (code, report) = validate(&root, &[]);
+    assert_eq!((code, report.warnings), (0, 1), "{:#?}", report.findings);
+    let (code, report) = validate(&root, &["--schema-dir", &path_str(&mirror)]);
+    assert_eq!(code, 1, "{:#?}", report.findings);
+    assert_eq!(report.summary(&root), [row("labels/a/a.json", "error", "schema", "/properties/test:colour")]);
+    // A missing folder is a usage error naming it.
+    let missing = dir.path().join("nope");
+    let output = run(["validate".to_string(), path_str(&root), "--schema-dir".into(), path_str(&missing)]);
+    assert_eq!(output.code, 2);
+    assert!(output.stderr.contains(&path_str(&missing)), "{}", output.stderr);
+
+    let list = run(["validate", "--list-schemas"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    for bundled in [
+        "https://stac-extensions.github.io/label/v1.0.1/schema.json",
+        "https://schemas.stacspec.org/v1.1.0/item-spec/json-schema/item.json",
+    ] {
+        assert!(list.stdout.lines().any(|l| l.ends_with(bundled)), "{}", list.stdout);
+    }
+}
+
 /// Issue 11 #4: a `format` violation alone (a tile-template asset href is not
 /// an `iri-reference`) is a warning, as the official validators do not assert
 /// formats; an error with --strict. A datetime without a time zone is still an
