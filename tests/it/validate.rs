@@ -681,6 +681,54 @@ fn a_schema_dir_mirror_checks_unbundled_extensions_and_list_schemas_prints_the_b
     }
 }
 
+/// Issue 11 #6: text output folds identical findings (kind, pointer,
+/// message) across files into one line with the count and the first files;
+/// JSON keeps every finding; counts are singular or plural as they should be.
+#[test]
+fn identical_findings_fold_in_text_and_counts_read_well() {
+    let dir = tempdir();
+    let root = dataset(dir.path(), &["a", "b", "c", "d", "e"]);
+    for id in ["a", "b", "c", "d", "e"] {
+        edit(&root, &format!("labels/{id}/{id}.json"), |v| v["properties"]["datetime"] = json!("yesterday"));
+    }
+    let (code, report) = validate(&root, &[]);
+    assert_eq!((code, report.errors, report.warnings), (1, 5, 5));
+    let text = run(["validate".to_string(), path_str(&root)]);
+    assert_eq!(text.code, 1);
+    let lines: Vec<&str> = text.stdout.lines().collect();
+    let pattern: Vec<&&str> = lines.iter().filter(|l| l.contains("does not match")).collect();
+    assert_eq!(pattern.len(), 1, "{}", text.stdout);
+    assert!(
+        pattern[0].starts_with("  error [Schema] /properties/datetime: \"yesterday\" does not match"),
+        "{}",
+        pattern[0]
+    );
+    let files = ["labels/a/a.json", "labels/b/b.json", "labels/c/c.json"].map(|f| path_str(&root.join(f)));
+    assert!(pattern[0].ends_with(&format!("(5 files: {}, … and 2 more)", files.join(", "))), "{}", pattern[0]);
+    assert_eq!(lines.iter().filter(|l| l.contains("is not a \"date-time\"")).count(), 1, "{}", text.stdout);
+    assert_eq!((lines.len(), lines[0]), (4, "in several files:"), "{}", text.stdout);
+    assert!(text.stdout.ends_with("5 errors, 5 warnings in 2 catalogs/collections and 5 items (claims Q1): INVALID\n"));
+
+    let dir = tempdir();
+    let root = dataset(dir.path(), &["a"]);
+    edit(&root, "labels/a/a.json", |v| v["properties"]["datetime"] = json!("yesterday"));
+    let text = run(["validate".to_string(), path_str(&root)]);
+    assert!(
+        text.stdout.ends_with("1 error, 1 warning in 2 catalogs/collections and 1 item (claims Q1): INVALID\n"),
+        "{}",
+        text.stdout
+    );
+    // One file: grouped under the file as before.
+    assert!(
+        text.stdout.starts_with(&format!(
+            "{}\n  error [Schema] /properties/datetime: ",
+            path_str(&root.join("labels/a/a.json"))
+        ))
+    );
+    let github = run(["validate".to_string(), path_str(&root), "--format".into(), "github".into()]);
+    assert!(github.stdout.ends_with("\n1 error, 1 warning\n"), "{}", github.stdout);
+}
+
 /// Issue 11 #4: a `format` violation alone (a tile-template asset href is not
 /// an `iri-reference`) is a warning, as the official validators do not assert
 /// formats; an error with --strict. A datetime without a time zone is still an
@@ -822,7 +870,17 @@ fn json_and_github_formats() {
     assert_eq!(github.code, 1);
     let lines: Vec<&str> = github.stdout.lines().collect();
     let (summary, annotations) = lines.split_last().unwrap();
-    assert_eq!(*summary, format!("{} errors, {} warnings", report.errors, report.warnings));
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    assert_eq!(
+        *summary,
+        format!(
+            "{} error{}, {} warning{}",
+            report.errors,
+            plural(report.errors),
+            report.warnings,
+            plural(report.warnings)
+        )
+    );
     assert_eq!(annotations.len(), report.findings.len());
     for (line, finding) in annotations.iter().zip(&report.findings) {
         let prefix = format!("::{} file=", finding.severity);
