@@ -79,7 +79,7 @@ pub enum Command {
     ///
     /// PATH is a catalog file or a dataset folder (catalog.json, or metadata.yml for Q0).
     /// Every catalog, collection and item is checked against the bundled schemas
-    /// (STAC 1.0.0 and 1.1.0, GeoJSON, label v1.0.1, ml-aoi v0.2.0, ML-Dataset).
+    /// (STAC 1.0.0 and 1.1.0, GeoJSON, label v1.0.1, ml-aoi v0.2.0, view v1.0.0, ML-Dataset).
     /// Nothing is fetched. The verdict is the official validators' (no format
     /// assertion): a `format` violation alone (date-time, iri-reference, ...) is a
     /// warning, an error with --strict; a datetime without a time zone is still an

@@ -15,7 +15,7 @@
 //! - **Schemas** ([`SchemaSet`]): the core schema chosen by `type` (Feature,
 //!   Catalog, Collection) and `stac_version` (1.0.0 and 1.1.0 are bundled; other
 //!   versions are reported as not checked), and every `stac_extensions` entry
-//!   with a schema in the set (label v1.0.1, ml-aoi v0.2.0, ML-Dataset, plus
+//!   with a schema in the set (label v1.0.1, ml-aoi v0.2.0, view v1.0.0, ML-Dataset, plus
 //!   `--schema` extras). Other extensions, and relative extension hrefs, are
 //!   reported as not checked: a warning, or an error with
 //!   [`Options::strict`]. An object that uses `label:`, `ml-aoi:` or

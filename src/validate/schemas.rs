@@ -7,7 +7,7 @@
 //!
 //! By default the set is the project's own draft-07 schemas in `schemas/`
 //! (see `schemas/README.md`), embedded in the binary with `include_str!`:
-//! STAC core 1.0.0 and 1.1.0, GeoJSON, label v1.0.1, ml-aoi v0.2.0 and
+//! STAC core 1.0.0 and 1.1.0, GeoJSON, label v1.0.1, ml-aoi v0.2.0, view v1.0.0 and
 //! ML-Dataset. Users add local schemas with [`SchemaSet::with_extra`]
 //! (`--schema URL=PATH`).
 //!
@@ -45,6 +45,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
     (
         "https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json",
         include_str!("../../schemas/extensions/ml-aoi-v0.2.0.json"),
+    ),
+    (
+        "https://stac-extensions.github.io/view/v1.0.0/schema.json",
+        include_str!("../../schemas/extensions/view-v1.0.0.json"),
     ),
     ("https://geojson.org/schema/Feature.json", include_str!("../../schemas/geojson/Feature.json")),
     ("https://geojson.org/schema/Geometry.json", include_str!("../../schemas/geojson/Geometry.json")),
