@@ -118,12 +118,15 @@ pub enum Command {
     #[command(mut_arg("timings", |a| a.help(TIMINGS_Q2)))]
     Q2(Box<Q2Args>),
 
-    /// Validate a dataset offline: schemas, links and EOTDL's ingest rules; the CI gate before ingest.
+    /// Validate a dataset offline: schemas and links (and, with --profile eotdl, EOTDL's ingest rules).
     ///
     /// PATH is a catalog file or a dataset folder (catalog.json, or metadata.yml for Q0).
     /// Every catalog, collection and item is checked against the bundled schemas
-    /// (STAC 1.0.0 and 1.1.0, GeoJSON, label v1.0.1, ml-aoi v0.2.0, ML-Dataset),
-    /// with `format` keywords (date-time, uri, ...) checked. Nothing is fetched.
+    /// (STAC 1.0.0 and 1.1.0, GeoJSON, label v1.0.1, ml-aoi v0.2.0, view v1.0.0, ML-Dataset).
+    /// Nothing is fetched. The verdict is the official validators' (no format
+    /// assertion): a `format` violation alone (date-time, iri-reference, ...) is a
+    /// warning, an error with --strict; a datetime without a time zone is still an
+    /// error (the STAC schemas' pattern requires one).
     ///
     /// ML-Dataset: the official schema's item branch requires a key spelled
     /// " ml-dataset:split" (with a leading space), which no real item has; stac-ml
@@ -131,11 +134,19 @@ pub enum Command {
     ///
     /// Extensions without a bundled schema are reported as not checked (an error
     /// with --strict); --schema URL=PATH adds a local schema for any of them.
+    /// Known aliases of an extension URL (raw.githubusercontent.com/stac-extensions/...,
+    /// .../json-schema/schema.json, http://) use the bundled schema of that version,
+    /// with a warning that the URL is not canonical.
+    ///
+    /// Profiles: by default only STAC validity fails the run; EOTDL's ingest rules
+    /// (dataset name of 3-45 letters, digits and dashes; Q0 metadata.yml keys) give
+    /// one warning. --profile eotdl makes them errors.
     /// Exit codes: 0 valid, 1 invalid, 2 usage or I/O error.
     ///
     /// Examples:
     ///   stac-ml validate catalog.json
     ///   stac-ml validate dataset/ --strict --output-format github
+    ///   stac-ml validate dataset/ --profile eotdl
     ///   stac-ml validate catalog.json --json
     ///   stac-ml validate catalog.json --schema \
     ///     https://stac-extensions.github.io/eo/v1.1.0/schema.json=eo.json
@@ -349,11 +360,22 @@ pub enum ValidateFormat {
     Github,
 }
 
+/// What `validate` judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ValidateProfile {
+    /// STAC validity: schemas, links, files.
+    #[default]
+    Stac,
+    /// STAC validity plus EOTDL's ingest rules (dataset name, Q0 metadata.yml) as errors.
+    Eotdl,
+}
+
 /// Arguments of `validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// A catalog file or a dataset folder.
-    pub path: PathBuf,
+    #[arg(required_unless_present = "list_schemas")]
+    pub path: Option<PathBuf>,
 
     /// Print the report as one JSON object on stdout.
     #[arg(long, help_heading = "Output", conflicts_with = "output_format")]
@@ -367,13 +389,32 @@ pub struct ValidateArgs {
     #[arg(long, value_enum, hide = true, conflicts_with_all = ["output_format", "json"])]
     pub format: Option<ValidateFormat>,
 
-    /// Unchecked extensions and missing local assets are errors, not warnings.
+    /// Unchecked extensions, `format` violations and missing local assets are errors, not warnings.
     #[arg(long)]
     pub strict: bool,
+
+    /// What a pass means: STAC validity (default), or also EOTDL ingest readiness.
+    ///
+    /// stac: only schema, link and file errors fail (exit 1); a dataset EOTDL
+    /// ingest would refuse (name with `_`, Q0 metadata.yml keys) gets one warning.
+    /// eotdl: the EOTDL ingest rules are errors too.
+    #[arg(long, value_enum, default_value_t)]
+    pub profile: ValidateProfile,
 
     /// A local schema for an extension, as URL=PATH (repeatable).
     #[arg(long, value_name = "URL=PATH")]
     pub schema: Vec<String>,
+
+    /// A local schema mirror laid out host/path (e.g. DIR/stac-extensions.github.io/eo/v1.1.0/schema.json).
+    ///
+    /// Used for extensions and STAC versions that are not bundled, before reporting
+    /// them "not checked". Never fetched.
+    #[arg(long, value_name = "DIR")]
+    pub schema_dir: Option<PathBuf>,
+
+    /// Print the bundled schemas (name and URL) and exit.
+    #[arg(long)]
+    pub list_schemas: bool,
 }
 
 impl ValidateArgs {

@@ -117,11 +117,10 @@ pub fn info(dataset: &Dataset) -> Result<Info> {
         }
         let items: Vec<_> = node.items.iter().map(|&i| &dataset.items[i]).collect();
         let label_items = items.iter().filter(|i| i.is_label()).count();
-        let declares_label = node
-            .json
-            .get("stac_extensions")
-            .and_then(Value::as_array)
-            .is_some_and(|l| l.iter().any(|e| e.as_str().is_some_and(|e| e.contains("/label/"))));
+        let declares_label =
+            node.json.get("stac_extensions").and_then(Value::as_array).is_some_and(|l| {
+                l.iter().any(|e| e.as_str().is_some_and(|e| crate::catalog::extension::is(e, "label")))
+            });
         let mut roles = Vec::new();
         if label_items > 0 || declares_label {
             roles.push("labels");

@@ -354,7 +354,8 @@ pub fn q2(source: &dyn Source, options: &Q2Options, observer: &dyn Observer) -> 
     observer.end("measured");
     warn(observer, &warnings);
     observer.begin_items("writing", dataset.items.len() as u64);
-    let validate_options = validate::Options::default();
+    // q2 writes an EOTDL Q2 dataset: its gate judges ingest readiness too.
+    let validate_options = validate::Options { profile: validate::Profile::Eotdl, ..validate::Options::default() };
     let schemas = validate::SchemaSet::bundled()?;
     let gate = OutputGate::new(&validate_options, &schemas, &run.out, observer);
     let provenance = provenance(&dataset, &split_options);

@@ -3,6 +3,7 @@
 //! with validation and `info`), `load` turns both into a [`Dataset`] of
 //! compact [`ItemRecord`]s, and [`href`] resolves hrefs lexically.
 
+pub mod extension;
 pub mod href;
 mod load;
 pub mod read;

@@ -73,12 +73,13 @@ pub struct LabelInfo {
 /// The label extension's identifier prefix, any version.
 pub const LABEL_EXTENSION: &str = "https://stac-extensions.github.io/label/";
 
-/// True for a label item: its `stac_extensions` list the label extension, or
+/// True for a label item: its `stac_extensions` list the label extension
+/// (canonically or through a known alias, see [`super::extension`]), or
 /// its `properties` hold `label:` fields. `properties` is the item's
 /// properties object (an empty map when it has none).
 pub fn is_label_item(json: &Map<String, Value>, properties: &Map<String, Value>) -> bool {
     let lists_extension = match json.get("stac_extensions") {
-        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(|e| e.starts_with(LABEL_EXTENSION)),
+        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(|e| super::extension::is(e, "label")),
         _ => false,
     };
     lists_extension || properties.keys().any(|k| k.starts_with("label:"))
@@ -131,6 +132,8 @@ mod tests {
         let empty = Map::new();
         let listed = json!({"stac_extensions": ["https://stac-extensions.github.io/label/v1.0.1/schema.json"]});
         assert!(is_label_item(listed.as_object().unwrap(), &empty));
+        let alias = json!({"stac_extensions": ["https://raw.githubusercontent.com/stac-extensions/label/v1.0.0/json-schema/schema.json"]});
+        assert!(is_label_item(alias.as_object().unwrap(), &empty));
         let other = json!({"stac_extensions": ["https://stac-extensions.github.io/eo/v1.0.0/schema.json"]});
         assert!(!is_label_item(other.as_object().unwrap(), &empty));
         let fields = json!({"label:type": "vector"});

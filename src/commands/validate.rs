@@ -1,20 +1,30 @@
 //! `stac-ml validate`: the offline CI gate before ingest.
 
 use stac_ml::escape::escape;
+use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use stac_ml::validate::{self, Options, Report, Severity};
+use stac_ml::validate::{self, Finding, Kind, Options, Profile, Report, Severity};
 
 use super::{ExitStatus, Printer};
-use crate::cli::{ValidateArgs, ValidateFormat};
+use crate::cli::{ValidateArgs, ValidateFormat, ValidateProfile};
 
 /// Runs `validate`.
 pub fn run(args: ValidateArgs, printer: Printer) -> Result<ExitStatus> {
     if let Some(note) = args.deprecation() {
         printer.warn(note);
     }
+    if args.list_schemas {
+        let mut stdout = std::io::stdout().lock();
+        for (url, _) in validate::schemas::BUNDLED {
+            writeln!(stdout, "{}\t{url}", validate::schemas::label(url))?;
+        }
+        return Ok(ExitStatus::Success);
+    }
+    let format = args.format();
+    let Some(path) = args.path else { bail!("validate needs a PATH (a catalog file or a dataset folder)") };
     let mut schemas = Vec::new();
     for pair in &args.schema {
         let Some((url, path)) = pair.split_once('=') else {
@@ -22,12 +32,16 @@ pub fn run(args: ValidateArgs, printer: Printer) -> Result<ExitStatus> {
         };
         schemas.push((url.to_string(), PathBuf::from(path)));
     }
-    let options = Options { strict: args.strict, schemas, ..Options::default() };
+    let profile = match args.profile {
+        ValidateProfile::Stac => Profile::Stac,
+        ValidateProfile::Eotdl => Profile::Eotdl,
+    };
+    let options = Options { profile, strict: args.strict, schemas, schema_dir: args.schema_dir, ..Options::default() };
     let spinner = printer.spinner("validating");
-    let report = validate::validate_path(&args.path, &options)?;
+    let report = validate::validate_path(&path, &options)?;
     spinner.finish_and_clear();
     let mut stdout = std::io::stdout().lock();
-    match args.format() {
+    match format {
         ValidateFormat::Json => {
             serde_json::to_writer_pretty(&mut stdout, &report)?;
             writeln!(stdout)?;
@@ -45,37 +59,77 @@ fn severity(s: Severity) -> &'static str {
     }
 }
 
-/// Findings grouped by file, each with its JSON pointer, then a summary line.
+/// How many files a folded line names before "… and N more".
+const FOLDED_FILES: usize = 3;
+
+/// `n` and the noun, singular or plural: "1 error", "2 errors".
+fn count(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
+/// What makes findings in different files identical.
+type Key<'a> = (Severity, Kind, Option<&'a str>, &'a str);
+
+fn key(f: &Finding) -> Key<'_> {
+    (f.severity, f.kind, f.pointer.as_deref(), f.message.as_str())
+}
+
+/// One finding's line, indented, without its file.
+fn finding_line(finding: &Finding) -> String {
+    let pointer =
+        finding.pointer.as_deref().map(|p| format!(" {}", if p.is_empty() { "/" } else { p })).unwrap_or_default();
+    format!("  {} [{:?}]{}: {}", severity(finding.severity), finding.kind, escape(&pointer), escape(&finding.message))
+}
+
+/// Findings grouped by file, each with its JSON pointer; findings identical
+/// (severity, kind, pointer, message) in several files folded into one line
+/// with the number of files and the first few; then a summary line.
 pub fn print_text(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
-    let mut current = None;
+    // The files of each key, in report order (sorted by path).
+    let mut files: BTreeMap<Key<'_>, Vec<&Path>> = BTreeMap::new();
     for finding in &report.findings {
+        let list = files.entry(key(finding)).or_default();
+        if list.last() != Some(&finding.path.as_path()) {
+            list.push(&finding.path);
+        }
+    }
+    let mut current = None;
+    for finding in report.findings.iter().filter(|f| files[&key(f)].len() == 1) {
         if current != Some(&finding.path) {
             writeln!(out, "{}", escape(&finding.path.display().to_string()))?;
             current = Some(&finding.path);
         }
-        let pointer =
-            finding.pointer.as_deref().map(|p| format!(" {}", if p.is_empty() { "/" } else { p })).unwrap_or_default();
-        writeln!(
-            out,
-            "  {} [{:?}]{}: {}",
-            severity(finding.severity),
-            finding.kind,
-            escape(&pointer),
-            escape(&finding.message)
-        )?;
+        writeln!(out, "{}", finding_line(finding))?;
+    }
+    let mut folded: Vec<(&Finding, &Vec<&Path>)> = Vec::new();
+    for finding in &report.findings {
+        let list = &files[&key(finding)];
+        if list.len() > 1 && list[0] == finding.path && !folded.iter().any(|(f, _)| key(f) == key(finding)) {
+            folded.push((finding, list));
+        }
+    }
+    if !folded.is_empty() {
+        writeln!(out, "in several files:")?;
+    }
+    for (finding, list) in folded {
+        let names: Vec<String> =
+            list.iter().take(FOLDED_FILES).map(|p| escape(&p.display().to_string()).into_owned()).collect();
+        let more = list.len().saturating_sub(FOLDED_FILES);
+        let more = if more > 0 { format!(", … and {more} more") } else { String::new() };
+        writeln!(out, "{} ({} files: {}{more})", finding_line(finding), list.len(), names.join(", "))?;
     }
     if report.omitted > 0 {
-        writeln!(out, "({} more findings not listed)", report.omitted)?;
+        writeln!(out, "({} not listed)", count(report.omitted, "more finding", "more findings"))?;
     }
     let quality = report.quality.map(|q| format!("{q:?}")).unwrap_or_else(|| "-".into());
     writeln!(
         out,
-        "{}: {} errors, {} warnings in {} catalogs/collections and {} items (claims {quality}): {}",
+        "{}: {}, {} in {} and {} (claims {quality}): {}",
         escape(&report.root.display().to_string()),
-        report.errors,
-        report.warnings,
-        report.nodes,
-        report.items,
+        count(report.errors, "error", "errors"),
+        count(report.warnings, "warning", "warnings"),
+        count(report.nodes, "catalog/collection", "catalogs/collections"),
+        count(report.items, "item", "items"),
         if report.is_valid() { "valid" } else { "INVALID" }
     )
 }
@@ -97,5 +151,5 @@ fn print_github(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
             escape(&finding.message)
         )?;
     }
-    writeln!(out, "{} errors, {} warnings", report.errors, report.warnings)
+    writeln!(out, "{}, {}", count(report.errors, "error", "errors"), count(report.warnings, "warning", "warnings"))
 }

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use super::Profile;
 use super::report::{Finding, Kind, Severity};
 
 /// Shortest dataset name EOTDL accepts.
@@ -13,6 +14,22 @@ pub const NAME_MAX: usize = 45;
 
 /// The keys a Q0 `metadata.yml` must have.
 pub const METADATA_KEYS: [&str; 4] = ["name", "authors", "license", "source"];
+
+/// The ingest findings of one dataset as `profile` judges them: errors under
+/// [`Profile::Eotdl`]; under [`Profile::Stac`] one warning, on the first
+/// finding's file and pointer, saying that EOTDL ingest would refuse the
+/// dataset and every reason why.
+pub fn judge(findings: Vec<Finding>, profile: Profile) -> Vec<Finding> {
+    match profile {
+        Profile::Eotdl => findings,
+        Profile::Stac => {
+            let Some(first) = findings.first() else { return findings };
+            let reasons: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+            let message = format!("EOTDL ingest would refuse this dataset: {}", reasons.join("; "));
+            vec![Finding::new(first.path.clone(), Severity::Warning, Kind::Ingest, first.pointer.clone(), message)]
+        }
+    }
+}
 
 /// Checks EOTDL's dataset-name rule: 3 to 45 characters, only ASCII letters,
 /// digits and dashes. The error says the rule and what broke it.

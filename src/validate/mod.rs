@@ -15,13 +15,14 @@
 //! - **Schemas** ([`SchemaSet`]): the core schema chosen by `type` (Feature,
 //!   Catalog, Collection) and `stac_version` (1.0.0 and 1.1.0 are bundled; other
 //!   versions are reported as not checked), and every `stac_extensions` entry
-//!   with a schema in the set (label v1.0.1, ml-aoi v0.2.0, ML-Dataset, plus
+//!   with a schema in the set (label v1.0.1, ml-aoi v0.2.0, view v1.0.0, ML-Dataset, plus
 //!   `--schema` extras). Other extensions, and relative extension hrefs, are
 //!   reported as not checked: a warning, or an error with
 //!   [`Options::strict`]. An object that uses `label:`, `ml-aoi:` or
 //!   `ml-dataset:` fields without listing that extension gets a warning, as
-//!   those fields then go unchecked. Formats (`date-time`, `iri`, ...) are
-//!   checked (see [`schemas`]).
+//!   those fields then go unchecked. A `format` violation alone (`date-time`,
+//!   `iri`, ...) is a warning, an error with [`Options::strict`]: the official
+//!   validators do not assert formats (see [`schemas`]).
 //! - **Links** (`links.rs`): structural hrefs are local and exist; `root`
 //!   reaches the root catalog, `parent` the file that links the object; an
 //!   item's `collection` field names the collection that links it; item ids are
@@ -29,7 +30,9 @@
 //!   targets are warnings (assets: errors in strict mode); remote asset hrefs
 //!   are counted, never fetched.
 //! - **Ingest** ([`ingest`]): the dataset name, the root's `ml-dataset:name` or
-//!   else its `id`, is 3–45 ASCII letters, digits and dashes.
+//!   else its `id`, is 3–45 ASCII letters, digits and dashes. These are
+//!   errors under [`Profile::Eotdl`] only; by default ([`Profile::Stac`]) the
+//!   failing rules make one warning that EOTDL ingest would refuse the dataset.
 //!
 //! **The ML-Dataset item defect.** The official ML-Dataset schema's Item
 //! branch requires a property spelled `" ml-dataset:split"` (with a leading
@@ -76,14 +79,33 @@ use object::schema_findings;
 use report::Bounded;
 use run::validate_catalog;
 
+/// Which question validation answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// STAC validity: only schema, link and file errors fail; a failing EOTDL
+    /// ingest rule is one warning saying that ingest would refuse the dataset.
+    #[default]
+    Stac,
+    /// STAC validity plus readiness for EOTDL ingest: the ingest rules (dataset
+    /// name, Q0 `metadata.yml` keys) are errors.
+    Eotdl,
+}
+
 /// How to validate.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Whether EOTDL's ingest rules are errors ([`Profile::Eotdl`]) or one
+    /// warning ([`Profile::Stac`]).
+    pub profile: Profile,
     /// Turn "not checked" into errors: unknown extensions, relative extension
-    /// hrefs, STAC versions without a bundled schema; and missing local assets.
+    /// hrefs, STAC versions without a bundled schema; `format` violations; and
+    /// missing local assets.
     pub strict: bool,
     /// Extra local schemas, (URL, file), as `--schema URL=PATH` gives them.
     pub schemas: Vec<(String, PathBuf)>,
+    /// A local mirror of schemas laid out `host/path` (`--schema-dir`), used
+    /// for URLs that are neither bundled nor in [`Options::schemas`]. Never fetched.
+    pub schema_dir: Option<PathBuf>,
     /// Findings kept per file; the rest are counted.
     pub max_findings_per_file: usize,
     /// Findings kept in the whole report; the rest are counted.
@@ -92,23 +114,30 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { strict: false, schemas: Vec::new(), max_findings_per_file: 20, max_findings: 10_000 }
+        Options {
+            profile: Profile::Stac,
+            strict: false,
+            schemas: Vec::new(),
+            schema_dir: None,
+            max_findings_per_file: 20,
+            max_findings: 10_000,
+        }
     }
 }
 
 /// Validates a catalog file, a dataset folder, or a Q0 `metadata.yml`, with
 /// the bundled schemas plus [`Options::schemas`].
 pub fn validate_path(path: &Path, options: &Options) -> Result<Report> {
-    let schemas = if options.schemas.is_empty() {
-        SchemaSet::bundled()?
-    } else {
-        SchemaSet::with_extra(options.schemas.clone())?
+    let schemas = match &options.schema_dir {
+        Some(mirror) => SchemaSet::with_mirror(options.schemas.clone(), mirror)?,
+        None if options.schemas.is_empty() => SchemaSet::bundled()?,
+        None => SchemaSet::with_extra(options.schemas.clone())?,
     };
     validate_path_with(path, options, &schemas)
 }
 
 /// [`validate_path`] with a schema set built beforehand ([`Options::schemas`]
-/// is ignored).
+/// and [`Options::schema_dir`] are ignored).
 pub fn validate_path_with(path: &Path, options: &Options, schemas: &SchemaSet) -> Result<Report> {
     let path = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
     if path.is_dir() {
@@ -145,7 +174,7 @@ fn validate_metadata(path: &Path, options: &Options) -> Result<Report> {
     let text = String::from_utf8(bytes)
         .map_err(|e| Error::io(path, std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error())))?;
     let mut collected = Bounded::new(options.max_findings);
-    for finding in ingest::check_metadata(path, &text) {
+    for finding in ingest::judge(ingest::check_metadata(path, &text), options.profile) {
         collected.push(finding);
     }
     Ok(finish(path.to_path_buf(), Some(Quality::Q0), collected, 0, 0, 0))

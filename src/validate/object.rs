@@ -11,7 +11,7 @@ use super::links;
 use super::notices::Notice;
 use super::report::{Finding, Kind, Severity};
 use super::schemas::{self, ObjectKind, SchemaSet};
-use crate::catalog::{bbox_numbers, href};
+use crate::catalog::{bbox_numbers, extension, href};
 
 /// Extensions whose fields stac-ml recognises by prefix: (field prefix, a
 /// string every identifier of the extension contains, name).
@@ -43,7 +43,7 @@ pub(super) fn schema_findings(
     limit: usize,
     out: &mut Vec<Finding>,
     notices: &mut Vec<Notice>,
-    omitted: &mut Vec<usize>,
+    omitted: &mut Vec<(Severity, usize)>,
 ) {
     let not_checked = if strict { Severity::Error } else { Severity::Warning };
     let error = |pointer: &str, message: String| {
@@ -57,17 +57,28 @@ pub(super) fn schema_findings(
     if let Some(message) = json.get("bbox").and_then(bbox_problem) {
         out.push(error("/bbox", message));
     }
-    let mut validate = |url: &str, out: &mut Vec<Finding>| match schemas.errors(url, value, limit) {
-        Ok((errors, total)) => {
+    let mut validate = |url: &str, instance: &Value, out: &mut Vec<Finding>| match schemas.errors(url, instance, limit)
+    {
+        Ok((errors, counts)) => {
             let name = schemas::label(url);
-            omitted.push(total - errors.len());
-            out.extend(errors.into_iter().map(|e| Finding {
-                path: path.to_path_buf(),
-                pointer: Some(e.pointer),
-                message: format!("{} ({name} schema)", e.message),
-                severity: Severity::Error,
-                kind: Kind::Schema,
-                schema: Some(url.to_string()),
+            let kept_formats = errors.iter().filter(|e| e.format_only).count();
+            let formats = counts.formats - kept_formats;
+            omitted.push((Severity::Error, counts.total - counts.formats - (errors.len() - kept_formats)));
+            omitted.push((if strict { Severity::Error } else { Severity::Warning }, formats));
+            out.extend(errors.into_iter().map(|e| {
+                let (severity, note) = match (e.format_only, strict) {
+                    (false, _) => (Severity::Error, ""),
+                    (true, false) => (Severity::Warning, "; a format the official validators do not assert"),
+                    (true, true) => (Severity::Error, "; a format, asserted in strict mode"),
+                };
+                Finding {
+                    path: path.to_path_buf(),
+                    pointer: Some(e.pointer),
+                    message: format!("{} ({name} schema{note})", e.message),
+                    severity,
+                    kind: Kind::Schema,
+                    schema: Some(url.to_string()),
+                }
             }));
         }
         Err(e) => out.push(error("", e.to_string())),
@@ -95,7 +106,7 @@ pub(super) fn schema_findings(
             Some(Value::String(version)) => {
                 let url = schemas::core_url(kind, version);
                 if schemas.contains(&url) {
-                    validate(&url, out);
+                    validate(&url, value, out);
                 } else {
                     notices.push(Notice {
                         kind: Kind::Schema,
@@ -109,15 +120,35 @@ pub(super) fn schema_findings(
             _ => out.push(error("/stac_version", "has no string \"stac_version\"; core schema not checked".into())),
         }
     }
-    let mut listed = BTreeSet::new();
+    // Extensions as their canonical URLs: a known alias (raw repository URL,
+    // `/json-schema/schema.json` path, `http`) names the same schema.
+    let mut listed: BTreeSet<String> = BTreeSet::new();
     if let Some(Value::Array(extensions)) = json.get("stac_extensions") {
+        // The object as the bundled schemas expect it (they check that
+        // `stac_extensions` lists their own URL): aliases made canonical.
+        let mut canonical_copy: Option<Value> = None;
         for (i, extension) in extensions.iter().enumerate() {
             let Some(url) = extension.as_str() else { continue }; // the core schema reports it
-            if !listed.insert(url) {
+            let canonical = extension::parse(url).filter(|id| !id.canonical).map(|id| id.canonical_url());
+            if !listed.insert(canonical.clone().unwrap_or_else(|| url.to_string())) {
                 continue;
             }
             if schemas.contains(url) {
-                validate(url, out);
+                validate(url, value, out);
+                continue;
+            }
+            if let Some(canonical) = canonical.filter(|c| schemas.contains(c)) {
+                let copy = canonical_copy.get_or_insert_with(|| with_canonical_extensions(value));
+                validate(&canonical, copy, out);
+                notices.push(Notice {
+                    kind: Kind::Extension,
+                    severity: Severity::Warning,
+                    message: format!(
+                        "extension {url} is not the canonical URL; checked against the schema of {canonical}, which it names"
+                    ),
+                    path: path.to_path_buf(),
+                    pointer: Some(format!("/stac_extensions/{i}")),
+                });
                 continue;
             }
             let message = if href::is_remote(url) {
@@ -158,4 +189,18 @@ pub(super) fn schema_findings(
             });
         }
     }
+}
+
+/// A copy of `value` whose `stac_extensions` aliases are replaced by their
+/// canonical URLs.
+fn with_canonical_extensions(value: &Value) -> Value {
+    let mut copy = value.clone();
+    if let Some(Value::Array(extensions)) = copy.get_mut("stac_extensions") {
+        for extension in extensions {
+            if let Some(id) = extension.as_str().and_then(extension::parse).filter(|id| !id.canonical) {
+                *extension = Value::String(id.canonical_url());
+            }
+        }
+    }
+    copy
 }

@@ -115,8 +115,8 @@ impl<'a> Run<'a> {
         let mut omitted = Vec::new();
         let strict = self.options.strict;
         schema_findings(self.schemas, path, value, strict, self.per_file(), &mut out, notices, &mut omitted);
-        for n in omitted {
-            file.count_omitted(Severity::Error, n);
+        for (severity, n) in omitted {
+            file.count_omitted(severity, n);
         }
         let mut remote = 0;
         if let Some(json) = value.as_object() {
@@ -229,7 +229,10 @@ impl<'a> Run<'a> {
         if let Some((name, pointer)) = ingest::dataset_name(json)
             && let Err(message) = ingest::check_name(name)
         {
-            file.push(Finding::new(path, Severity::Error, Kind::Ingest, Some(pointer.into()), message));
+            let finding = Finding::new(path, Severity::Error, Kind::Ingest, Some(pointer.into()), message);
+            for finding in ingest::judge(vec![finding], self.options.profile) {
+                file.push(finding);
+            }
         }
     }
 

@@ -7,7 +7,7 @@
 //!
 //! By default the set is the project's own draft-07 schemas in `schemas/`
 //! (see `schemas/README.md`), embedded in the binary with `include_str!`:
-//! STAC core 1.0.0 and 1.1.0, GeoJSON, label v1.0.1, ml-aoi v0.2.0 and
+//! STAC core 1.0.0 and 1.1.0, GeoJSON, label v1.0.1, ml-aoi v0.2.0, view v1.0.0 and
 //! ML-Dataset. Users add local schemas with [`SchemaSet::with_extra`]
 //! (`--schema URL=PATH`).
 //!
@@ -16,12 +16,15 @@
 //! [`jsonschema::ValidationOptions::offline`], so a `$ref` to a URL that is not
 //! in the set makes building fail with an error naming the URL.
 //!
-//! **Formats are checked.** Every validator is built with
-//! `should_validate_formats(true)`: `date-time`, `iri`, `iri-reference` and the
-//! other draft-07 formats are assertions, as the STAC schemas intend. (Python's
-//! `jsonschema`, used by stac-validator and EOTDL, checks them only when
-//! optional packages are installed, so it may accept a datetime stac-ml
-//! rejects.)
+//! **Formats are annotations for the verdict, warnings in the report.** The
+//! verdict ([`SchemaSet::is_valid`], and which violations are errors) comes
+//! from validators built with `should_validate_formats(false)`, as python
+//! `jsonschema` runs without format assertion (stac-validator, EOTDL): the
+//! same verdict as the official validators. A second validator per URL, with
+//! formats asserted, finds the `date-time`, `iri-reference`, ... violations;
+//! those alone are reported as [`SchemaError::format_only`] (a warning, an
+//! error when strict). A datetime without a time zone is still an error: the
+//! STAC schemas' own `pattern` `(\+00:00|Z)$` requires one.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -42,6 +45,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
     (
         "https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json",
         include_str!("../../schemas/extensions/ml-aoi-v0.2.0.json"),
+    ),
+    (
+        "https://stac-extensions.github.io/view/v1.0.0/schema.json",
+        include_str!("../../schemas/extensions/view-v1.0.0.json"),
     ),
     ("https://geojson.org/schema/Feature.json", include_str!("../../schemas/geojson/Feature.json")),
     ("https://geojson.org/schema/Geometry.json", include_str!("../../schemas/geojson/Geometry.json")),
@@ -145,6 +152,18 @@ pub struct SchemaError {
     pub pointer: String,
     /// What is wrong, without dumping large values.
     pub message: String,
+    /// Only a `format` keyword fails here: the official validators, which do
+    /// not assert formats, accept the value.
+    pub format_only: bool,
+}
+
+/// How many violations [`SchemaSet::errors`] found, kept or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// All of them.
+    pub total: usize,
+    /// Those that are [`SchemaError::format_only`].
+    pub formats: usize,
 }
 
 /// A compiled validator, or why it could not be built.
@@ -153,8 +172,9 @@ type Compiled = std::result::Result<Arc<Validator>, String>;
 /// A set of JSON Schemas keyed by URL, validated offline.
 pub struct SchemaSet {
     registry: Registry<'static>,
-    /// One lazily compiled validator per registered URL.
-    validators: BTreeMap<String, OnceLock<Compiled>>,
+    /// One lazily compiled validator per registered URL, formats not
+    /// asserted (the verdict), and one with formats asserted (the warnings).
+    validators: BTreeMap<String, [OnceLock<Compiled>; 2]>,
     /// Where each URL's schema came from, for error messages.
     origins: BTreeMap<String, String>,
 }
@@ -177,6 +197,19 @@ impl SchemaSet {
     /// is not JSON, is not a valid schema or `$ref`s a URL the set lacks fails
     /// here, with an error naming the file.
     pub fn with_extra(extra: Vec<(String, PathBuf)>) -> Result<Self> {
+        Self::with_sources(extra, None)
+    }
+
+    /// [`SchemaSet::with_extra`] plus a local mirror: every file under
+    /// `mirror`, laid out by URL as [`read_url_tree`] reads it, provides the
+    /// URLs that are neither bundled nor given as a file (`--schema-dir`).
+    /// Nothing is fetched; a missing folder or a file that is not JSON fails
+    /// here, naming it.
+    pub fn with_mirror(extra: Vec<(String, PathBuf)>, mirror: &Path) -> Result<Self> {
+        Self::with_sources(extra, Some(mirror))
+    }
+
+    fn with_sources(extra: Vec<(String, PathBuf)>, mirror: Option<&Path>) -> Result<Self> {
         let mut entries = bundled_entries()?;
         let mut added = Vec::new();
         for (url, path) in extra {
@@ -190,6 +223,19 @@ impl SchemaSet {
             entries.retain(|entry| entry.url != url);
             entries.push(Entry { url: url.clone(), value, origin: path.display().to_string() });
             added.push(url);
+        }
+        if let Some(mirror) = mirror {
+            if !mirror.is_dir() {
+                let error =
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "the schema mirror folder does not exist");
+                return Err(Error::io(mirror, error));
+            }
+            for (url, value) in read_url_tree(mirror)? {
+                if !entries.iter().any(|entry| entry.url == url) {
+                    let origin = format!("{} (mirror of {url})", mirror.display());
+                    entries.push(Entry { url, value, origin });
+                }
+            }
         }
         let set = Self::build(entries)?;
         for url in added {
@@ -218,7 +264,7 @@ impl SchemaSet {
         // `http://json-schema.org/draft-07/schema` (collection summaries do).
         let mut builder = Registry::new().draft(jsonschema::Draft::Draft7);
         for entry in entries {
-            validators.insert(entry.url.clone(), OnceLock::new());
+            validators.insert(entry.url.clone(), [OnceLock::new(), OnceLock::new()]);
             origins.insert(entry.url.clone(), entry.origin.clone());
             builder = builder
                 .add(&entry.url, entry.value)
@@ -244,16 +290,21 @@ impl SchemaSet {
         self.validators.keys().map(String::as_str)
     }
 
-    /// The compiled validator for `url`, compiled on first use and cached.
+    /// The compiled validator for `url` (formats not asserted), compiled on
+    /// first use and cached.
     pub fn validator(&self, url: &str) -> Result<&Validator> {
-        let Some(cell) = self.validators.get(url) else {
+        self.compiled(url, false)
+    }
+
+    fn compiled(&self, url: &str, formats: bool) -> Result<&Validator> {
+        let Some(cells) = self.validators.get(url) else {
             return Err(Error::Usage(format!("no schema is registered for {url}")));
         };
-        let compiled = cell.get_or_init(|| {
+        let compiled = cells[usize::from(formats)].get_or_init(|| {
             jsonschema::options()
                 .offline()
                 .with_draft(jsonschema::Draft::Draft7)
-                .should_validate_formats(true)
+                .should_validate_formats(formats)
                 .with_registry(&self.registry)
                 .build(&serde_json::json!({ "$ref": url }))
                 .map(Arc::new)
@@ -268,47 +319,74 @@ impl SchemaSet {
         }
     }
 
-    /// Whether `instance` is valid against the schema registered under `url`.
+    /// Whether `instance` is valid against the schema registered under `url`,
+    /// formats not asserted: the official validators' verdict.
     pub fn is_valid(&self, url: &str, instance: &Value) -> Result<bool> {
         Ok(self.validator(url)?.is_valid(instance))
     }
 
-    /// The violations of `instance` against the schema under `url`, sorted by
-    /// pointer then message, at most `limit` of them, and how many there were
-    /// in all.
-    pub fn errors(&self, url: &str, instance: &Value, limit: usize) -> Result<(Vec<SchemaError>, usize)> {
-        let validator = self.validator(url)?;
-        if validator.is_valid(instance) {
-            return Ok((Vec::new(), 0));
+    /// The violations of `instance` against the schema under `url`, at most
+    /// `limit` of them, and how many there were in all. Violations of a
+    /// `format` alone come with [`SchemaError::format_only`] and sort after the
+    /// others; each group is sorted by pointer then message.
+    pub fn errors(&self, url: &str, instance: &Value, limit: usize) -> Result<(Vec<SchemaError>, Counts)> {
+        // The common case, a valid object, costs one pass.
+        let with_formats = self.compiled(url, true)?;
+        if with_formats.is_valid(instance) {
+            return Ok((Vec::new(), Counts { total: 0, formats: 0 }));
         }
-        let mut errors: Vec<SchemaError> = validator
-            .iter_errors(instance)
-            .map(|error| {
-                let (pointer, message) = describe(&error, 4);
-                SchemaError { pointer, message }
-            })
-            .collect();
-        errors.sort_by(|a, b| (&a.pointer, &a.message).cmp(&(&b.pointer, &b.message)));
-        errors.dedup();
+        let validator = self.validator(url)?;
+        let mut errors: Vec<SchemaError> = Vec::new();
+        let mut described = Vec::new();
+        if !validator.is_valid(instance) {
+            for error in validator.iter_errors(instance) {
+                describe(&error, 4, &mut described);
+            }
+        }
+        errors.extend(described.drain(..).map(|(pointer, message, _)| SchemaError {
+            pointer,
+            message,
+            format_only: false,
+        }));
+        for error in with_formats.iter_errors(instance) {
+            describe(&error, 4, &mut described);
+        }
+        for (pointer, message, format) in described {
+            if format && !errors.iter().any(|e| e.pointer == pointer && e.message == message) {
+                errors.push(SchemaError { pointer, message, format_only: true });
+            }
+        }
+        errors.sort_by(|a, b| (a.format_only, &a.pointer, &a.message).cmp(&(b.format_only, &b.pointer, &b.message)));
+        errors.dedup_by(|a, b| a.pointer == b.pointer && a.message == b.message);
+        // Real violations first, so that the limit keeps them over format-only ones.
         let total = errors.len();
+        let formats = errors.iter().filter(|e| e.format_only).count();
         errors.truncate(limit);
-        Ok((errors, total))
+        Ok((errors, Counts { total, formats }))
     }
 }
 
 /// Longest message kept for one violation.
 const MAX_MESSAGE: usize = 400;
 
+/// One violation as reported: pointer, message, and whether it is a
+/// `format` violation.
+type Described = (String, String, bool);
+
 /// The error's pointer and message, with large values masked (a failing
-/// item must not be printed whole).
+/// item must not be printed whole), into `out`. A `required` violation is
+/// reported at the missing property (`/properties/label:description`), not
+/// at the object that lacks it.
 ///
 /// A `oneOf`/`anyOf` failure says little by itself ("not valid under any of
-/// the schemas"), so when one alternative got further into the document than
-/// the failure itself, it is replaced by that alternative's deepest violation,
-/// much as Python's `best_match` does: the alternative whose deepest violation
-/// is deepest (then the one with fewest violations) is the one the author
-/// meant, e.g. the Item branch of the label or ML-Dataset schema for an item.
-fn describe(error: &jsonschema::ValidationError<'_>, depth: usize) -> (String, String) {
+/// the schemas"), so it is replaced by the violations of one alternative:
+/// - where the alternatives branch on the object's `type` (the label,
+///   ml-aoi and ML-Dataset schemas' Item vs Collection), the branch whose
+///   `type` the object has: every violation of it is reported;
+/// - else, when one alternative got further into the document than the
+///   failure itself, that alternative's deepest violation, much as Python's
+///   `best_match` does (deepest, then fewest violations, then first).
+fn describe(error: &jsonschema::ValidationError<'_>, depth: usize, out: &mut Vec<Described>) {
     use jsonschema::error::ValidationErrorKind;
     let context = match error.kind() {
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => Some(context),
@@ -316,21 +394,50 @@ fn describe(error: &jsonschema::ValidationError<'_>, depth: usize) -> (String, S
     };
     if let Some(context) = context
         && depth > 0
-        && let Some(branch) = context.iter().filter(|branch| !branch.is_empty()).max_by(|a, b| {
+    {
+        let branches: Vec<&[jsonschema::ValidationError<'_>]> =
+            context.iter().map(Vec::as_slice).filter(|branch| !branch.is_empty()).collect();
+        // The branches that do not reject the object's `type`, when some do.
+        let typed: Vec<&[jsonschema::ValidationError<'_>]> =
+            branches.iter().copied().filter(|branch| !rejects_type(branch, error)).collect();
+        if typed.len() == 1 && branches.len() > 1 {
+            for inner in typed[0] {
+                describe(inner, depth - 1, out);
+            }
+            return;
+        }
+        if let Some(branch) = branches.iter().max_by(|a, b| {
             let score = |branch: &[jsonschema::ValidationError<'_>]| {
                 (deepest(branch).map_or(0, segments), std::cmp::Reverse(branch.len()))
             };
             // On a tie `max_by` keeps the left one when told it is greater: the first wins.
             score(a).cmp(&score(b)).then(std::cmp::Ordering::Greater)
-        })
-        && let Some(first) = deepest(branch)
-        && segments(first) > segments(error)
-    {
-        return describe(first, depth - 1);
+        }) && let Some(first) = deepest(branch)
+            && segments(first) > segments(error)
+        {
+            return describe(first, depth - 1, out);
+        }
     }
     let message =
         if is_small(error.instance()) { error.to_string() } else { error.masked_with("the value").to_string() };
-    (error.instance_path().as_str().to_string(), truncate(message))
+    let format = matches!(error.kind(), ValidationErrorKind::Format { .. });
+    let mut pointer = error.instance_path().as_str().to_string();
+    if let ValidationErrorKind::Required { property: Value::String(property) } = error.kind() {
+        pointer.push('/');
+        pointer.push_str(&property.replace('~', "~0").replace('/', "~1"));
+    }
+    out.push((pointer, truncate(message), format));
+}
+
+/// True when one of `branch`'s violations is the object's own `type` member
+/// failing a `const` or `enum`: the branch describes another kind of object.
+fn rejects_type(branch: &[jsonschema::ValidationError<'_>], parent: &jsonschema::ValidationError<'_>) -> bool {
+    use jsonschema::error::ValidationErrorKind;
+    let type_pointer = format!("{}/type", parent.instance_path().as_str());
+    branch.iter().any(|e| {
+        matches!(e.kind(), ValidationErrorKind::Constant { .. } | ValidationErrorKind::Enum { .. })
+            && e.instance_path().as_str() == type_pointer
+    })
 }
 
 /// True for values short enough to quote in a message: scalars, and arrays or
@@ -473,14 +580,23 @@ mod tests {
     }
 
     #[test]
-    fn formats_are_checked() {
+    fn formats_are_warnings_not_verdicts() {
+        let url = "https://example.com/t.json";
         let set = SchemaSet::from_files(vec![(
-            "https://example.com/t.json".into(),
+            url.into(),
             json!({"$schema": "http://json-schema.org/draft-07/schema#", "type": "string", "format": "date-time"}),
         )])
         .unwrap();
-        assert!(set.is_valid("https://example.com/t.json", &json!("2020-01-01T00:00:00Z")).unwrap());
-        assert!(!set.is_valid("https://example.com/t.json", &json!("2020-13-01T00:00:00Z")).unwrap());
+        assert!(set.is_valid(url, &json!("2020-01-01T00:00:00Z")).unwrap());
+        assert_eq!(set.errors(url, &json!("2020-01-01T00:00:00Z"), 5).unwrap().1.total, 0);
+        // Valid for the official validators (no format assertion), reported as format-only.
+        assert!(set.is_valid(url, &json!("2020-13-01T00:00:00Z")).unwrap());
+        let (errors, counts) = set.errors(url, &json!("2020-13-01T00:00:00Z"), 5).unwrap();
+        assert_eq!(counts, Counts { total: 1, formats: 1 });
+        assert!(errors[0].format_only, "{errors:?}");
+        // A type error is not format-only.
+        let (errors, _) = set.errors(url, &json!(3), 5).unwrap();
+        assert!(!errors[0].format_only, "{errors:?}");
     }
 
     #[test]
@@ -522,8 +638,8 @@ mod tests {
             "geometry": null, "properties": {"datetime": "2020-01-01T00:00:00Z", "ml-aoi:split": "validation"},
             "links": [], "assets": {}
         });
-        let (errors, total) = set.errors(url, &item, 20).unwrap();
-        assert!(total >= 1);
+        let (errors, counts) = set.errors(url, &item, 20).unwrap();
+        assert!(counts.total >= 1);
         assert!(errors.iter().any(|e| e.pointer == "/properties/ml-aoi:split"), "{errors:?}");
         assert!(errors.iter().all(|e| !e.message.contains("\"stac_version\"")), "objects must be masked: {errors:?}");
     }
