@@ -26,6 +26,14 @@ pub const LABEL_EXTENSION: &str = "https://stac-extensions.github.io/label/v1.0.
 /// Tile edge in degrees.
 const TILE: f64 = 0.01;
 
+/// The most (source, label) pairs `generate` writes: 10 million pairs are 30
+/// million files, beyond any test or benchmark; more is a typo.
+pub const MAX_PAIRS: usize = 10_000_000;
+
+/// The most label classes: every label item lists every class name, so the
+/// files grow with the count.
+pub const MAX_CLASSES: usize = 1_000;
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct GenerateOptions {
@@ -70,8 +78,17 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
     if options.pairs == 0 {
         return Err(Error::setting(Setting::Pairs, " must be at least 1"));
     }
+    if options.pairs > MAX_PAIRS {
+        return Err(Error::setting(Setting::Pairs, format!(" must be at most {MAX_PAIRS}, got {}", options.pairs)));
+    }
     if options.classes == 0 {
         return Err(Error::setting(Setting::Classes, " must be at least 1"));
+    }
+    if options.classes > MAX_CLASSES {
+        return Err(Error::setting(
+            Setting::Classes,
+            format!(" must be at most {MAX_CLASSES}, got {}", options.classes),
+        ));
     }
     for (setting, rate) in [(Setting::DupRate, options.dup_rate), (Setting::OverlapRate, options.overlap)] {
         if !(0.0..=1.0).contains(&rate) {
