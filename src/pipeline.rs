@@ -131,6 +131,7 @@ pub struct Q2Outcome {
 
 /// Loads, splits and writes the Q2 JSON tree.
 pub fn split(source: &dyn Source, options: &SplitRunOptions, observer: &dyn Observer) -> Result<SplitOutcome> {
+    check_settings(&options.split)?;
     observer.begin("loading");
     let dataset = source.load()?;
     observer.end(&format!("loaded {} items", dataset.items.len()));
@@ -160,6 +161,7 @@ pub fn split(source: &dyn Source, options: &SplitRunOptions, observer: &dyn Obse
 pub fn q2(source: &dyn Source, options: &Q2Options, observer: &dyn Observer) -> Result<Q2Outcome> {
     let run = &options.run;
     let metrics_options = MetricsOptions::new(options.iou)?;
+    check_settings(&run.split)?;
     observer.begin("loading");
     let mut dataset = source.load()?;
     observer.end(&format!("loaded {} items", dataset.items.len()));
@@ -289,6 +291,15 @@ fn previous_splits(path: &Path, collection: &str, observer: &dyn Observer) -> Re
         return Err(Error::PreviousUnsplit { path: previous.root().path.clone() });
     }
     Ok(splits)
+}
+
+/// Checks the split settings that need no data, so a mistake is reported
+/// before the catalog is read.
+fn check_settings(settings: &SplitSettings) -> Result<()> {
+    match settings.block_size {
+        Some(size) => split::check_block_size(size),
+        None => Ok(()),
+    }
 }
 
 /// The record of how the split was made, written on the root catalog.
