@@ -193,9 +193,7 @@ fn info_on_a_missing_catalog_is_a_usage_error() {
 #[test]
 fn temporal_extent_compares_instants() {
     use crate::util::write_json;
-    let catalog_json = |links: Value| {
-        json!({"type": "Catalog", "stac_version": "1.0.0", "id": "root", "description": "d", "links": links})
-    };
+    let catalog_json = |links: Value| json!({"type": "Catalog", "stac_version": "1.0.0", "id": "root", "description": "d", "links": links});
     let collection_json = |links: Value| {
         json!({
             "type": "Collection", "stac_version": "1.0.0", "id": "c", "description": "d", "license": "CC0-1.0",

@@ -629,7 +629,10 @@ fn q0_metadata_is_parsed_as_yaml() {
     std::fs::write(&metadata, "name: |\n  my-dataset\nauthors: a\nlicense: b\nsource: c\n").unwrap();
     let (code, report) = validate(&folder, &[]);
     assert_eq!((code, report.errors), (1, 1));
-    assert_eq!(report.findings[0].message, r#"dataset name "my-dataset\n" contains '\n'; an EOTDL dataset name must be 3-45 characters of letters, digits and dashes"#);
+    assert_eq!(
+        report.findings[0].message,
+        r#"dataset name "my-dataset\n" contains '\n'; an EOTDL dataset name must be 3-45 characters of letters, digits and dashes"#
+    );
     let invalid = [
         ("{name: [unclosed\n", "is not valid YAML"),
         ("- name\n- authors\n", "is not a mapping of keys"),
