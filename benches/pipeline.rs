@@ -22,7 +22,15 @@ fn catalog(pairs: usize) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("stac-ml-bench-{pairs}"));
     if !dir.join("catalog.json").exists() {
         let _ = std::fs::remove_dir_all(&dir);
-        let options = GenerateOptions { out: dir.clone(), pairs, classes: 8, dup_rate: 0.01, overlap: 0.05, seed: 1 };
+        let options = GenerateOptions {
+            out: dir.clone(),
+            pairs,
+            classes: 8,
+            dup_rate: 0.01,
+            overlap: 0.05,
+            seed: 1,
+            footprints: None,
+        };
         generate(&options).expect("generate bench catalog");
     }
     dir.join("catalog.json")

@@ -219,6 +219,8 @@ pub enum Setting {
     DupRate,
     /// Generated share of overlapping footprints.
     OverlapRate,
+    /// Generated number of distinct footprints.
+    Footprints,
     /// ML-Dataset `name`.
     Name,
     /// ML-Dataset `tasks`.
@@ -253,6 +255,7 @@ impl Setting {
             Setting::Classes => "classes",
             Setting::DupRate => "dup_rate",
             Setting::OverlapRate => "overlap_rate",
+            Setting::Footprints => "footprints",
             Setting::Name => "name",
             Setting::Tasks => "tasks",
             Setting::InputsType => "inputs_type",
