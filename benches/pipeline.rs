@@ -22,7 +22,15 @@ fn catalog(pairs: usize) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("stac-ml-bench-{pairs}"));
     if !dir.join("catalog.json").exists() {
         let _ = std::fs::remove_dir_all(&dir);
-        let options = GenerateOptions { out: dir.clone(), pairs, classes: 8, dup_rate: 0.01, overlap: 0.05, seed: 1 };
+        let options = GenerateOptions {
+            out: dir.clone(),
+            pairs,
+            classes: 8,
+            dup_rate: 0.01,
+            overlap: 0.05,
+            seed: 1,
+            footprints: None,
+        };
         generate(&options).expect("generate bench catalog");
     }
     dir.join("catalog.json")
@@ -129,5 +137,39 @@ fn stages(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stages);
+/// A time series of few tiles: 100,000 items (50,000 pairs) on 10
+/// footprints. Near duplicates and leakage are counted per group of identical
+/// footprints (250 million same-footprint pairs are never listed).
+fn few_footprints(c: &mut Criterion) {
+    let (pairs, footprints) = (50_000, 10);
+    let dir = std::env::temp_dir().join(format!("stac-ml-bench-{pairs}-on-{footprints}"));
+    if !dir.join("catalog.json").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        let options = GenerateOptions {
+            out: dir.clone(),
+            pairs,
+            classes: 8,
+            dup_rate: 0.0,
+            overlap: 0.0,
+            seed: 1,
+            footprints: Some(footprints),
+        };
+        generate(&options).expect("generate bench catalog");
+    }
+    let dataset = catalog::load(&dir.join("catalog.json")).unwrap();
+    let assignment = split::assign(&dataset, &options(&dataset), None).unwrap();
+    let mut group = c.benchmark_group("few-footprints");
+    group.sample_size(10);
+    group.bench_with_input(BenchmarkId::new("near-duplicates-and-leakage", pairs * 2), &dataset, |b, d| {
+        b.iter(|| {
+            let groups = duplicates::FootprintGroups::new(d);
+            let clusters = groups.clusters(0.9);
+            let leakage = groups.leakage(&assignment.split_of, 0.9, 20);
+            (groups.pairs_at_or_above(0.9), clusters, leakage)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stages, few_footprints);
 criterion_main!(benches);

@@ -140,7 +140,7 @@ fn merged(mut rows: Vec<(String, String, u64)>) -> Vec<(String, String, u64)> {
 fn asset_counts(path: &std::path::Path, properties: &[String]) -> Result<Vec<(String, String, u64)>, String> {
     let mut bytes = Vec::new();
     crate::catalog::read::read_file(path, &mut bytes).map_err(|e| e.to_string())?;
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| format!("malformed JSON: {e}"))?;
+    let value: Value = crate::catalog::read::parse_json(&bytes).map_err(|e| format!("malformed JSON: {e}"))?;
     let features = match value.get("features") {
         Some(Value::Array(features)) => features,
         _ => return Err("not a GeoJSON FeatureCollection".into()),

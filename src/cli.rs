@@ -556,6 +556,10 @@ pub struct GenerateArgs {
     /// Seed; the same seed gives the same files.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+
+    /// Put the pairs on only this many footprints (pair i on footprint i mod N), like time series of a few tiles.
+    #[arg(long, value_name = "N")]
+    pub footprints: Option<usize>,
 }
 
 /// The flag that sets a library setting.
@@ -573,6 +577,7 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::Classes => "--classes",
         Setting::DupRate => "--dup-rate",
         Setting::OverlapRate => "--overlap",
+        Setting::Footprints => "--footprints",
         Setting::Name => "--name",
         Setting::Tasks => "--tasks",
         Setting::InputsType => "--inputs-type",

@@ -249,6 +249,8 @@ pub enum Setting {
     DupRate,
     /// Generated share of overlapping footprints.
     OverlapRate,
+    /// Generated number of distinct footprints.
+    Footprints,
     /// ML-Dataset `name`.
     Name,
     /// ML-Dataset `tasks`.
@@ -283,6 +285,7 @@ impl Setting {
             Setting::Classes => "classes",
             Setting::DupRate => "dup_rate",
             Setting::OverlapRate => "overlap_rate",
+            Setting::Footprints => "footprints",
             Setting::Name => "name",
             Setting::Tasks => "tasks",
             Setting::InputsType => "inputs_type",

@@ -26,6 +26,14 @@ pub const LABEL_EXTENSION: &str = "https://stac-extensions.github.io/label/v1.0.
 /// Tile edge in degrees.
 const TILE: f64 = 0.01;
 
+/// The most (source, label) pairs `generate` writes: 10 million pairs are 30
+/// million files, beyond any test or benchmark; more is a typo.
+pub const MAX_PAIRS: usize = 10_000_000;
+
+/// The most label classes: every label item lists every class name, so the
+/// files grow with the count.
+pub const MAX_CLASSES: usize = 1_000;
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct GenerateOptions {
@@ -41,6 +49,10 @@ pub struct GenerateOptions {
     pub overlap: f64,
     /// The seed.
     pub seed: u64,
+    /// Put every pair on one of this many footprints (pair `i` on footprint
+    /// `i % N`), like time series of a few tiles; `None` for one tile each.
+    /// Excludes `dup_rate` and `overlap`.
+    pub footprints: Option<usize>,
 }
 
 /// What was generated: the exact counts tests can assert.
@@ -70,12 +82,32 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
     if options.pairs == 0 {
         return Err(Error::setting(Setting::Pairs, " must be at least 1"));
     }
+    if options.pairs > MAX_PAIRS {
+        return Err(Error::setting(Setting::Pairs, format!(" must be at most {MAX_PAIRS}, got {}", options.pairs)));
+    }
     if options.classes == 0 {
         return Err(Error::setting(Setting::Classes, " must be at least 1"));
+    }
+    if options.classes > MAX_CLASSES {
+        return Err(Error::setting(
+            Setting::Classes,
+            format!(" must be at most {MAX_CLASSES}, got {}", options.classes),
+        ));
     }
     for (setting, rate) in [(Setting::DupRate, options.dup_rate), (Setting::OverlapRate, options.overlap)] {
         if !(0.0..=1.0).contains(&rate) {
             return Err(Error::setting(setting, format!(" must be between 0 and 1, got {rate}")));
+        }
+    }
+    if let Some(footprints) = options.footprints {
+        if !(1..=options.pairs).contains(&footprints) {
+            return Err(Error::setting(
+                Setting::Footprints,
+                format!(" must be between 1 and --pairs ({}), got {footprints}", options.pairs),
+            ));
+        }
+        if options.dup_rate > 0.0 || options.overlap > 0.0 {
+            return Err(Error::setting(Setting::Footprints, " cannot be combined with --dup-rate or --overlap"));
         }
     }
     let out = &options.out;
@@ -97,9 +129,13 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
     }
     // Per-item seeds drawn up front keep the output independent of threads.
     let seeds: Vec<u64> = (0..n).map(|_| rng.random()).collect();
-    let columns = (n as f64).sqrt().ceil() as usize;
+    let tiles = options.footprints.unwrap_or(n);
+    let columns = (tiles as f64).sqrt().ceil() as usize;
     let bbox_of = |i: usize| -> [f64; 4] {
-        let base = i - (i % 2) * usize::from(kinds[i] != Kind::Plain);
+        let base = match options.footprints {
+            Some(footprints) => i % footprints,
+            None => i - (i % 2) * usize::from(kinds[i] != Kind::Plain),
+        };
         let (col, row) = (base % columns, base / columns);
         let (x, y) = (5.0 + col as f64 * 2.0 * TILE, 40.0 + row as f64 * 2.0 * TILE);
         let dx = if kinds[i] == Kind::Shifted { 0.05 * TILE } else { 0.0 };
@@ -134,7 +170,7 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
     Ok(GenerateSummary {
         catalog: catalog_path,
         pairs: n,
-        exact_duplicates: dups,
+        exact_duplicates: options.footprints.map_or(dups, |footprints| n - footprints),
         overlapping: shifted,
         class_counts: totals,
     })

@@ -29,6 +29,18 @@ impl SpatialIndex {
         SpatialIndex { tree: RTree::bulk_load(entries) }
     }
 
+    /// Bulk-loads the envelopes of the given items (those with a bbox).
+    pub fn of(dataset: &Dataset, items: &[usize]) -> Self {
+        let entries: Vec<Entry> = items
+            .iter()
+            .filter_map(|&i| dataset.items[i].bbox.map(|b| (i, b)))
+            .flat_map(|(i, b)| {
+                parts(&b).map(move |p| GeomWithData::new(Rectangle::from_corners([p[0], p[1]], [p[2], p[3]]), i))
+            })
+            .collect();
+        SpatialIndex { tree: RTree::bulk_load(entries) }
+    }
+
     /// Indices of items whose envelope touches `bbox`, sorted, without repeats.
     pub fn touching(&self, bbox: &Bbox) -> Vec<usize> {
         let mut hits: Vec<usize> = parts(bbox)

@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -44,7 +45,8 @@ pub struct CollectionInfo {
     pub items: usize,
     /// Of which label items.
     pub label_items: usize,
-    /// Earliest and latest item datetime.
+    /// Earliest and latest item datetime, compared as instants and shown in
+    /// UTC (RFC 3339 with `Z`; years beyond 9999 with a `+` sign).
     pub temporal: Option<[String; 2]>,
     /// Union of the item bboxes.
     pub spatial: Option<[f64; 4]>,
@@ -128,11 +130,15 @@ pub fn info(dataset: &Dataset) -> Result<Info> {
         if is_source_target[n] || label_items < items.len() {
             roles.push("source_imagery");
         }
-        let datetimes: Vec<&str> = items.iter().filter_map(|i| i.datetime.as_deref()).collect();
-        let temporal = match (datetimes.iter().min(), datetimes.iter().max()) {
-            (Some(a), Some(b)) => Some([a.to_string(), b.to_string()]),
-            _ => None,
-        };
+        // Compared as instants, not as text: offsets and 5-digit years order
+        // wrong as strings. Unparseable values are left to `validate`.
+        let datetimes = items.iter().filter_map(|i| i.datetime.as_deref().and_then(parse_datetime));
+        let temporal = datetimes
+            .fold(None, |range: Option<[DateTime<Utc>; 2]>, t| match range {
+                None => Some([t, t]),
+                Some([a, b]) => Some([a.min(t), b.max(t)]),
+            })
+            .map(|range| range.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true)));
         let spatial = items
             .iter()
             .filter_map(|i| i.bbox)
@@ -183,6 +189,22 @@ pub fn human_bytes(bytes: u64) -> String {
         unit += 1;
     }
     if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", units[unit]) }
+}
+
+/// An RFC 3339 datetime as a UTC instant. Years beyond 9999 (which RFC 3339
+/// cannot write) are read when signed (`+10000-01-01T00:00:00Z`, as chrono
+/// writes them) or written with more than four digits.
+pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let signed = if digits > 4 { format!("+{text}") } else { text.to_string() };
+    let zoned = match signed.strip_suffix(['Z', 'z']) {
+        Some(rest) => format!("{rest}+00:00"),
+        None => signed,
+    };
+    DateTime::parse_from_str(&zoned, "%Y-%m-%dT%H:%M:%S%.f%:z").ok().map(|t| t.with_timezone(&Utc))
 }
 
 fn item_facts(path: &Path, reader: &mut FileReader) -> Result<ItemFacts> {

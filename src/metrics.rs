@@ -2,15 +2,12 @@
 //! catalog's `ml-dataset:quality-metrics` array. EOTDL's two metrics keep
 //! EOTDL's shape and totals; the rest go beyond it.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::balance::{self, ClassCounts, ClassSource, PropertyBalance, SplitBalance};
 use crate::catalog::Dataset;
-use crate::duplicates;
-use crate::index::SpatialIndex;
+use crate::duplicates::{self, FootprintGroups};
 use crate::split::SplitView;
 
 /// Ids listed per metric line before the list is cut (the totals stay exact).
@@ -286,34 +283,21 @@ pub fn compute(
         total: exact.len(),
     };
 
-    let index = SpatialIndex::new(dataset);
-    let overlaps = duplicates::overlaps(dataset, &index);
-    let clusters = duplicates::clusters(items.len(), &overlaps, options.iou);
+    // Grouped by identical footprint: many items on one tile cost one group.
+    let groups = FootprintGroups::new(dataset);
+    let clusters = groups.clusters(options.iou);
     let near_duplicates = NearDuplicates {
         iou: options.iou,
         values: clusters.iter().map(|c| Cluster { items: c.iter().map(|&i| id(i)).collect() }).collect(),
-        pairs: overlaps.iter().filter(|o| o.iou >= options.iou).count(),
+        pairs: groups.pairs_at_or_above(options.iou),
         clusters: clusters.len(),
         total: clusters.iter().map(Vec::len).sum(),
     };
 
     let split_leakage = splits.map(|splits| {
-        let mut per_pair: BTreeMap<(u16, u16), (usize, usize)> = BTreeMap::new();
-        let mut examples = Vec::new();
-        for o in &overlaps {
-            let (Some(sa), Some(sb)) = (splits.split_of[o.a], splits.split_of[o.b]) else { continue };
-            if sa == sb {
-                continue;
-            }
-            let entry = per_pair.entry((sa.min(sb), sa.max(sb))).or_default();
-            entry.0 += 1;
-            if o.iou >= options.iou {
-                entry.1 += 1;
-            }
-            if examples.len() < EXAMPLES {
-                examples.push(LeakExample { a: id(o.a), b: id(o.b), iou: (o.iou * 1e4).round() / 1e4 });
-            }
-        }
+        let (per_pair, first) = groups.leakage(&splits.split_of, options.iou, EXAMPLES);
+        let examples =
+            first.iter().map(|o| LeakExample { a: id(o.a), b: id(o.b), iou: (o.iou * 1e4).round() / 1e4 }).collect();
         let name = |k: u16| splits.names[k as usize].clone();
         SplitLeakage {
             iou: options.iou,

@@ -577,7 +577,15 @@ mod tests {
 
     fn generated(dir: &Path) -> Dataset {
         let out = dir.join("gen");
-        let options = GenerateOptions { out: out.clone(), pairs: 6, classes: 2, dup_rate: 0.0, overlap: 0.0, seed: 1 };
+        let options = GenerateOptions {
+            out: out.clone(),
+            pairs: 6,
+            classes: 2,
+            dup_rate: 0.0,
+            overlap: 0.0,
+            seed: 1,
+            footprints: None,
+        };
         generate(&options).unwrap();
         catalog::load(&out.join("catalog.json")).unwrap()
     }

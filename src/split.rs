@@ -383,6 +383,29 @@ fn stratify(dataset: &Dataset, classes: &ClassCounts, groups: Vec<Vec<usize>>) -
     strata.into_values().collect()
 }
 
+/// The smallest grid cell `block_size` accepts, in degrees (about 11 cm at
+/// the equator). Smaller cells are below the precision of real footprints,
+/// and far smaller ones overflow the cell index: at 1e-300 every centre's
+/// index saturates to the same `i64` and all items share one cell.
+pub const MIN_BLOCK_SIZE: f64 = 1e-6;
+
+/// The largest grid cell `block_size` accepts, in degrees: one cell already
+/// spans every longitude.
+pub const MAX_BLOCK_SIZE: f64 = 360.0;
+
+/// Checks a grid cell size: a finite number of degrees from
+/// [`MIN_BLOCK_SIZE`] to [`MAX_BLOCK_SIZE`]. Needs no data, so callers check
+/// it before reading any.
+pub fn check_block_size(size: f64) -> Result<()> {
+    if (MIN_BLOCK_SIZE..=MAX_BLOCK_SIZE).contains(&size) {
+        return Ok(());
+    }
+    Err(Error::setting(
+        Setting::BlockSize,
+        format!(" must be between {MIN_BLOCK_SIZE:e} and {MAX_BLOCK_SIZE} degrees, got {size}"),
+    ))
+}
+
 /// Joins units whose footprints overlap, or whose bbox centres share a grid cell.
 fn join_spatially(
     dataset: &Dataset,
@@ -407,12 +430,7 @@ fn join_spatially(
         units.union(a, b);
     }
     if let Some(size) = block_size {
-        if !(size.is_finite() && size > 0.0) {
-            return Err(Error::setting(
-                Setting::BlockSize,
-                format!(" must be a positive number of degrees, got {size}"),
-            ));
-        }
+        check_block_size(size)?;
         let mut cells: HashMap<(i64, i64), usize> = HashMap::new();
         for &i in members {
             let Some(b) = items[i].bbox else { continue };
@@ -431,15 +449,6 @@ fn join_spatially(
         }
     }
     Ok(())
-}
-
-/// Checks a spatial grid cell size, in degrees, before any data is read.
-pub fn check_block_size(size: f64) -> Result<()> {
-    if size.is_finite() && size > 0.0 {
-        Ok(())
-    } else {
-        Err(Error::setting(Setting::BlockSize, format!(" must be a positive number of degrees, got {size}")))
-    }
 }
 
 #[cfg(test)]

@@ -328,7 +328,7 @@ fn resolve_sources(dataset: &mut Dataset, sources: Vec<SourcePaths>) {
 /// error; odd but readable fields become warnings.
 fn parse_item(path: &Path, node: usize, bytes: &[u8]) -> Result<Parsed> {
     let value: Value =
-        serde_json::from_slice(bytes).map_err(|error| Error::Json { path: path.to_path_buf(), error })?;
+        crate::catalog::read::parse_json(bytes).map_err(|error| Error::Json { path: path.to_path_buf(), error })?;
     let Value::Object(mut json) = value else {
         return Err(Error::not_stac(path, "expected a STAC Item object"));
     };

@@ -166,7 +166,33 @@ impl FileReader {
     /// The file parsed as JSON; errors name the file.
     pub fn read_json(&mut self, path: &Path) -> Result<Value> {
         let bytes = self.read(path).map_err(|e| Error::io(path, e))?;
-        serde_json::from_slice(bytes).map_err(|error| Error::Json { path: path.to_path_buf(), error })
+        parse_json(bytes).map_err(|error| Error::Json { path: path.to_path_buf(), error })
+    }
+}
+
+/// Parses JSON, keeping every number's text (serde_json's
+/// `arbitrary_precision`, so values stac-ml does not own are written back as
+/// read), and refusing numbers beyond the f64 range (`1e999`) as the parser
+/// did before: every file is parsed here.
+pub fn parse_json(bytes: &[u8]) -> serde_json::Result<Value> {
+    let value: Value = serde_json::from_slice(bytes)?;
+    check_numbers(&value)?;
+    Ok(value)
+}
+
+fn check_numbers(value: &Value) -> serde_json::Result<()> {
+    match value {
+        Value::Number(n) => {
+            // Only an exponent or more than 308 digits can leave the f64 range.
+            let text = n.as_str();
+            if (text.len() > 308 || text.contains(['e', 'E'])) && n.as_f64().is_none() {
+                return Err(serde::de::Error::custom(format_args!("number out of range: {text}")));
+            }
+            Ok(())
+        }
+        Value::Array(list) => list.iter().try_for_each(check_numbers),
+        Value::Object(map) => map.values().try_for_each(check_numbers),
+        _ => Ok(()),
     }
 }
 

@@ -17,6 +17,7 @@ pub fn run(args: GenerateArgs, printer: Printer) -> Result<ExitStatus> {
         dup_rate: args.dup_rate,
         overlap: args.overlap,
         seed: args.seed,
+        footprints: args.footprints,
     };
     let spinner = printer.spinner("generating");
     let summary = generate(&options)?;

@@ -56,87 +56,152 @@ pub fn dataset_name(root: &serde_json::Map<String, serde_json::Value>) -> Option
     root.get("id").and_then(serde_json::Value::as_str).map(|id| (id, "/id"))
 }
 
-/// Checks a Q0 `metadata.yml`: the required keys are present (and `name` is
-/// not empty), and the name follows [`check_name`].
+/// Checks a Q0 `metadata.yml`: it is a YAML mapping, the required keys are
+/// present, and `name` is a non-empty string that follows [`check_name`].
 ///
-/// No YAML parser is used (none is in the dependency tree): only top-level
-/// `key: value` lines are read, which is all this rule needs. A line counts as
-/// top level when it starts in column 0 and is not a comment, a list entry or
-/// a document marker.
+/// Read with `yaml-rust2` (a maintained, pure-Rust YAML 1.2 parser that
+/// passes the YAML test suite; the serde_yaml forks wrap a C translation, and
+/// no typed model is needed for four keys). Only its event parser is used:
+/// the document's top-level keys and scalar values are collected as events
+/// arrive, so an alias is looked up, never expanded (no billion laughs), and
+/// nesting is bounded by the scanner's depth limit.
 pub fn check_metadata(path: &Path, text: &str) -> Vec<Finding> {
+    let error = |pointer: Option<&str>, message: String| {
+        Finding::new(path, Severity::Error, Kind::Ingest, pointer.map(String::from), message)
+    };
+    let keys = match top_level_keys(text) {
+        Ok(keys) => keys,
+        Err(message) => return vec![error(None, message)],
+    };
     let mut findings = Vec::new();
-    let keys = top_level_keys(text);
     for key in METADATA_KEYS {
         if !keys.iter().any(|(k, _)| k == key) {
-            findings.push(Finding::new(
-                path,
-                Severity::Error,
-                Kind::Ingest,
+            findings.push(error(
                 None,
                 format!("missing required key {key:?}; an EOTDL Q0 metadata.yml needs {}", METADATA_KEYS.join(", ")),
             ));
         }
     }
-    if let Some((_, value)) = keys.iter().find(|(k, _)| k == "name") {
-        let name = unquote(value);
-        let message = if name.is_empty() { Err("\"name\" is empty".to_string()) } else { check_name(name) };
+    // The last `name` wins, as in PyYAML, which EOTDL reads it with.
+    if let Some((_, value)) = keys.iter().rev().find(|(k, _)| k == "name") {
+        let message = match value {
+            Entry::Null => Err("\"name\" is empty".to_string()),
+            Entry::Text(name) if name.is_empty() => Err("\"name\" is empty".to_string()),
+            Entry::Text(name) => check_name(name),
+            Entry::Collection => Err("\"name\" must be a string, not a list or mapping".to_string()),
+        };
         if let Err(message) = message {
-            findings.push(Finding::new(path, Severity::Error, Kind::Ingest, Some("/name".into()), message));
+            findings.push(error(Some("/name"), message));
         }
     }
     findings
 }
 
-/// (key, value) of each top-level `key: value` line; the value is the rest of
-/// the line, trimmed, with a trailing ` # comment` removed.
-fn top_level_keys(text: &str) -> Vec<(String, String)> {
+/// A top-level value of `metadata.yml`.
+#[derive(Debug, Clone, PartialEq)]
+enum Entry {
+    /// A null: empty, `~` or `null`.
+    Null,
+    /// Any other scalar, as text.
+    Text(String),
+    /// A sequence or mapping.
+    Collection,
+}
+
+/// The (key, value) pairs of the first document's top-level mapping, in
+/// order; complex keys are skipped. An error says what is wrong.
+fn top_level_keys(text: &str) -> Result<Vec<(String, Entry)>, String> {
+    use yaml_rust2::Event;
+    use yaml_rust2::parser::Parser;
+    use yaml_rust2::scanner::TScalarStyle;
+
+    let scalar = |value: String, style: TScalarStyle| {
+        let null = style == TScalarStyle::Plain && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
+        if null { Entry::Null } else { Entry::Text(value) }
+    };
+    let mut parser = Parser::new_from_str(text);
+    // Scalar anchors by id, so `name: *n` resolves; collections stay opaque.
+    let mut anchors: std::collections::HashMap<usize, Entry> = std::collections::HashMap::new();
     let mut keys = Vec::new();
-    for line in text.lines() {
-        let line = line.trim_end_matches('\r');
-        if line.is_empty()
-            || line.starts_with([' ', '\t', '#', '-', '[', '{'])
-            || line.starts_with("---")
-            || line.starts_with("...")
-        {
-            continue;
-        }
-        let Some((key, value)) = split_key(line) else { continue };
-        let value = match value.find(" #") {
-            Some(pos) if !value.starts_with(['"', '\'']) => &value[..pos],
-            _ => value,
-        };
-        keys.push((unquote(key).to_string(), value.trim().to_string()));
-    }
-    keys
-}
-
-/// Splits `key: value` (or `key:` alone) at the first `:` followed by a space
-/// or the end of the line, outside quotes.
-fn split_key(line: &str) -> Option<(&str, &str)> {
-    let bytes = line.as_bytes();
-    let mut quote = None;
-    for (i, &b) in bytes.iter().enumerate() {
-        match (quote, b) {
-            (None, b'"' | b'\'') if i == 0 => quote = Some(b),
-            (Some(q), _) if b == q => quote = None,
-            (None, b':') if i + 1 == bytes.len() || bytes[i + 1] == b' ' || bytes[i + 1] == b'\t' => {
-                return Some((line[..i].trim(), &line[i + 1..]));
+    // Nesting depth: 1 inside the top-level mapping.
+    let mut depth = 0usize;
+    let mut started = false;
+    let mut key: Option<Option<String>> = None;
+    loop {
+        let (event, _) = parser.next_token().map_err(|e| format!("is not valid YAML: {e}; fix the syntax"))?;
+        let value = match event {
+            Event::StreamEnd | Event::DocumentEnd if depth == 0 => break,
+            Event::StreamStart | Event::DocumentStart | Event::Nothing => continue,
+            Event::StreamEnd | Event::DocumentEnd => continue,
+            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                let is_mapping = matches!(event, Event::MappingStart(..));
+                if anchor > 0 {
+                    anchors.insert(anchor, Entry::Collection);
+                }
+                depth += 1;
+                if depth == 1 {
+                    if !is_mapping || started {
+                        return Err(NOT_A_MAPPING.into());
+                    }
+                    started = true;
+                    continue;
+                }
+                if depth != 2 {
+                    continue;
+                }
+                Entry::Collection
             }
-            _ => {}
+            Event::MappingEnd | Event::SequenceEnd => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+                continue;
+            }
+            Event::Scalar(value, style, anchor, _) => {
+                let entry = scalar(value, style);
+                if anchor > 0 {
+                    anchors.insert(anchor, entry.clone());
+                }
+                if depth == 0 {
+                    // A scalar document: empty means no keys at all.
+                    if entry == Entry::Null {
+                        break;
+                    }
+                    return Err(NOT_A_MAPPING.into());
+                }
+                if depth != 1 {
+                    continue;
+                }
+                entry
+            }
+            Event::Alias(id) => {
+                if depth == 0 {
+                    return Err(NOT_A_MAPPING.into());
+                }
+                if depth != 1 {
+                    continue;
+                }
+                anchors.get(&id).cloned().unwrap_or(Entry::Null)
+            }
+        };
+        // `value` is a node directly in the top-level mapping: a key or its value.
+        match key.take() {
+            None => {
+                key = Some(match value {
+                    Entry::Text(k) => Some(k),
+                    Entry::Null => Some(String::new()),
+                    Entry::Collection => None,
+                })
+            }
+            Some(Some(k)) => keys.push((k, value)),
+            Some(None) => {}
         }
     }
-    None
+    Ok(keys)
 }
 
-fn unquote(value: &str) -> &str {
-    let value = value.trim();
-    for q in ['"', '\''] {
-        if value.len() >= 2 && value.starts_with(q) && value.ends_with(q) {
-            return &value[1..value.len() - 1];
-        }
-    }
-    value
-}
+const NOT_A_MAPPING: &str = "is not a mapping of keys; an EOTDL Q0 metadata.yml is `key: value` lines";
 
 #[cfg(test)]
 mod tests {
@@ -161,7 +226,7 @@ mod tests {
         let path = Path::new("/d/metadata.yml");
         let ok = "# a dataset\nname: my-dataset\nauthors:\n  - Ada\n  - Bob\nlicense: 'CC-BY-4.0'\nsource: https://example.com # where\n";
         assert_eq!(check_metadata(path, ok), Vec::new());
-        let missing = "name: \"x\"\n  license: nested\nauthors: [a]\n";
+        let missing = "name: \"x\"\nother:\n  license: nested\nauthors: [a]\n";
         let findings = check_metadata(path, missing);
         let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(findings.len(), 3, "{messages:?}");

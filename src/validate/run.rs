@@ -46,7 +46,7 @@ pub(super) fn validate_catalog(root: &Path, options: &Options, schemas: &SchemaS
     let mut bytes = Vec::new();
     crate::catalog::read::read_file(root, &mut bytes).map_err(|e| Error::io(root, e))?;
     let mut run = Run::new(schemas, options, root.to_path_buf());
-    let value: Value = match serde_json::from_slice(&bytes) {
+    let value: Value = match crate::catalog::read::parse_json(&bytes) {
         Ok(value) => value,
         Err(error) => {
             let mut collected = Bounded::new(options.max_findings);
@@ -263,7 +263,7 @@ impl<'a> Run<'a> {
                 return;
             }
             Err(e) => file.push(Finding::new(path, Severity::Error, Kind::Io, None, e.to_string())),
-            Ok(bytes) => match serde_json::from_slice::<Value>(bytes) {
+            Ok(bytes) => match crate::catalog::read::parse_json(bytes) {
                 Err(error) => {
                     file.push(Finding::new(
                         path,

@@ -470,6 +470,7 @@ fn a_generated_catalog_is_valid() {
         dup_rate: 0.0,
         overlap: 0.0,
         seed: 1,
+        footprints: None,
     })
     .unwrap();
     let report = run(&out);
@@ -494,8 +495,15 @@ fn throughput() {
     let pairs = std::env::var("STAC_ML_PAIRS").ok().and_then(|p| p.parse().ok()).unwrap_or(5000);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("generated");
-    let options =
-        crate::generate::GenerateOptions { out: out.clone(), pairs, classes: 3, dup_rate: 0.1, overlap: 0.1, seed: 1 };
+    let options = crate::generate::GenerateOptions {
+        out: out.clone(),
+        pairs,
+        classes: 3,
+        dup_rate: 0.1,
+        overlap: 0.1,
+        seed: 1,
+        footprints: None,
+    };
     crate::generate::generate(&options).unwrap();
     let start = std::time::Instant::now();
     let schemas = SchemaSet::bundled().unwrap();

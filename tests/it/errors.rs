@@ -355,8 +355,11 @@ fn setting_errors_name_their_flags() {
     for (extra, expected) in [
         (["--classes", "0"], "--classes must be at least 1"),
         (["--overlap", "2"], "--overlap must be between 0 and 1, got 2"),
+        (["--pairs", "1000000000000"], "--pairs must be at most 10000000, got 1000000000000"),
+        (["--classes", "18446744073709551615"], "--classes must be at most 1000, got 18446744073709551615"),
     ] {
         let stderr = run(["generate", "-o", &path_str(&out), extra[0], extra[1]]).usage_error();
         assert_eq!(stderr, format!("error: {expected}\n"), "{extra:?}");
+        assert!(!out.exists(), "no partial folder for {extra:?}");
     }
 }

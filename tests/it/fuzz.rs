@@ -524,6 +524,15 @@ fn load_and_run(catalog: &Path, out: &Path) -> Result<(), String> {
 
 /// Writes the Q2 catalog; an `Err` is fine, a panic is not.
 fn write(dataset: &stac_ml::catalog::Dataset, assignment: &stac_ml::split::Assignment, out: &Path) {
+    try_write(dataset, assignment, out).ok();
+}
+
+/// Writes the Q2 catalog.
+fn try_write(
+    dataset: &stac_ml::catalog::Dataset,
+    assignment: &stac_ml::split::Assignment,
+    out: &Path,
+) -> stac_ml::Result<stac_ml::write::WriteSummary> {
     use stac_ml::ml_dataset::{AnnotationsType, InputType, Metadata, Task};
     use stac_ml::write::{WriteOptions, write_q2};
     let metadata = Metadata {
@@ -544,7 +553,7 @@ fn write(dataset: &stac_ml::catalog::Dataset, assignment: &stac_ml::split::Assig
         observer: None,
         gate: None,
     };
-    write_q2(dataset, assignment, &options).ok();
+    write_q2(dataset, assignment, &options)
 }
 
 proptest! {
@@ -646,4 +655,73 @@ fn a_long_multibyte_id_fits_in_a_file_name() {
 fn an_id_equal_to_another_ids_folder_name_gets_its_own() {
     let hashed = path_segment("a/b");
     assert_ne!(path_segment(&hashed), hashed, "{hashed:?} and \"a/b\" share a folder");
+}
+
+// ---------------------------------------------------------------------------
+// (c) numbers stac-ml does not own are written back as read
+
+/// The text of a JSON number: integers of up to 41 digits (beyond 64 bits),
+/// fractions with trailing zeros, exponents in either case with or without
+/// a sign, negative zero.
+fn number_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "-?(0|[1-9][0-9]{0,40})(\\.[0-9]{1,20})?([eE][+-]?[0-9]{1,2})?",
+        prop::sample::select(vec!["1E2", "1.0", "-0.0", "-0", "0.10", "123456789012345678901234567890", "1e-7"])
+            .prop_map(String::from),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Numbers in item properties and assets, and in label GeoJSON-free
+    /// fields stac-ml does not write, keep their exact text through the Q2
+    /// writer (issue 14 point 12).
+    #[test]
+    fn numbers_survive_q2_as_written(numbers in prop::collection::vec(number_text(), 1..8)) {
+        let dir = tempdir();
+        let root = dir.path().join("in");
+        let catalog = write_catalog(&root, &json!({}), &json!({"type": "FeatureCollection", "features": []}));
+        let fields = |prefix: &str| {
+            numbers.iter().enumerate().map(|(k, n)| format!("\"{prefix}{k}\": {n}")).collect::<Vec<_>>().join(", ")
+        };
+        let item = format!(
+            r#"{{"type": "Feature", "stac_version": "1.0.0", "id": "f", "stac_extensions": [],
+                "bbox": [0.0, 0.0, 1.0, 1.0],
+                "geometry": {{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}},
+                "properties": {{"datetime": "2020-01-01T00:00:00Z", {}, "x:list": [{}]}},
+                "links": [], "assets": {{"data": {{"href": "./data.tif", {}}}}}}}"#,
+            fields("x:p"),
+            numbers.join(", "),
+            fields("x:a"),
+        );
+        std::fs::write(root.join("labels/f/f.json"), &item).unwrap();
+        let dataset = stac_ml::catalog::load(&catalog).expect("the catalog loads");
+        let node = dataset.node_by_id("labels").expect("the labels collection");
+        let spec = stac_ml::split::SplitSpec::new(vec!["train".into(), "test".into()], vec![50.0, 50.0]).unwrap();
+        let options = stac_ml::split::SplitOptions {
+            spec, seed: 1, strategy: stac_ml::split::Strategy::Random, node, keep: None,
+        };
+        let assignment = stac_ml::split::assign(&dataset, &options, None).expect("assigned");
+        let out = dir.path().join("out");
+        try_write(&dataset, &assignment, &out).expect("the Q2 catalog is written");
+        let written = std::fs::read_to_string(out.join("labels/f/f.json")).expect("the item is written");
+        // serde_json (arbitrary_precision) keeps every digit but spells an
+        // exponent its own way: `E` as `e`, with an explicit `+`.
+        let spelled = |n: &String| match n.find(['e', 'E']) {
+            Some(at) if !n[at + 1..].starts_with(['+', '-']) => format!("{}e+{}", &n[..at], &n[at + 1..]),
+            Some(at) => format!("{}e{}", &n[..at], &n[at + 1..]),
+            None => n.clone(),
+        };
+        let numbers: Vec<String> = numbers.iter().map(spelled).collect();
+        for (k, n) in numbers.iter().enumerate() {
+            for prefix in ["x:p", "x:a"] {
+                let field = format!("\"{prefix}{k}\": {n}");
+                prop_assert!(written.contains(&field), "{field} is not in the output:\n{written}");
+            }
+        }
+        let compact: String = written.split_whitespace().collect();
+        let list = format!("\"x:list\":[{}]", numbers.join(","));
+        prop_assert!(compact.contains(&list), "{list} is not in the output:\n{written}");
+    }
 }

@@ -186,3 +186,50 @@ fn info_on_a_missing_catalog_is_a_usage_error() {
     let stderr = run(["info", &path_str(&dir.path().join("nope.json")), "--json"]).usage_error();
     assert!(stderr.contains("nope.json"), "{stderr}");
 }
+
+/// The temporal extent compares instants, not strings: `01:00+02:00` is
+/// before `00:00:00.500Z` of the same day, and a 5-digit year is after 9999.
+/// Shown in UTC.
+#[test]
+fn temporal_extent_compares_instants() {
+    use crate::util::write_json;
+    let catalog_json = |links: Value| json!({"type": "Catalog", "stac_version": "1.0.0", "id": "root", "description": "d", "links": links});
+    let collection_json = |links: Value| {
+        json!({
+            "type": "Collection", "stac_version": "1.0.0", "id": "c", "description": "d", "license": "CC0-1.0",
+            "extent": {"spatial": {"bbox": [[0, 0, 1, 1]]}, "temporal": {"interval": [[null, null]]}},
+            "links": links,
+        })
+    };
+    let dir = tempdir();
+    let root = dir.path();
+    let datetimes = [
+        "2020-01-06T01:00:00+02:00",
+        "2020-01-06T00:00:00.500Z",
+        "9999-12-31T23:59:59Z",
+        "+10000-01-01T00:00:00Z",
+        "2020-01-05T23:30:00Z",
+    ];
+    let links: Vec<Value> =
+        (0..datetimes.len()).map(|i| json!({"rel": "item", "href": format!("./item{i}.json")})).collect();
+    write_json(&root.join("catalog.json"), &catalog_json(json!([{"rel": "child", "href": "./c/collection.json"}])));
+    write_json(&root.join("c/collection.json"), &collection_json(json!(links)));
+    for (i, datetime) in datetimes.iter().enumerate() {
+        let item = json!({
+            "type": "Feature", "stac_version": "1.0.0", "stac_extensions": [], "id": format!("item{i}"),
+            "bbox": [0, 0, 1, 1],
+            "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]},
+            "properties": {"datetime": datetime}, "links": [], "assets": {},
+        });
+        write_json(&root.join(format!("c/item{i}.json")), &item);
+    }
+    let overview = info(&root.join("catalog.json"));
+    assert_eq!(collection(&overview, "c")["temporal"], json!(["2020-01-05T23:00:00Z", "+10000-01-01T00:00:00Z"]));
+
+    // Without the 5-digit years: the earliest is the offset one, the latest
+    // the fractional one, both in UTC.
+    let two = &links[..2];
+    write_json(&root.join("c/collection.json"), &collection_json(json!(two)));
+    let overview = info(&root.join("catalog.json"));
+    assert_eq!(collection(&overview, "c")["temporal"], json!(["2020-01-05T23:00:00Z", "2020-01-06T00:00:00.500Z"]));
+}

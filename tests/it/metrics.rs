@@ -447,3 +447,100 @@ fn a_remote_label_asset_is_not_a_missing_label_asset() {
     let label_asset = missing["values"].as_array().unwrap().iter().find(|v| v["field"] == "label-asset").unwrap();
     assert_eq!(label_asset["total"], 0, "{missing}");
 }
+
+/// Near duplicates and split leakage counted per group of identical
+/// footprints (issue 14 point 8) equal a brute-force count over every pair:
+/// 3,000 items on 3 footprints, and a catalog with overlapping (shifted)
+/// footprints across groups.
+#[test]
+fn grouped_footprints_match_brute_force() {
+    use stac_ml::geometry::iou;
+    use stac_ml::split::{SplitOptions, SplitSpec, Strategy, assign};
+    let dir = tempdir();
+    let cases: [(&str, &[&str]); 2] = [
+        ("few", &["--pairs", "1500", "--footprints", "3"]),
+        ("shifted", &["--pairs", "400", "--dup-rate", "0.2", "--overlap", "0.3"]),
+    ];
+    for (name, extra) in cases {
+        let out = dir.path().join(name);
+        let mut args = vec!["generate".to_string(), "-o".into(), path_str(&out), "--classes".into(), "2".into()];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        run(&args).success();
+        let dataset = stac_ml::catalog::load(&out.join("catalog.json")).unwrap();
+        let classes = stac_ml::balance::ClassCounts::read(&dataset, &mut stac_ml::catalog::Warnings::default());
+        let spec = SplitSpec::new(vec!["a".into(), "b".into(), "c".into()], vec![60.0, 20.0, 20.0]).unwrap();
+        let node = dataset.node_by_id("labels").unwrap();
+        let options = SplitOptions { spec, seed: 3, strategy: Strategy::Random, node, keep: None };
+        let assignment = assign(&dataset, &options, None).unwrap();
+        let threshold = 0.5;
+        let metrics = stac_ml::metrics::compute(
+            &dataset,
+            &classes,
+            Some(&assignment.view()),
+            stac_ml::metrics::MetricsOptions::new(threshold).unwrap(),
+        );
+
+        // Brute force: every pair of same-role items.
+        let items = &dataset.items;
+        let mut pairs = Vec::new();
+        let mut parent: Vec<usize> = (0..items.len()).collect();
+        fn find(parent: &mut [usize], mut i: usize) -> usize {
+            while parent[i] != i {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+            i
+        }
+        for a in 0..items.len() {
+            for b in a + 1..items.len() {
+                if items[a].is_label() != items[b].is_label() {
+                    continue;
+                }
+                let value = iou(&items[a], &items[b]);
+                if value > 0.0 {
+                    pairs.push((a, b, value));
+                }
+            }
+        }
+        let above: Vec<_> = pairs.iter().filter(|p| p.2 >= threshold).collect();
+        let mut involved = BTreeMap::new();
+        for &&(a, b, _) in &above {
+            let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+            parent[ra.max(rb)] = ra.min(rb);
+            involved.insert(a, ());
+            involved.insert(b, ());
+        }
+        let mut clusters: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for &i in involved.keys() {
+            clusters.entry(find(&mut parent, i)).or_default().push(i);
+        }
+        let mut clusters: Vec<Vec<usize>> = clusters.into_values().collect();
+        clusters.sort_by_key(|c| c[0]);
+        let clusters: Vec<Vec<String>> =
+            clusters.iter().map(|c| c.iter().map(|&i| items[i].id.clone()).collect()).collect();
+        let near = &metrics.near_duplicates;
+        assert_eq!(near.pairs, above.len(), "{name}: pairs");
+        assert_eq!(near.clusters, clusters.len(), "{name}: clusters");
+        let got: Vec<&Vec<String>> = near.values.iter().map(|c| &c.items).collect();
+        assert!(got == clusters.iter().collect::<Vec<_>>(), "{name}: cluster members differ");
+
+        let split_of = &assignment.split_of;
+        let leaks: Vec<_> =
+            pairs.iter().filter(|p| matches!((split_of[p.0], split_of[p.1]), (Some(x), Some(y)) if x != y)).collect();
+        let leakage = metrics.split_leakage.as_ref().unwrap();
+        assert_eq!(leakage.total, leaks.len(), "{name}: leaking pairs");
+        assert_eq!(leakage.total_above_iou, leaks.iter().filter(|p| p.2 >= threshold).count(), "{name}");
+        let mut per_pair: BTreeMap<(u16, u16), usize> = BTreeMap::new();
+        for p in &leaks {
+            let (x, y) = (split_of[p.0].unwrap(), split_of[p.1].unwrap());
+            *per_pair.entry((x.min(y), x.max(y))).or_default() += 1;
+        }
+        let got: Vec<usize> = leakage.values.iter().map(|v| v.intersecting).collect();
+        assert_eq!(got, per_pair.values().copied().collect::<Vec<_>>(), "{name}: per split pair");
+        let examples: Vec<(String, String)> = leakage.examples.iter().map(|e| (e.a.clone(), e.b.clone())).collect();
+        let expected: Vec<(String, String)> =
+            leaks.iter().take(examples.len().max(1)).map(|p| (items[p.0].id.clone(), items[p.1].id.clone())).collect();
+        assert!(!examples.is_empty(), "{name}: no leak examples");
+        assert_eq!(examples, expected, "{name}: the first leaking pairs");
+    }
+}

@@ -199,12 +199,34 @@ fn block_size_needs_the_spatial_strategy() {
         assert!(stderr.contains("--block-size needs --strategy spatial"), "{stderr}");
         assert!(!out.exists(), "{strategy:?}: output written after a usage error");
     }
-    for size in ["0", "-1", "inf"] {
-        let out = dir.path().join("out");
+}
+
+/// Cells smaller than 1e-6° are meaningless (at 1e-300 every cell index
+/// saturated to one i64 and all items silently shared one split) and larger
+/// than 360° span the globe: refused for `split` and `q2`, before the catalog
+/// is read (a missing catalog is not what is reported).
+#[test]
+fn block_sizes_outside_the_documented_range_are_refused_before_reading() {
+    let dir = tempdir();
+    let (catalog, _) = issue_catalog(dir.path());
+    let missing = dir.path().join("missing.json");
+    let out = dir.path().join("out");
+    for size in ["1e-300", "9e-7", "360.5", "1e300", "0", "-1", "inf", "NaN"] {
         let block = format!("--block-size={size}");
-        let stderr = q2(&catalog, &out, &["--strategy", "spatial", &block]).usage_error();
-        assert!(stderr.contains("--block-size must be a positive number"), "{size}: {stderr}");
-        assert!(!out.exists());
+        let shown: f64 = size.parse().unwrap();
+        let expected = format!("error: --block-size must be between 1e-6 and 360 degrees, got {shown}\n");
+        for command in ["q2", "split"] {
+            for input in [&catalog, &missing] {
+                let args = [command, &path_str(input), "-o", &path_str(&out), "--strategy", "spatial", &block];
+                let stderr = run(args).usage_error();
+                assert_eq!(stderr, expected, "{command} {size} on {}", input.display());
+                assert!(!out.exists(), "{command} {size}: output written after a usage error");
+            }
+        }
+    }
+    for size in ["1e-6", "360"] {
+        let out = dir.path().join(format!("out-{size}"));
+        q2_json(&catalog, &out, &["--strategy", "spatial", "--block-size", size]);
     }
 }
 

@@ -257,9 +257,9 @@ fn an_item_changed_during_q2_is_not_published() {
             format: Default::default(),
             out: out.clone(),
             force: false,
+            validate: true,
         },
         iou: 0.5,
-        validate: true,
         report: false,
     };
     let observer = EditsWhenWriting { item: item.clone() };

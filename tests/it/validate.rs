@@ -824,6 +824,58 @@ fn q0_metadata_without_a_license_is_invalid() {
     assert_eq!(report.findings[0].pointer.as_deref(), Some("/name"));
 }
 
+/// `metadata.yml` is read as YAML: flow style, block scalars and quoted
+/// keys are understood; broken YAML and a non-mapping document are findings
+/// naming the file; an alias bomb is not expanded.
+#[test]
+fn q0_metadata_is_parsed_as_yaml() {
+    let dir = tempdir();
+    let folder = dir.path().join("q0");
+    std::fs::create_dir_all(&folder).unwrap();
+    let metadata = folder.join("metadata.yml");
+    let valid = [
+        r#"{"name": "my-dataset", "authors": ["Ada"], "license": "MIT", "source": "https://example.com"}"#,
+        "name: |-\n  my-dataset\nauthors: [Ada]\nlicense: >-\n  CC-BY-4.0\nsource: x\n",
+        "\"name\": my-dataset\n? authors\n: - Ada\nlicense: MIT\nsource: x # a comment\n",
+        "%YAML 1.2\n---\nname: &n my-dataset\nauthors: *n\nlicense: MIT\nsource: x\n...\n",
+    ];
+    for text in valid {
+        std::fs::write(&metadata, text).unwrap();
+        let (code, report) = validate(&folder, &[]);
+        assert_eq!((code, report.errors), (0, 0), "{text:?}: {:?}", report.findings);
+    }
+    // The block scalar keeps its newline: not a valid name (was read as "|").
+    std::fs::write(&metadata, "name: |\n  my-dataset\nauthors: a\nlicense: b\nsource: c\n").unwrap();
+    let (code, report) = validate(&folder, &[]);
+    assert_eq!((code, report.errors), (1, 1));
+    assert_eq!(
+        report.findings[0].message,
+        r#"dataset name "my-dataset\n" contains '\n'; an EOTDL dataset name must be 3-45 characters of letters, digits and dashes"#
+    );
+    let invalid = [
+        ("{name: [unclosed\n", "is not valid YAML"),
+        ("- name\n- authors\n", "is not a mapping of keys"),
+        ("name: {first: a}\nauthors: a\nlicense: b\nsource: c\n", "\"name\" must be a string"),
+        ("name: ~\nauthors: a\nlicense: b\nsource: c\n", "\"name\" is empty"),
+    ];
+    for (text, expected) in invalid {
+        std::fs::write(&metadata, text).unwrap();
+        let (code, report) = validate(&folder, &[]);
+        assert_eq!(code, 1, "{text:?}");
+        assert!(report.findings.iter().any(|f| f.message.contains(expected)), "{text:?}: {:?}", report.findings);
+        assert_eq!(report.root, metadata);
+    }
+    // A billion-laughs document parses in bounded memory: aliases are not expanded.
+    let mut bomb = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..30 {
+        let refs = vec![format!("*l{}", level - 1); 10].join(", ");
+        bomb.push_str(&format!("l{level}: &l{level} [{refs}]\n"));
+    }
+    std::fs::write(&metadata, format!("name: my-dataset\nauthors: a\nlicense: b\nsource: c\n{bomb}")).unwrap();
+    let (code, report) = validate(&folder, &[]);
+    assert_eq!((code, report.errors), (0, 0), "{:?}", report.findings);
+}
+
 #[test]
 fn a_folder_with_neither_catalog_nor_metadata_is_a_usage_error() {
     let dir = tempdir();
