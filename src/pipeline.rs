@@ -249,16 +249,18 @@ pub fn check_output(input: Option<&Path>, out: &Path, force: bool) -> Result<()>
             return Err(Error::Output {
                 path: out_abs,
                 message: format!(
-                    "is inside the input catalog's folder {}; write the Q2 catalog elsewhere",
+                    "is inside the input's folder {}; the input is only read: write the output elsewhere",
                     folder.display()
                 ),
             });
         }
         if folder.starts_with(&out_abs) {
-            let root = root.as_deref().unwrap_or(folder);
             return Err(Error::Output {
                 path: out_abs,
-                message: format!("contains the input catalog {}; it would be replaced", root.display()),
+                message: format!(
+                    "contains the input's folder {}; the input is only read: write the output elsewhere",
+                    folder.display()
+                ),
             });
         }
     }

@@ -84,7 +84,7 @@ fn flag_mistakes_come_before_the_catalog_is_read() {
         (vec!["--block-size".into(), "1".into()], "--block-size needs --strategy spatial".into()),
         (
             vec!["--strategy".into(), "spatial".into(), "--block-size".into(), "0".into()],
-            "--block-size must be a positive number of degrees".into(),
+            "--block-size must be between 1e-6 and 360 degrees, got 0".into(),
         ),
     ];
     let elsewhere = dir.path().join("out");
@@ -108,9 +108,9 @@ fn flag_mistakes_come_before_the_catalog_is_read() {
     }
     for command in ["split", "q2"] {
         let stderr = run([command, &path_str(&broken), "-o", &path_str(&inside)]).usage_error();
-        assert!(stderr.contains("is inside the input catalog's folder"), "{command}: {stderr}");
+        assert!(stderr.contains("is inside the input's folder"), "{command}: {stderr}");
         let stderr = run([command, &path_str(&broken), "-o", &path_str(dir.path())]).usage_error();
-        assert!(stderr.contains("contains the input catalog"), "{command}: {stderr}");
+        assert!(stderr.contains("contains the input's folder"), "{command}: {stderr}");
     }
     assert_eq!(std::fs::read_to_string(occupied.join("keep.txt")).unwrap(), "mine");
     for command in ["metrics", "report"] {

@@ -41,7 +41,11 @@ fn no_command_writes_into_a_collection_reached_through_a_symlink() {
                     args.push("--force".into());
                 }
                 let stderr = run(&args).usage_error();
-                assert!(stderr.contains("the input's folder"), "{args:?}: {stderr}");
+                // Without --force an occupied OUT is refused before the
+                // catalog is read, for that simpler reason; with it, for
+                // holding the input.
+                let occupied = !force && stderr.contains("exists and is not empty");
+                assert!(occupied || stderr.contains("the input's folder"), "{args:?}: {stderr}");
                 assert!(!stderr.contains("stac-ml-tmp"), "{args:?}: {stderr}");
             }
             // A new file beside the collection's folder touches nothing of the input.

@@ -841,12 +841,12 @@ fn q0_metadata_is_parsed_as_yaml() {
     ];
     for text in valid {
         std::fs::write(&metadata, text).unwrap();
-        let (code, report) = validate(&folder, &[]);
+        let (code, report) = validate(&folder, &["--profile", "eotdl"]);
         assert_eq!((code, report.errors), (0, 0), "{text:?}: {:?}", report.findings);
     }
     // The block scalar keeps its newline: not a valid name (was read as "|").
     std::fs::write(&metadata, "name: |\n  my-dataset\nauthors: a\nlicense: b\nsource: c\n").unwrap();
-    let (code, report) = validate(&folder, &[]);
+    let (code, report) = validate(&folder, &["--profile", "eotdl"]);
     assert_eq!((code, report.errors), (1, 1));
     assert_eq!(
         report.findings[0].message,
@@ -860,7 +860,7 @@ fn q0_metadata_is_parsed_as_yaml() {
     ];
     for (text, expected) in invalid {
         std::fs::write(&metadata, text).unwrap();
-        let (code, report) = validate(&folder, &[]);
+        let (code, report) = validate(&folder, &["--profile", "eotdl"]);
         assert_eq!(code, 1, "{text:?}");
         assert!(report.findings.iter().any(|f| f.message.contains(expected)), "{text:?}: {:?}", report.findings);
         assert_eq!(report.root, metadata);
@@ -872,7 +872,7 @@ fn q0_metadata_is_parsed_as_yaml() {
         bomb.push_str(&format!("l{level}: &l{level} [{refs}]\n"));
     }
     std::fs::write(&metadata, format!("name: my-dataset\nauthors: a\nlicense: b\nsource: c\n{bomb}")).unwrap();
-    let (code, report) = validate(&folder, &[]);
+    let (code, report) = validate(&folder, &["--profile", "eotdl"]);
     assert_eq!((code, report.errors), (0, 0), "{:?}", report.findings);
 }
 
