@@ -280,22 +280,7 @@ pub fn check_output(input: Option<&Path>, out: &Path, force: bool) -> Result<()>
 /// An absolute, normalised path with its longest existing prefix
 /// canonicalised (symlinks there resolved) and the rest appended.
 fn canonical_prefix(path: &Path) -> PathBuf {
-    let mut existing = path.to_path_buf();
-    let mut rest = Vec::new();
-    while std::fs::symlink_metadata(&existing).is_err() {
-        match (existing.file_name().map(|n| n.to_os_string()), existing.parent()) {
-            (Some(name), Some(parent)) => {
-                rest.push(name);
-                existing = parent.to_path_buf();
-            }
-            _ => break,
-        }
-    }
-    let mut resolved = std::fs::canonicalize(&existing).unwrap_or(existing);
-    for name in rest.into_iter().rev() {
-        resolved.push(name);
-    }
-    resolved
+    crate::write::resolve_existing_prefix(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Loads, splits and writes the Q2 JSON tree.

@@ -212,7 +212,7 @@ fn prepare_out(dataset: &Dataset, out: &Path, force: bool) -> Result<PathBuf> {
 
 /// Canonicalises the longest existing prefix of an absolute, normalised path
 /// (resolving symlinks there) and appends the rest unchanged.
-fn resolve_existing_prefix(path: &Path) -> Result<PathBuf> {
+pub(crate) fn resolve_existing_prefix(path: &Path) -> Result<PathBuf> {
     let mut existing = path.to_path_buf();
     let mut rest = Vec::new();
     while std::fs::symlink_metadata(&existing).is_err() {
