@@ -233,15 +233,7 @@ impl SplitRunOptions {
 /// around the input's root folder, and empty unless `force`. The writer
 /// checks again (and against every input folder) before it writes.
 pub fn check_output(input: Option<&Path>, out: &Path, force: bool) -> Result<()> {
-    if out.file_name().is_none_or(|n| n == ".." || n == ".") {
-        return Err(Error::Output { path: out.to_path_buf(), message: "is not a folder name".into() });
-    }
-    let absolute = if out.is_absolute() {
-        out.to_path_buf()
-    } else {
-        std::env::current_dir().map_err(|e| Error::io(out, e))?.join(out)
-    };
-    let out_abs = canonical_prefix(&catalog::href::normalize(&absolute));
+    let out_abs = crate::write::resolve_out(out)?;
     // An input that cannot be found is reported by the load that follows.
     let root = input.and_then(|path| catalog::root_file(path).ok());
     if let Some(folder) = root.as_deref().and_then(Path::parent) {
@@ -264,23 +256,7 @@ pub fn check_output(input: Option<&Path>, out: &Path, force: bool) -> Result<()>
             });
         }
     }
-    match std::fs::symlink_metadata(&out_abs) {
-        Ok(meta) if !meta.is_dir() => {
-            Err(Error::Output { path: out_abs, message: "exists and is not a folder".into() })
-        }
-        Ok(_) => {
-            let mut entries = std::fs::read_dir(&out_abs).map_err(|e| Error::io(&out_abs, e))?;
-            if entries.next().is_some() && !force { Err(Error::OutputOccupied { path: out_abs }) } else { Ok(()) }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io(&out_abs, e)),
-    }
-}
-
-/// An absolute, normalised path with its longest existing prefix
-/// canonicalised (symlinks there resolved) and the rest appended.
-fn canonical_prefix(path: &Path) -> PathBuf {
-    crate::write::resolve_existing_prefix(path).unwrap_or_else(|_| path.to_path_buf())
+    crate::write::check_vacant(&out_abs, force)
 }
 
 /// Loads, splits and writes the Q2 JSON tree.

@@ -177,42 +177,56 @@ fn build(
 
 /// Makes the output path absolute and refuses unsafe or occupied ones.
 fn prepare_out(dataset: &Dataset, out: &Path, force: bool) -> Result<PathBuf> {
-    if out.file_name().is_none_or(|n| n == ".." || n == ".") {
-        return Err(Error::Output { path: out.to_path_buf(), message: "is not a folder name".into() });
-    }
     // Resolve the output without creating anything: the checks below must
     // run before a single folder is made, or a refused output could still
     // leave an empty folder inside the input.
-    let absolute = if out.is_absolute() {
-        out.to_path_buf()
-    } else {
-        std::env::current_dir().map_err(|e| Error::io(out, e))?.join(out)
-    };
-    let out_abs = resolve_existing_prefix(&href::normalize(&absolute))?;
+    let out_abs = resolve_out(out)?;
     // Not only the root's folder: a collection reached through a symlink,
     // an absolute or `../` href, or the folder of a linked asset is input too.
     crate::publish::check_apart(dataset, &out_abs)?;
-    match std::fs::symlink_metadata(&out_abs) {
-        Ok(meta) if !meta.is_dir() => {
-            return Err(Error::Output { path: out_abs, message: "exists and is not a folder".into() });
-        }
-        Ok(_) => {
-            let mut entries = std::fs::read_dir(&out_abs).map_err(|e| Error::io(&out_abs, e))?;
-            if entries.next().is_some() && !force {
-                return Err(Error::OutputOccupied { path: out_abs });
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::io(&out_abs, e)),
-    }
+    check_vacant(&out_abs, force)?;
     let parent = out_abs.parent().unwrap_or(Path::new("/"));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     Ok(out_abs)
 }
 
+/// The output folder as an absolute path with symlinks in its existing part
+/// resolved; refuses `.`, `..` and paths without a last name.
+pub(crate) fn resolve_out(out: &Path) -> Result<PathBuf> {
+    if out.file_name().is_none_or(|n| n == ".." || n == ".") {
+        return Err(Error::Output { path: out.to_path_buf(), message: "is not a folder name".into() });
+    }
+    let absolute = if out.is_absolute() {
+        out.to_path_buf()
+    } else {
+        std::env::current_dir().map_err(|e| Error::io(out, e))?.join(out)
+    };
+    resolve_existing_prefix(&href::normalize(&absolute))
+}
+
+/// Refuses an output that exists and is not a folder, or is a non-empty
+/// folder when replacing it was not asked for.
+pub(crate) fn check_vacant(out_abs: &Path, force: bool) -> Result<()> {
+    match std::fs::symlink_metadata(out_abs) {
+        Ok(meta) if !meta.is_dir() => {
+            Err(Error::Output { path: out_abs.to_path_buf(), message: "exists and is not a folder".into() })
+        }
+        Ok(_) => {
+            let mut entries = std::fs::read_dir(out_abs).map_err(|e| Error::io(out_abs, e))?;
+            if entries.next().is_some() && !force {
+                Err(Error::OutputOccupied { path: out_abs.to_path_buf() })
+            } else {
+                Ok(())
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(out_abs, e)),
+    }
+}
+
 /// Canonicalises the longest existing prefix of an absolute, normalised path
 /// (resolving symlinks there) and appends the rest unchanged.
-pub(crate) fn resolve_existing_prefix(path: &Path) -> Result<PathBuf> {
+fn resolve_existing_prefix(path: &Path) -> Result<PathBuf> {
     let mut existing = path.to_path_buf();
     let mut rest = Vec::new();
     while std::fs::symlink_metadata(&existing).is_err() {
