@@ -19,18 +19,15 @@ use stac_ml::{balance, duplicates, validate};
 const SIZES: [usize; 2] = [1_000, 10_000];
 
 fn catalog(pairs: usize) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("stac-ml-bench-{pairs}"));
+    cached_catalog(&format!("stac-ml-bench-{pairs}"), pairs, 0.01, 0.05, None)
+}
+
+/// A generated catalog under the temp dir, made once and reused by later runs.
+fn cached_catalog(name: &str, pairs: usize, dup_rate: f64, overlap: f64, footprints: Option<usize>) -> PathBuf {
+    let dir = std::env::temp_dir().join(name);
     if !dir.join("catalog.json").exists() {
         let _ = std::fs::remove_dir_all(&dir);
-        let options = GenerateOptions {
-            out: dir.clone(),
-            pairs,
-            classes: 8,
-            dup_rate: 0.01,
-            overlap: 0.05,
-            seed: 1,
-            footprints: None,
-        };
+        let options = GenerateOptions { out: dir.clone(), pairs, classes: 8, dup_rate, overlap, seed: 1, footprints };
         generate(&options).expect("generate bench catalog");
     }
     dir.join("catalog.json")
@@ -142,21 +139,8 @@ fn stages(c: &mut Criterion) {
 /// footprints (250 million same-footprint pairs are never listed).
 fn few_footprints(c: &mut Criterion) {
     let (pairs, footprints) = (50_000, 10);
-    let dir = std::env::temp_dir().join(format!("stac-ml-bench-{pairs}-on-{footprints}"));
-    if !dir.join("catalog.json").exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-        let options = GenerateOptions {
-            out: dir.clone(),
-            pairs,
-            classes: 8,
-            dup_rate: 0.0,
-            overlap: 0.0,
-            seed: 1,
-            footprints: Some(footprints),
-        };
-        generate(&options).expect("generate bench catalog");
-    }
-    let dataset = catalog::load(&dir.join("catalog.json")).unwrap();
+    let path = cached_catalog(&format!("stac-ml-bench-{pairs}-on-{footprints}"), pairs, 0.0, 0.0, Some(footprints));
+    let dataset = catalog::load(&path).unwrap();
     let assignment = split::assign(&dataset, &options(&dataset), None).unwrap();
     let mut group = c.benchmark_group("few-footprints");
     group.sample_size(10);

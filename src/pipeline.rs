@@ -266,7 +266,7 @@ pub fn split(source: &dyn Source, options: &SplitRunOptions, observer: &dyn Obse
     let dataset = source.load()?;
     observer.end(&format!("loaded {} items", dataset.items.len()));
     warn(observer, &dataset.warnings);
-    let split_options = resolve_checked(&dataset, &options.split, &checked, observer)?;
+    let split_options = resolve_against(&dataset, &options.split, checked.spec, checked.strategy, observer)?;
     let assignment = split::assign(&dataset, &split_options, None)?;
     let metadata = resolve_typed(&dataset, &checked.metadata)?;
     observer.end("split");
@@ -303,7 +303,7 @@ pub fn q2(source: &dyn Source, options: &Q2Options, observer: &dyn Observer) -> 
     let mut dataset = source.load()?;
     observer.end(&format!("loaded {} items", dataset.items.len()));
     observer.begin("splitting");
-    let split_options = resolve_checked(&dataset, &run.split, &checked, observer)?;
+    let split_options = resolve_against(&dataset, &run.split, checked.spec, checked.strategy, observer)?;
     let mut warnings = std::mem::take(&mut dataset.warnings);
     // Read once, for stratified splitting and for the class-balance metric.
     let classes = ClassCounts::read(&dataset, &mut warnings);
@@ -379,15 +379,6 @@ fn write_report(
 pub fn resolve_split(dataset: &Dataset, settings: &SplitSettings, observer: &dyn Observer) -> Result<SplitOptions> {
     let (spec, strategy) = settings.check()?;
     resolve_against(dataset, settings, spec, strategy, observer)
-}
-
-fn resolve_checked(
-    dataset: &Dataset,
-    settings: &SplitSettings,
-    checked: &CheckedRun,
-    observer: &dyn Observer,
-) -> Result<SplitOptions> {
-    resolve_against(dataset, settings, checked.spec.clone(), checked.strategy, observer)
 }
 
 /// The checked spec and strategy with what needs the data: the split node
