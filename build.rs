@@ -12,6 +12,10 @@
 //! prerequisite fails loudly. The flags change nothing in the library or the
 //! binary.
 //!
+//! It also writes `$OUT_DIR/bundled_schemas.rs`: one `(URL, include_str!(...))`
+//! row per entry of `schemas/index.json`, so the index is the one list of
+//! what the binary embeds (`validate::schemas::BUNDLED`).
+//!
 //! The script reruns only when an environment variable it reads or a
 //! prerequisite it found changes, so python is not spawned on every build.
 //! Installing a prerequisite that was missing is not seen until one of those
@@ -28,6 +32,7 @@ fn main() {
         println!("cargo::rustc-check-cfg=cfg({flag})");
     }
     println!("cargo::rerun-if-changed=build.rs");
+    bundled_schemas();
     for var in ["CI", "PATH", "EOTDL_PYTHON", "TMPDIR", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE"] {
         println!("cargo::rerun-if-env-changed={var}");
     }
@@ -88,4 +93,26 @@ fn eotdl_python() -> Option<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("eotdl-venv/bin/python"));
     path.exists().then_some(path)
+}
+
+/// Writes the embedded schema list from `schemas/index.json`. A malformed
+/// index stops the build with a message naming the entry.
+fn bundled_schemas() {
+    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let schemas = manifest.join("schemas");
+    println!("cargo::rerun-if-changed={}", schemas.display());
+    let index = std::fs::read(schemas.join("index.json")).expect("schemas/index.json is readable");
+    let index: Vec<serde_json::Value> = serde_json::from_slice(&index).expect("schemas/index.json is a JSON array");
+    let mut rows = String::from("&[\n");
+    for entry in &index {
+        let (Some(url), Some(path)) = (entry["url"].as_str(), entry["path"].as_str()) else {
+            panic!("schemas/index.json: {entry} needs a \"url\" and a \"path\"");
+        };
+        let file = schemas.join(path);
+        assert!(file.is_file(), "schemas/index.json: {path} (for {url}) is not a file");
+        rows.push_str(&format!("    ({url:?}, include_str!({:?})),\n", file.display().to_string()));
+    }
+    rows.push_str("]\n");
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out.join("bundled_schemas.rs"), rows).expect("OUT_DIR is writable");
 }

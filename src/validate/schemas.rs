@@ -36,55 +36,9 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 
 /// Every schema file listed in `schemas/index.json`, embedded: (the URL it
-/// provides, its text). A unit test checks that this list and the index agree.
-pub const BUNDLED: &[(&str, &str)] = &[
-    (
-        "https://stac-extensions.github.io/label/v1.0.1/schema.json",
-        include_str!("../../schemas/extensions/label-v1.0.1.json"),
-    ),
-    (
-        "https://stac-extensions.github.io/ml-aoi/v0.2.0/schema.json",
-        include_str!("../../schemas/extensions/ml-aoi-v0.2.0.json"),
-    ),
-    (
-        "https://stac-extensions.github.io/view/v1.0.0/schema.json",
-        include_str!("../../schemas/extensions/view-v1.0.0.json"),
-    ),
-    ("https://geojson.org/schema/Feature.json", include_str!("../../schemas/geojson/Feature.json")),
-    ("https://geojson.org/schema/Geometry.json", include_str!("../../schemas/geojson/Geometry.json")),
-    (
-        "https://raw.githubusercontent.com/earthpulse/ml-dataset/main/json-schema/schema.json",
-        include_str!("../../schemas/ml-dataset.json"),
-    ),
-    (
-        "https://schemas.stacspec.org/v1.0.0/catalog-spec/json-schema/catalog.json",
-        include_str!("../../schemas/stac/v1.0.0/catalog.json"),
-    ),
-    (
-        "https://schemas.stacspec.org/v1.0.0/collection-spec/json-schema/collection.json",
-        include_str!("../../schemas/stac/v1.0.0/collection.json"),
-    ),
-    (
-        "https://schemas.stacspec.org/v1.0.0/item-spec/json-schema/item.json",
-        include_str!("../../schemas/stac/v1.0.0/item.json"),
-    ),
-    (
-        "https://schemas.stacspec.org/v1.1.0/catalog-spec/json-schema/catalog.json",
-        include_str!("../../schemas/stac/v1.1.0/catalog.json"),
-    ),
-    (
-        "https://schemas.stacspec.org/v1.1.0/collection-spec/json-schema/collection.json",
-        include_str!("../../schemas/stac/v1.1.0/collection.json"),
-    ),
-    (
-        "https://schemas.stacspec.org/v1.1.0/item-spec/json-schema/common.json",
-        include_str!("../../schemas/stac/v1.1.0/common.json"),
-    ),
-    (
-        "https://schemas.stacspec.org/v1.1.0/item-spec/json-schema/item.json",
-        include_str!("../../schemas/stac/v1.1.0/item.json"),
-    ),
-];
+/// provides, its text). `build.rs` writes the list from the index, so the two
+/// cannot disagree; a unit test checks each file's `$id` against its URL.
+pub const BUNDLED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/bundled_schemas.rs"));
 
 /// The kind of STAC object a core schema describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -548,19 +502,23 @@ mod tests {
     }
 
     #[test]
-    fn bundled_list_matches_index_json() {
+    fn bundled_schemas_carry_their_url_as_id_and_every_file_is_listed() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
-        let index: Vec<Value> = serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
-        assert_eq!(index.len(), BUNDLED.len(), "schemas/index.json and BUNDLED list different numbers of files");
-        for row in &index {
-            let url = row["url"].as_str().unwrap();
-            let path = row["path"].as_str().unwrap();
-            let on_disk = std::fs::read_to_string(dir.join(path)).unwrap();
-            let embedded = BUNDLED.iter().find(|(u, _)| *u == url).map(|(_, text)| *text);
-            assert_eq!(embedded, Some(on_disk.as_str()), "{url} should embed schemas/{path}");
-            let value: Value = serde_json::from_str(&on_disk).unwrap();
-            assert_eq!(value["$id"].as_str().map(|id| id.trim_end_matches('#')), Some(url), "$id of {path}");
+        for (url, text) in BUNDLED {
+            let value: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(value["$id"].as_str().map(|id| id.trim_end_matches('#')), Some(*url));
         }
+        let mut on_disk = Vec::new();
+        collect_files(&dir, &mut on_disk).unwrap();
+        let unlisted: Vec<_> = on_disk
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "json") && !p.ends_with("index.json"))
+            .filter(|p| {
+                let text = std::fs::read_to_string(p).unwrap();
+                !BUNDLED.iter().any(|(_, t)| *t == text)
+            })
+            .collect();
+        assert!(unlisted.is_empty(), "schema files missing from schemas/index.json: {unlisted:?}");
     }
 
     #[test]
