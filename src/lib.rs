@@ -46,6 +46,7 @@ pub mod io_pool;
 pub mod largest_remainder;
 pub mod metrics;
 pub mod ml_dataset;
+mod number_text;
 pub mod pipeline;
 pub mod progress;
 pub mod publish;

@@ -421,7 +421,8 @@ impl Context<'_> {
         let dir = target.parent().expect("item files sit in a folder");
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let json = Value::Object(json);
-        write_json(&target, &json)?;
+        // `buffer` still holds the item file as read: its numbers keep their text.
+        write_json_as_read(&target, &json, buffer)?;
         if let Some(gate) = self.gate {
             let collection = (node.kind == NodeKind::Collection).then_some(node.id.as_str());
             gate.item(&target, &json, &tmp.join(node_file), collection, self.planned);
@@ -459,7 +460,13 @@ impl Context<'_> {
         let target = tmp.join(relative);
         let dir = target.parent().expect("node files sit in a folder");
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        write_json(&target, &Value::Object(json))
+        // The node file is read again only for the spelling of its numbers;
+        // if it cannot be, the values are still right, spelt serde's way.
+        let mut input = Vec::new();
+        if crate::catalog::read::read_file(&node.path, &mut input).is_err() {
+            input.clear();
+        }
+        write_json_as_read(&target, &Value::Object(json), &input)
     }
 
     /// `ml-dataset:split-items` for a node that holds split members.
@@ -541,8 +548,14 @@ fn add_extension(json: &mut Map<String, Value>, id: &str) {
 
 /// Pretty JSON with a final newline, the way pystac writes catalogs.
 pub(crate) fn write_json(path: &Path, value: &Value) -> Result<()> {
-    let mut bytes =
-        serde_json::to_vec_pretty(value).map_err(|error| Error::Json { path: path.to_path_buf(), error })?;
+    write_json_as_read(path, value, &[])
+}
+
+/// [`write_json`] for a value parsed from `input` (and edited): numbers keep
+/// the text they had in `input` ([`crate::number_text`]).
+fn write_json_as_read(path: &Path, value: &Value, input: &[u8]) -> Result<()> {
+    let bytes = serde_json::to_vec_pretty(value).map_err(|error| Error::Json { path: path.to_path_buf(), error })?;
+    let mut bytes = crate::number_text::respell(bytes, input);
     bytes.push(b'\n');
     let mut file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
     file.write_all(&bytes).map_err(|e| Error::io(path, e))

@@ -674,9 +674,9 @@ fn number_text() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(config())]
 
-    /// Numbers in item properties and assets, and in label GeoJSON-free
-    /// fields stac-ml does not write, keep their exact text through the Q2
-    /// writer (issue 14 point 12).
+    /// Numbers in item properties and assets and in collection fields, which
+    /// stac-ml does not write, keep their exact text through the Q2 writer,
+    /// exponents as spelt included (issue 14 point 12).
     #[test]
     fn numbers_survive_q2_as_written(numbers in prop::collection::vec(number_text(), 1..8)) {
         let dir = tempdir();
@@ -696,6 +696,14 @@ proptest! {
             fields("x:a"),
         );
         std::fs::write(root.join("labels/f/f.json"), &item).unwrap();
+        // The collection carries them too: nodes are rewritten as well.
+        let collection = format!(
+            r#"{{"type": "Collection", "stac_version": "1.0.0", "id": "labels", "description": "fuzz",
+                "license": "CC0-1.0", "extent": {{}}, {},
+                "links": [{{"rel": "item", "href": "./a/a.json"}}, {{"rel": "item", "href": "./f/f.json"}}]}}"#,
+            fields("x:c"),
+        );
+        std::fs::write(root.join("labels/collection.json"), &collection).unwrap();
         let dataset = stac_ml::catalog::load(&catalog).expect("the catalog loads");
         let node = dataset.node_by_id("labels").expect("the labels collection");
         let spec = stac_ml::split::SplitSpec::new(vec!["train".into(), "test".into()], vec![50.0, 50.0]).unwrap();
@@ -706,19 +714,14 @@ proptest! {
         let out = dir.path().join("out");
         try_write(&dataset, &assignment, &out).expect("the Q2 catalog is written");
         let written = std::fs::read_to_string(out.join("labels/f/f.json")).expect("the item is written");
-        // serde_json (arbitrary_precision) keeps every digit but spells an
-        // exponent its own way: `E` as `e`, with an explicit `+`.
-        let spelled = |n: &String| match n.find(['e', 'E']) {
-            Some(at) if !n[at + 1..].starts_with(['+', '-']) => format!("{}e+{}", &n[..at], &n[at + 1..]),
-            Some(at) => format!("{}e{}", &n[..at], &n[at + 1..]),
-            None => n.clone(),
-        };
-        let numbers: Vec<String> = numbers.iter().map(spelled).collect();
+        let collection = std::fs::read_to_string(out.join("labels/collection.json")).expect("the collection is written");
         for (k, n) in numbers.iter().enumerate() {
             for prefix in ["x:p", "x:a"] {
                 let field = format!("\"{prefix}{k}\": {n}");
                 prop_assert!(written.contains(&field), "{field} is not in the output:\n{written}");
             }
+            let field = format!("\"x:c{k}\": {n}");
+            prop_assert!(collection.contains(&field), "{field} is not in the collection:\n{collection}");
         }
         let compact: String = written.split_whitespace().collect();
         let list = format!("\"x:list\":[{}]", numbers.join(","));
