@@ -122,29 +122,39 @@ pub struct FootprintGroups {
     pub overlaps: Vec<Overlap>,
 }
 
+/// The exact identity of an item's footprint: its bbox's bits, and its kept
+/// geometry's coordinates' bits (empty when only the bbox is kept).
+pub(crate) type FootprintKey = ([u64; 4], Vec<u64>);
+
+/// The [`FootprintKey`] of an item with a bbox.
+pub(crate) fn footprint_key(item: &crate::catalog::ItemRecord) -> Option<FootprintKey> {
+    let b = item.bbox?;
+    // `+ 0.0` folds -0.0 into 0.0 so equal numbers have equal bits.
+    let bits = |v: f64| (v + 0.0).to_bits();
+    let shape: Vec<u64> = match &item.footprint {
+        // The leading 1 tells a kept (even empty) footprint from none.
+        Some(footprint) => std::iter::once(1)
+            .chain(footprint.0.iter().flat_map(|polygon| {
+                std::iter::once(polygon.exterior())
+                    .chain(polygon.interiors())
+                    .flat_map(|ring| ring.0.iter().flat_map(|c| [bits(c.x), bits(c.y)]).chain([u64::MAX]))
+            }))
+            .collect(),
+        None => Vec::new(),
+    };
+    Some((b.map(bits), shape))
+}
+
 impl FootprintGroups {
     /// Groups the items with a bbox and finds overlapping groups through an
     /// R-tree over one representative per group.
     pub fn new(dataset: &Dataset) -> Self {
         let items = &dataset.items;
-        let mut by_key: HashMap<(bool, [u64; 4], Vec<u64>), usize> = HashMap::new();
+        let mut by_key: HashMap<(bool, FootprintKey), usize> = HashMap::new();
         let mut members: Vec<Vec<usize>> = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            let Some(b) = item.bbox else { continue };
-            // `+ 0.0` folds -0.0 into 0.0 so equal numbers have equal bits.
-            let bits = |v: f64| (v + 0.0).to_bits();
-            let shape: Vec<u64> = match &item.footprint {
-                // The leading 1 tells a kept (even empty) footprint from none.
-                Some(footprint) => std::iter::once(1)
-                    .chain(footprint.0.iter().flat_map(|polygon| {
-                        std::iter::once(polygon.exterior())
-                            .chain(polygon.interiors())
-                            .flat_map(|ring| ring.0.iter().flat_map(|c| [bits(c.x), bits(c.y)]).chain([u64::MAX]))
-                    }))
-                    .collect(),
-                None => Vec::new(),
-            };
-            let key = (item.is_label(), b.map(bits), shape);
+            let Some(key) = footprint_key(item) else { continue };
+            let key = (item.is_label(), key);
             let next = members.len();
             let group = *by_key.entry(key).or_insert(next);
             if group == next {

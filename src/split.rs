@@ -268,7 +268,7 @@ pub fn assign(dataset: &Dataset, options: &SplitOptions, classes: Option<&ClassC
         }
     }
     if let Strategy::Spatial { block_size } = options.strategy {
-        join_spatially(dataset, &members, &member, block_size, &mut units)?;
+        join_spatially(dataset, &members, block_size, &mut units)?;
     }
     let mut by_root: HashMap<usize, Vec<usize>> = HashMap::new();
     for &i in &members {
@@ -407,22 +407,40 @@ pub fn check_block_size(size: f64) -> Result<()> {
 }
 
 /// Joins units whose footprints overlap, or whose bbox centres share a grid cell.
-fn join_spatially(
-    dataset: &Dataset,
-    members: &[usize],
-    member: &[bool],
-    block_size: Option<f64>,
-    units: &mut UnionFind,
-) -> Result<()> {
+fn join_spatially(dataset: &Dataset, members: &[usize], block_size: Option<f64>, units: &mut UnionFind) -> Result<()> {
     use rayon::prelude::*;
-    let index = crate::index::SpatialIndex::new(dataset);
     let items = &dataset.items;
-    let pairs: Vec<(usize, usize)> = members
+    // Members with bit-identical footprints (a time series of one tile) form
+    // one group, joined at once; the R-tree holds one representative per
+    // group, so many items on one footprint cost linear work, not a pair each.
+    let mut by_key: HashMap<crate::duplicates::FootprintKey, usize> = HashMap::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for &i in members {
+        let Some(key) = crate::duplicates::footprint_key(&items[i]) else { continue };
+        let next = groups.len();
+        let group = *by_key.entry(key).or_insert(next);
+        if group == next {
+            groups.push(Vec::new());
+        }
+        groups[group].push(i);
+    }
+    drop(by_key);
+    let representatives: Vec<usize> = groups.iter().map(|g| g[0]).collect();
+    for group in &groups {
+        // A footprint without area overlaps nothing, not even its twins.
+        if group.len() > 1 && crate::geometry::iou(&items[group[0]], &items[group[0]]) > 0.0 {
+            for &i in &group[1..] {
+                units.union(group[0], i);
+            }
+        }
+    }
+    let index = crate::index::SpatialIndex::of(dataset, &representatives);
+    let pairs: Vec<(usize, usize)> = representatives
         .par_iter()
         .flat_map_iter(|&a| {
             let hits = items[a].bbox.map(|b| index.touching(&b)).unwrap_or_default();
             hits.into_iter()
-                .filter(move |&b| b > a && member[b] && crate::geometry::iou(&items[a], &items[b]) > 0.0)
+                .filter(move |&b| b > a && crate::geometry::iou(&items[a], &items[b]) > 0.0)
                 .map(move |b| (a, b))
         })
         .collect();

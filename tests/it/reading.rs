@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::util::{Output, generate, path_str, run, stac_ml, tempdir};
+use crate::util::{Output, generate, path_str, run, run_limited, stac_ml, tempdir};
 
 /// Runs the binary with a generous timeout: a hang is a failure, not a stuck suite.
 fn run_bounded(args: &[String]) -> Output {
@@ -139,23 +139,6 @@ fn chain(dir: &Path, depth: usize) -> std::path::PathBuf {
         std::fs::write(dir.join(name), json).unwrap();
     }
     dir.join("catalog.json")
-}
-
-/// Runs `stac-ml ARGS` under `ulimit -v KIB` (virtual memory, KiB).
-fn run_limited(kib: u64, args: &[String]) -> Output {
-    let bin = assert_cmd::cargo::cargo_bin("stac-ml");
-    let output = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
-        .arg(bin)
-        .args(args)
-        .output()
-        .expect("run sh");
-    Output {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 #[test]

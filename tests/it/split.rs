@@ -765,3 +765,56 @@ fn stratified_q2_reads_each_label_geojson_once() {
         .clone();
     assert_eq!(balance["sources"], json!([{"source": "label-assets", "items": 12}]));
 }
+
+/// `--strategy spatial` on a time series of one tile (issue 14 point 8):
+/// 4,000 label items on one footprint. Listing every overlapping pair took
+/// 8 million pairs (128 MB for the list alone, peak RSS near 200 MB in a
+/// debug build); grouping identical footprints first needs one R-tree entry
+/// and a pass over the group, so the run stays near its 60 MB baseline, and
+/// the whole series is one unit.
+#[test]
+fn spatial_split_of_items_on_one_footprint_stays_small() {
+    let dir = tempdir();
+    let catalog = generate(&dir.path().join("in"), 4_000, 1, &["--footprints", "1"]);
+    let out = dir.path().join("out");
+    let args: Vec<String> = ["split", &crate::util::path_str(&catalog), "-o", &crate::util::path_str(&out)]
+        .into_iter()
+        .chain(["--strategy", "spatial", "--no-validate"])
+        .map(String::from)
+        .collect();
+    let (code, peak_kib) = crate::util::run_peak_kib(&args);
+    assert_eq!(code, 0);
+    assert!(peak_kib < 120 << 10, "peak RSS {peak_kib} KiB");
+    let tree = check_tree(&out);
+    let lists = split_items(&read_json(&tree.node("labels")));
+    let sizes: Vec<usize> = lists.values().map(Vec::len).filter(|&n| n > 0).collect();
+    assert_eq!(sizes, vec![4_000], "one footprint is one unit: {lists:?}");
+}
+
+/// The grouped spatial join gives every pair of overlapping members (by a
+/// brute-force IoU over all pairs, both roles) one split, on footprints
+/// that repeat and overlap.
+#[test]
+fn spatial_split_keeps_every_overlapping_pair_together() {
+    use stac_ml::geometry::iou;
+    use stac_ml::split::{SplitOptions, SplitSpec, Strategy, assign};
+    let dir = tempdir();
+    let catalog = generate(&dir.path().join("in"), 300, 5, &["--dup-rate", "0.2", "--overlap", "0.3"]);
+    let dataset = stac_ml::catalog::load(&catalog).unwrap();
+    let spec = SplitSpec::new(vec!["a".into(), "b".into(), "c".into()], vec![60.0, 20.0, 20.0]).unwrap();
+    let node = dataset.node_by_id("labels").unwrap();
+    let options = SplitOptions { spec, seed: 3, strategy: Strategy::Spatial { block_size: None }, node, keep: None };
+    let assignment = assign(&dataset, &options, None).unwrap();
+    let items = &dataset.items;
+    let mut joined = 0;
+    for a in 0..items.len() {
+        for b in a + 1..items.len() {
+            if assignment.member[a] && assignment.member[b] && iou(&items[a], &items[b]) > 0.0 {
+                joined += 1;
+                assert_eq!(assignment.split_of[a], assignment.split_of[b], "{} and {}", items[a].id, items[b].id);
+            }
+        }
+    }
+    assert!(joined > 100, "the catalog should have many overlapping pairs, found {joined}");
+    assert!(assignment.counts.iter().filter(|&&n| n > 0).count() > 1, "{:?}", assignment.counts);
+}

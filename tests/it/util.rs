@@ -429,3 +429,47 @@ pub fn input_items(catalog: &Path) -> BTreeMap<(String, String), PathBuf> {
     }
     items
 }
+
+/// Runs `stac-ml ARGS` under `ulimit -v KIB` (virtual memory, KiB).
+pub fn run_limited(kib: u64, args: &[String]) -> Output {
+    let bin = assert_cmd::cargo::cargo_bin("stac-ml");
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+        .arg(bin)
+        .args(args)
+        .output()
+        .expect("run sh");
+    Output {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs `stac-ml ARGS` and returns its exit code and its peak resident
+/// memory in KiB: the last `VmHWM` (a high-water mark) read from
+/// `/proc/PID/status` while it runs. `getrusage`/`wait4` would not do: a
+/// child's `ru_maxrss` starts from the RSS of the test process it was
+/// forked from.
+pub fn run_peak_kib(args: &[String]) -> (i32, u64) {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("stac-ml"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start stac-ml");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for stac-ml") {
+            return (status.code().unwrap_or(-1), peak);
+        }
+        let hwm = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?.to_string();
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        });
+        peak = peak.max(hwm.unwrap_or(0));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
