@@ -692,6 +692,7 @@ fn stratified_split_and_balance_use_the_class_counts_they_are_given() {
         strategy: Strategy::Stratified,
         node: dataset.node_by_id("labels").unwrap(),
         keep: None,
+        group_by: None,
     };
     let mut warnings = Warnings::default();
     let classes = ClassCounts::read(&dataset, &mut warnings);
