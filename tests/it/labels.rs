@@ -303,3 +303,39 @@ fn eotdl_use_cases_labels_lie_on_their_sources() {
         assert_eq!(consistency["unused-sources"]["total"], 0, "{relative}: {consistency}");
     }
 }
+
+#[test]
+fn the_report_draws_targets_objects_and_consistency() {
+    let dir = tempdir();
+    let detection = item("boats", [0.0, 0.0, 1.0, 1.0])
+        .label(&["kind"], Some(json!([{"name": "kind", "classes": ["boat"]}])))
+        .labels(features(&[json!({"kind": "boat"}), json!({"kind": "boat"})]))
+        .source("source", "image");
+    let items = vec![moisture("a", 10.0, "train"), moisture("b", 20.0, "test"), detection];
+    let catalog = write_catalog(
+        &dir.path().join("in"),
+        &[("source", vec![item("image", [0.0, 0.0, 1.0, 1.0])]), ("labels", items)],
+    );
+    let html_file = dir.path().join("report.html");
+    run(["report", &path_str(&catalog), "-o", &path_str(&html_file), "--no-validate"]).success();
+    let html = std::fs::read_to_string(&html_file).unwrap();
+    assert!(html.contains(r#"<svg class="chart histogram" data-property="moisture""#), "no histogram");
+    // One bar per bin; the two values sit in the first and the last bin.
+    let histogram = &html[html.find("chart histogram").unwrap()..];
+    let histogram = &histogram[..histogram.find("</svg>").unwrap()];
+    assert_eq!(histogram.matches(r#"<rect class="bar""#).count(), 10);
+    assert_eq!(histogram.matches(r#"data-count="1""#).count(), 2);
+    assert!(html.contains(r#"<h2 id="objects">Objects per label item</h2>"#));
+    assert!(
+        html.contains("Features of each label GeoJSON: 1 label items, min 2, median 2.0, max 2;"),
+        "objects summary"
+    );
+    assert!(html.contains(r#"<table class="consistency">"#));
+    // The moisture items have no source link: named in the consistency table.
+    assert!(
+        html.contains(
+            "<tr><td>label items without source link</td><td class=\"n\">2</td><td class=\"ids\">a, b</td></tr>"
+        ),
+        "consistency rows"
+    );
+}
