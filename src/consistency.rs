@@ -154,6 +154,24 @@ pub fn check(dataset: &Dataset, examples: usize) -> Option<Consistency> {
 /// when it cannot be compared (no sources, no bbox, antimeridian).
 pub fn outside_share(label: &ItemRecord, sources: &[&ItemRecord]) -> Option<f64> {
     let bbox = label.bbox.filter(|b| b[0] <= b[2])?;
+    // Most tiles are their bbox rectangles: answer those without polygon
+    // operations, which a million label items would otherwise pay for.
+    let rectangles: Option<Vec<[f64; 4]>> =
+        sources.iter().map(|s| s.bbox.filter(|b| b[0] <= b[2] && s.footprint.is_none())).collect();
+    if let (None, Some(rectangles)) = (&label.footprint, &rectangles) {
+        let contains = |r: &[f64; 4]| r[0] <= bbox[0] && r[1] <= bbox[1] && r[2] >= bbox[2] && r[3] >= bbox[3];
+        let area = (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]);
+        if rectangles.iter().any(contains) {
+            return Some(0.0);
+        }
+        if let [one] = rectangles.as_slice()
+            && area > 0.0
+        {
+            let width = (one[2].min(bbox[2]) - one[0].max(bbox[0])).max(0.0);
+            let height = (one[3].min(bbox[3]) - one[1].max(bbox[1])).max(0.0);
+            return Some((1.0 - width * height / area).clamp(0.0, 1.0));
+        }
+    }
     let mut covers: Option<geo::MultiPolygon<f64>> = None;
     for source in sources {
         let Some(b) = source.bbox.filter(|b| b[0] <= b[2]) else { continue };
@@ -187,4 +205,43 @@ pub fn days_apart(label: &ItemRecord, sources: &[&ItemRecord]) -> Option<f64> {
         .filter_map(|s| at(s))
         .map(|t| (label_at - t).unsigned_abs() as f64 / 86_400_000.0)
         .min_by(f64::total_cmp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::ItemRecord;
+
+    fn record(bbox: [f64; 4], footprint: Option<geo::MultiPolygon<f64>>) -> ItemRecord {
+        ItemRecord {
+            id: "x".into(),
+            node: 0,
+            path: Default::default(),
+            bbox: Some(bbox),
+            footprint: footprint.map(Box::new),
+            has_geometry: true,
+            datetime: None,
+            label: None,
+            sources: Vec::new(),
+            dangling_sources: Vec::new(),
+            split: None,
+            stamp: Default::default(),
+        }
+    }
+
+    /// The rectangle shortcut and the polygon operations agree.
+    #[test]
+    fn rectangles_and_polygons_give_the_same_share() {
+        let label = record([0.5, 0.0, 1.5, 1.0], None);
+        let source = record([0.0, 0.0, 1.0, 1.0], None);
+        assert_eq!(outside_share(&label, &[&source]), Some(0.5));
+        // The same square as a real geometry takes the polygon path.
+        let polygon = geo::MultiPolygon(vec![geo::Rect::new((0.0, 0.0), (1.0, 1.0)).to_polygon()]);
+        let as_polygon = record([0.0, 0.0, 1.0, 1.0], Some(polygon));
+        assert!((outside_share(&label, &[&as_polygon]).unwrap() - 0.5).abs() < 1e-12);
+        // Two sources that together cover the label: nothing outside.
+        let right = record([1.0, 0.0, 2.0, 1.0], None);
+        assert!(outside_share(&label, &[&source, &right]).unwrap() < 1e-12);
+        assert_eq!(outside_share(&label, &[]), None);
+    }
 }

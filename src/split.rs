@@ -655,4 +655,19 @@ mod tests {
         assert!(SplitSpec::new(vec!["a".into(), "a".into()], vec![50.0, 50.0]).is_err());
         assert!(SplitSpec::new(names(2), vec![0.25, 0.75]).is_ok());
     }
+
+    #[test]
+    fn cutoffs_place_times_at_or_after_each_cutoff_later() {
+        let texts = vec!["2021-01-01".to_string(), "2022-01-01T00:00:00+01:00".to_string()];
+        let cutoffs = Cutoffs::new(&texts, 3, None).unwrap();
+        let at = |t: &str| cutoffs.split_of(chrono::DateTime::parse_from_rfc3339(t).unwrap().into());
+        assert_eq!(at("2020-12-31T23:59:59Z"), 0);
+        assert_eq!(at("2021-01-01T00:00:00Z"), 1);
+        // The second cutoff is 2021-12-31T23:00:00Z.
+        assert_eq!(at("2021-12-31T22:59:59Z"), 1);
+        assert_eq!(at("2021-12-31T23:00:00Z"), 2);
+        assert_eq!(cutoffs.texts(), ["2021-01-01T00:00:00Z", "2021-12-31T23:00:00Z"]);
+        assert!(Cutoffs::new(&texts, 2, None).is_err());
+        assert!(Cutoffs::new(&[], 1, None).is_err());
+    }
 }
