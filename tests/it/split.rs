@@ -664,7 +664,16 @@ fn readme_example_splits() {
         root["ml-dataset:quality-metrics"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["spatial-duplicates", "near-duplicates", "split-leakage", "classes-balance", "missing-values", "samples"]
+        [
+            "spatial-duplicates",
+            "near-duplicates",
+            "split-leakage",
+            "classes-balance",
+            "objects-per-item",
+            "missing-values",
+            "label-source-consistency",
+            "samples"
+        ]
     );
 }
 
