@@ -41,6 +41,7 @@ fn options(dataset: &catalog::Dataset) -> SplitOptions {
         strategy: Strategy::Random,
         node: dataset.node_by_id("labels").expect("labels collection"),
         keep: None,
+        group_by: None,
     }
 }
 

@@ -30,8 +30,10 @@ pub struct PropertyBalance {
     #[serde(rename = "majority-minority-ratio")]
     pub ratio: f64,
     /// Shannon entropy over ln(number of classes): 1 is perfectly balanced.
+    /// `None` (null) for a single class, where balance is undefined (0/0),
+    /// not perfect.
     #[serde(rename = "normalized-entropy")]
-    pub entropy: f64,
+    pub entropy: Option<f64>,
 }
 
 /// Class balance of one split.
@@ -159,9 +161,9 @@ fn property_balance(name: String, classes: Vec<(String, u64)>) -> PropertyBalanc
                 -p * p.ln()
             })
             .sum();
-        round4(h / (classes.len() as f64).ln())
+        Some(round4(h / (classes.len() as f64).ln()))
     } else {
-        1.0
+        None
     };
     PropertyBalance {
         name,

@@ -5,6 +5,13 @@
 //! features of its label GeoJSON asset (EOTDL's source; SCANEO features carry
 //! the class in `properties.labels[0]`), its `label:overviews` counts, or the
 //! class written in its own properties (classification catalogs).
+//!
+//! Regression labels carry numbers, not classes: a label item whose
+//! `label:tasks` include `regression`, or that has no `label:classes` and
+//! whose label property values are all JSON numbers, keeps its values as
+//! targets (for [`crate::regression`]) instead of class rows. The number of
+//! features of each label GeoJSON is kept too (for [`crate::detection`]).
+//! A label GeoJSON may be a FeatureCollection or a single Feature.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +22,7 @@ use serde_json::Value;
 use crate::catalog::{Dataset, ItemRecord, Warnings};
 
 /// Where an item's class counts came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum ClassSource {
     /// Features of the label GeoJSON asset.
@@ -24,7 +31,10 @@ pub enum ClassSource {
     LabelOverviews,
     /// The class in the item's own properties.
     ItemProperties,
+    /// Regression targets (numbers), not classes: see [`crate::regression`].
+    RegressionTargets,
     /// Nothing usable (raster labels without overviews, unreadable assets).
+    #[default]
     None,
 }
 
@@ -35,6 +45,7 @@ impl ClassSource {
             ClassSource::LabelAssets => "label-assets",
             ClassSource::LabelOverviews => "label-overviews",
             ClassSource::ItemProperties => "item-properties",
+            ClassSource::RegressionTargets => "regression-targets",
             ClassSource::None => "none",
         }
     }
@@ -42,12 +53,18 @@ impl ClassSource {
 
 /// One label item's classes: (property, class, count) rows, one per
 /// (property, class), sorted, and where they came from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ItemClasses {
     /// Where the counts came from.
     pub source: ClassSource,
     /// (label property, class, count), sorted by property then class.
     pub rows: Vec<(String, String, u64)>,
+    /// Features of its label GeoJSON, when that was read (whether or not
+    /// they carry a class): the objects of a detection label.
+    pub features: Option<u64>,
+    /// Regression targets: (label property, value), one per feature (or the
+    /// item's own property), in file order. Empty for class labels.
+    pub targets: Vec<(String, f64)>,
 }
 
 /// The classes of every label item of a dataset.
@@ -103,24 +120,44 @@ impl ClassCounts {
 /// One label item's classes, and why its label asset could not be used, if
 /// it could not.
 fn item_classes(item: &ItemRecord) -> (ItemClasses, Option<String>) {
-    let with = |source, rows| ItemClasses { source, rows: merged(rows) };
+    let with = |source, rows| ItemClasses { source, rows: merged(rows), ..ItemClasses::default() };
     let Some(label) = item.label.as_deref() else { return (with(ClassSource::None, Vec::new()), None) };
+    let regression_task = label.tasks.iter().any(|t| t.eq_ignore_ascii_case("regression"));
     let mut warning = None;
-    if let (Some(asset), Some(properties)) = (&label.asset, &label.properties) {
-        match asset_counts(asset, properties) {
-            Ok(rows) if !rows.is_empty() => return (with(ClassSource::LabelAssets, rows), None),
-            Ok(_) => {}
+    let mut features = None;
+    // A GeoTIFF label asset is for the raster reader, not for this one.
+    let geojson = label.asset_format != Some(crate::label_assets::AssetFormat::GeoTiff);
+    if let (Some(asset), Some(properties), true) = (&label.asset, &label.properties, geojson) {
+        match asset_labels(asset, properties) {
+            Ok(read) => {
+                features = Some(read.features);
+                let numeric = !read.targets.is_empty() && read.rows.len() == read.targets.len();
+                if regression_task || (!label.has_classes && numeric) {
+                    let source = ClassSource::RegressionTargets;
+                    return (ItemClasses { source, features, targets: read.targets, ..ItemClasses::default() }, None);
+                }
+                if !read.rows.is_empty() {
+                    return (ItemClasses { features, ..with(ClassSource::LabelAssets, read.rows) }, None);
+                }
+            }
             Err(message) => warning = Some(format!("{}: {message}", asset.display())),
         }
     }
+    if regression_task {
+        // The task says numbers: the item's own label property values are its targets.
+        let targets: Vec<(String, f64)> =
+            label.item_classes.iter().filter_map(|(p, v)| Some((p.clone(), v.parse::<f64>().ok()?))).collect();
+        let source = if targets.is_empty() { ClassSource::None } else { ClassSource::RegressionTargets };
+        return (ItemClasses { source, features, targets, ..ItemClasses::default() }, warning);
+    }
     if !label.overview_counts.is_empty() {
-        return (with(ClassSource::LabelOverviews, label.overview_counts.clone()), warning);
+        return (ItemClasses { features, ..with(ClassSource::LabelOverviews, label.overview_counts.clone()) }, warning);
     }
     if !label.item_classes.is_empty() {
         let rows = label.item_classes.iter().map(|(p, c)| (p.clone(), c.clone(), 1)).collect();
-        return (with(ClassSource::ItemProperties, rows), warning);
+        return (ItemClasses { features, ..with(ClassSource::ItemProperties, rows) }, warning);
     }
-    (with(ClassSource::None, Vec::new()), warning)
+    (ItemClasses { features, ..with(ClassSource::None, Vec::new()) }, warning)
 }
 
 /// Sums rows of the same (property, class): a label GeoJSON yields one row
@@ -137,21 +174,39 @@ fn merged(mut rows: Vec<(String, String, u64)>) -> Vec<(String, String, u64)> {
     out
 }
 
-fn asset_counts(path: &std::path::Path, properties: &[String]) -> Result<Vec<(String, String, u64)>, String> {
+/// What one label GeoJSON holds.
+struct AssetLabels {
+    /// Its features.
+    features: u64,
+    /// (property, class, 1) per feature and label property with a value.
+    rows: Vec<(String, String, u64)>,
+    /// (property, value) for each of those values that is a JSON number.
+    targets: Vec<(String, f64)>,
+}
+
+fn asset_labels(path: &std::path::Path, properties: &[String]) -> Result<AssetLabels, String> {
     let mut bytes = Vec::new();
     crate::catalog::read::read_file(path, &mut bytes).map_err(|e| e.to_string())?;
     let value: Value = crate::catalog::read::parse_json(&bytes).map_err(|e| format!("malformed JSON: {e}"))?;
-    let features = match value.get("features") {
-        Some(Value::Array(features)) => features,
-        _ => return Err("not a GeoJSON FeatureCollection".into()),
+    // Single-Feature files are common for one-sample labels (regression points).
+    let features = match (value.get("type").and_then(Value::as_str), value.get("features")) {
+        (_, Some(Value::Array(features))) => features.as_slice(),
+        (Some("Feature"), _) => std::slice::from_ref(&value),
+        _ => return Err("neither a GeoJSON FeatureCollection nor a Feature".into()),
     };
     let mut rows = Vec::new();
+    let mut targets = Vec::new();
     for feature in features {
         let Some(props) = feature.get("properties") else { continue };
         for property in properties {
             let class = match props.get(property) {
                 Some(Value::String(s)) => Some(s.clone()),
-                Some(Value::Number(n)) => Some(n.to_string()),
+                Some(Value::Number(n)) => {
+                    if let Some(v) = n.as_f64().filter(|v| v.is_finite()) {
+                        targets.push((property.clone(), v));
+                    }
+                    Some(n.to_string())
+                }
                 // SCANEO writes the class list under `labels`, not under the property.
                 _ => props.get("labels").and_then(|l| l.get(0)).and_then(Value::as_str).map(String::from),
             };
@@ -160,7 +215,7 @@ fn asset_counts(path: &std::path::Path, properties: &[String]) -> Result<Vec<(St
             }
         }
     }
-    Ok(rows)
+    Ok(AssetLabels { features: features.len() as u64, rows, targets })
 }
 
 #[cfg(test)]
@@ -173,9 +228,13 @@ mod tests {
 
     #[test]
     fn source_names_are_their_json() {
-        for source in
-            [ClassSource::LabelAssets, ClassSource::LabelOverviews, ClassSource::ItemProperties, ClassSource::None]
-        {
+        for source in [
+            ClassSource::LabelAssets,
+            ClassSource::LabelOverviews,
+            ClassSource::ItemProperties,
+            ClassSource::RegressionTargets,
+            ClassSource::None,
+        ] {
             assert_eq!(serde_json::to_value(source).unwrap(), source.name());
         }
     }
@@ -191,8 +250,16 @@ mod tests {
         let counts = ClassCounts {
             items: vec![2, 5],
             classes: vec![
-                ItemClasses { source: ClassSource::LabelAssets, rows: vec![row("a", "y", 2), row("b", "x", 2)] },
-                ItemClasses { source: ClassSource::LabelOverviews, rows: vec![row("a", "x", 1), row("b", "y", 3)] },
+                ItemClasses {
+                    source: ClassSource::LabelAssets,
+                    rows: vec![row("a", "y", 2), row("b", "x", 2)],
+                    ..Default::default()
+                },
+                ItemClasses {
+                    source: ClassSource::LabelOverviews,
+                    rows: vec![row("a", "x", 1), row("b", "y", 3)],
+                    ..Default::default()
+                },
             ],
         };
         assert_eq!(counts.majority(2), Some("x"));

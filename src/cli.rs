@@ -78,6 +78,8 @@ pub enum Command {
     ///   stac-ml split catalog.json -o q2/ --ratios 70,20,10 --seed 42
     ///   stac-ml split catalog.json -o q2/ --ratios 0.9,0.1 --names train,test --split-fields both
     ///   stac-ml split v2/catalog.json -o q2-v2/ --keep-from q2-v1/catalog.json
+    ///   stac-ml split catalog.json -o q2/ --strategy temporal --cutoffs 2021-01-01,2022-01-01
+    ///   stac-ml split catalog.json -o q2/ --group-by field_id
     #[command(verbatim_doc_comment)]
     #[command(mut_arg("timings", |a| a.help(TIMINGS_SPLIT)))]
     Split(Box<SplitArgs>),
@@ -208,6 +210,8 @@ pub enum StrategyArg {
     Stratified,
     /// Overlapping footprints (and, with --block-size, grid cells) stay in one split: no leakage.
     Spatial,
+    /// By time against --cutoffs: earlier items in earlier splits (train on the past, test on the future).
+    Temporal,
 }
 
 /// Arguments of `split`.
@@ -272,9 +276,10 @@ pub struct SplitFlags {
     #[arg(long, default_value = "labels")]
     pub collection: String,
 
-    /// Split proportions: percentages summing to 100 or fractions summing to 1.
-    #[arg(long, value_delimiter = ',', default_value = "80,10,10")]
-    pub ratios: Vec<f64>,
+    /// Split proportions: percentages summing to 100 or fractions summing to 1
+    /// [default: 80,10,10; none with --strategy temporal].
+    #[arg(long, value_delimiter = ',')]
+    pub ratios: Option<Vec<f64>>,
 
     /// Split names, one per ratio [default: Training,Validation,Test].
     #[arg(long, value_delimiter = ',')]
@@ -295,6 +300,26 @@ pub struct SplitFlags {
     /// Keep every split a previous Q2 catalog assigned; split only new items.
     #[arg(long, value_name = "PREVIOUS_CATALOG")]
     pub keep_from: Option<PathBuf>,
+
+    /// With --strategy temporal: cutoff dates (YYYY-MM-DD or RFC 3339), increasing; one split more than cutoffs.
+    ///
+    /// Items (by `datetime`, else `start_datetime`) before the first cutoff go
+    /// to the first split, from the first to before the second to the second,
+    /// and so on.
+    #[arg(long, value_delimiter = ',', value_name = "DATE")]
+    pub cutoffs: Option<Vec<String>>,
+
+    /// With --strategy temporal: the split for items without a time (else they are refused).
+    #[arg(long, value_name = "SPLIT")]
+    pub undated: Option<String>,
+
+    /// Keep items sharing this property's value in one split (with random, stratified or spatial).
+    ///
+    /// The value is read from the item's `properties`, else from its top-level
+    /// field of that name (e.g. `collection`). Items without it are groups of
+    /// their own; a warning says how many.
+    #[arg(long, value_name = "PROPERTY")]
+    pub group_by: Option<String>,
 
     /// Which split fields to write on the items.
     #[arg(long, value_enum, default_value_t, value_name = "FIELDS")]
@@ -586,6 +611,9 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::DatasetType => "--type",
         Setting::Schema => "--schema",
         Setting::Output => "--output",
+        Setting::Cutoffs => "--cutoffs",
+        Setting::Undated => "--undated",
+        Setting::GroupBy => "--group-by",
     }
 }
 
@@ -601,6 +629,11 @@ pub fn message(error: &(dyn std::error::Error + 'static)) -> String {
         stac_ml::Error::UnnamedSplits { ratios } => format!(
             "{ratios} ratios given; name the splits with {} (the default names are for 3 splits)",
             flag(Setting::Names)
+        ),
+        stac_ml::Error::Undated { path, id } => format!(
+            "{}: item {id:?} has no datetime or start_datetime; --strategy temporal needs one (or place undated items with {} SPLIT)",
+            path.display(),
+            flag(Setting::Undated)
         ),
         stac_ml::Error::NoMlAoiSplit { name } => format!(
             "split {name:?} has no ml-aoi equivalent (train, validate, test); use --split-fields ml-dataset or rename the split"
@@ -651,7 +684,7 @@ mod tests {
     fn split_defaults() {
         let cli = Cli::parse_from(["stac-ml", "split", "c.json", "-o", "out"]);
         let Command::Split(args) = cli.command else { panic!("not split") };
-        assert_eq!(args.split.ratios, vec![80.0, 10.0, 10.0]);
+        assert_eq!(args.split.ratios, None);
         assert_eq!(args.split.collection, "labels");
         assert_eq!(args.split.seed, 0);
         assert!(args.split.names.is_none());

@@ -132,6 +132,19 @@ pub enum Error {
         value: &'static str,
     },
 
+    /// The temporal strategy met a unit of items none of which has a time,
+    /// and no split was chosen for such units.
+    #[error(
+        "{}: item {id:?} has no datetime or start_datetime; the temporal split needs one (or choose a split for undated items with undated)",
+        path.display()
+    )]
+    Undated {
+        /// The item file.
+        path: PathBuf,
+        /// The item id.
+        id: String,
+    },
+
     /// A split name has no ml-aoi spelling, and ml-aoi split fields were asked for.
     #[error(
         "split {name:?} has no ml-aoi equivalent (train, validate, test); write ml-dataset:split only or rename the split"
@@ -267,6 +280,12 @@ pub enum Setting {
     Schema,
     /// The output location.
     Output,
+    /// The cutoff dates of a temporal split.
+    Cutoffs,
+    /// The split of items without a time in a temporal split.
+    Undated,
+    /// The property whose value keeps items in one split.
+    GroupBy,
 }
 
 impl Setting {
@@ -294,6 +313,9 @@ impl Setting {
             Setting::DatasetType => "type",
             Setting::Schema => "schema",
             Setting::Output => "output",
+            Setting::Cutoffs => "cutoffs",
+            Setting::Undated => "undated",
+            Setting::GroupBy => "group_by",
         }
     }
 }

@@ -32,7 +32,9 @@ pub fn iou(a: &ItemRecord, b: &ItemRecord) -> f64 {
     if union > 0.0 { intersection / union } else { 0.0 }
 }
 
-fn polygon_of(item: &ItemRecord, bbox: &Bbox) -> geo::MultiPolygon<f64> {
+/// An item's footprint as polygons: its real geometry when it has one, else
+/// its bbox (one rectangle, or two across the antimeridian).
+pub fn polygon_of(item: &ItemRecord, bbox: &Bbox) -> geo::MultiPolygon<f64> {
     match &item.footprint {
         Some(footprint) => (**footprint).clone(),
         None => geo::MultiPolygon(

@@ -24,6 +24,7 @@
 //!     strategy: split::Strategy::Random,
 //!     node: dataset.node_by_id("labels")?,
 //!     keep: None,
+//!     group_by: None,
 //! };
 //! let assignment = split::assign(&dataset, &options, None)?;
 //! println!("{:?}", assignment.counts);
@@ -34,15 +35,19 @@
 pub mod balance;
 pub mod catalog;
 pub mod class_counts;
+pub mod consistency;
+pub mod detection;
 pub mod duplicates;
 mod error;
 pub mod escape;
 pub mod gate;
 pub mod generate;
 pub mod geometry;
+pub mod hints;
 pub mod index;
 pub mod info;
 pub mod io_pool;
+pub mod label_assets;
 pub mod largest_remainder;
 pub mod metrics;
 pub mod ml_dataset;
@@ -50,6 +55,7 @@ mod number_text;
 pub mod pipeline;
 pub mod progress;
 pub mod publish;
+pub mod regression;
 pub mod report;
 pub mod sink;
 pub mod source;

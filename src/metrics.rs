@@ -7,7 +7,10 @@ use serde_json::Value;
 
 use crate::balance::{self, ClassCounts, ClassSource, PropertyBalance, SplitBalance};
 use crate::catalog::Dataset;
+pub use crate::consistency::Consistency;
+pub use crate::detection::ObjectsPerItem;
 use crate::duplicates::{self, FootprintGroups};
+pub use crate::regression::TargetDistribution;
 use crate::split::SplitView;
 
 /// Ids listed per metric line before the list is cut (the totals stay exact).
@@ -49,8 +52,14 @@ pub struct QualityMetrics {
     pub split_leakage: Option<SplitLeakage>,
     /// Class balance.
     pub classes_balance: ClassesBalance,
+    /// Distribution of regression targets; only when label items carry them.
+    pub target_distribution: Option<TargetDistribution>,
+    /// Objects per label item; only when label GeoJSONs were counted.
+    pub objects_per_item: Option<ObjectsPerItem>,
     /// Missing fields.
     pub missing_values: MissingValues,
+    /// Label/source consistency; only when there are label items.
+    pub label_source_consistency: Option<Consistency>,
     /// Item counts.
     pub samples: Samples,
 }
@@ -63,7 +72,10 @@ enum Entry<'a> {
     NearDuplicates(&'a NearDuplicates),
     SplitLeakage(&'a SplitLeakage),
     ClassesBalance(&'a ClassesBalance),
+    TargetDistribution(&'a TargetDistribution),
+    ObjectsPerItem(&'a ObjectsPerItem),
     MissingValues(&'a MissingValues),
+    LabelSourceConsistency(&'a Consistency),
     Samples(&'a Samples),
 }
 
@@ -72,11 +84,12 @@ impl QualityMetrics {
         let mut entries =
             vec![Entry::SpatialDuplicates(&self.spatial_duplicates), Entry::NearDuplicates(&self.near_duplicates)];
         entries.extend(self.split_leakage.as_ref().map(Entry::SplitLeakage));
-        entries.extend([
-            Entry::ClassesBalance(&self.classes_balance),
-            Entry::MissingValues(&self.missing_values),
-            Entry::Samples(&self.samples),
-        ]);
+        entries.push(Entry::ClassesBalance(&self.classes_balance));
+        entries.extend(self.target_distribution.as_ref().map(Entry::TargetDistribution));
+        entries.extend(self.objects_per_item.as_ref().map(Entry::ObjectsPerItem));
+        entries.push(Entry::MissingValues(&self.missing_values));
+        entries.extend(self.label_source_consistency.as_ref().map(Entry::LabelSourceConsistency));
+        entries.push(Entry::Samples(&self.samples));
         entries
     }
 
@@ -323,13 +336,18 @@ pub fn compute(
         near_duplicates,
         split_leakage,
         classes_balance,
-        missing_values: missing_values(dataset),
+        target_distribution: crate::regression::distribution(classes, splits),
+        objects_per_item: crate::detection::objects_per_item(dataset, classes, splits, EXAMPLES),
+        missing_values: missing_values(dataset, classes),
+        label_source_consistency: crate::consistency::check(dataset, EXAMPLES),
         samples: samples(dataset, splits),
     }
 }
 
-fn missing_values(dataset: &Dataset) -> MissingValues {
+fn missing_values(dataset: &Dataset, classes: &ClassCounts) -> MissingValues {
     let items = &dataset.items;
+    // Regression labels have numbers, not classes: no label:classes is expected of them.
+    let regression = |i: usize| classes.of(i).is_some_and(|c| c.source == ClassSource::RegressionTargets);
     let missing = |field: &str, i: usize| {
         let item = &items[i];
         match field {
@@ -337,7 +355,7 @@ fn missing_values(dataset: &Dataset) -> MissingValues {
             "bbox" => item.bbox.is_none(),
             "datetime" => item.datetime.is_none(),
             "label-asset" => item.label.as_ref().is_some_and(|l| !l.has_asset),
-            "label-classes" => item.label.as_ref().is_some_and(|l| !l.has_classes),
+            "label-classes" => item.label.as_ref().is_some_and(|l| !l.has_classes) && !regression(i),
             _ => !item.dangling_sources.is_empty(),
         }
     };
@@ -405,10 +423,13 @@ mod tests {
                 sources: vec![SourceCount { source: ClassSource::LabelAssets, items: 2 }],
                 splits: splits.then(Vec::new),
             },
+            target_distribution: None,
+            objects_per_item: None,
             missing_values: MissingValues {
                 values: vec![MissingField { field: "bbox", total: 0, items: Vec::new() }],
                 total: 0,
             },
+            label_source_consistency: None,
             samples: Samples {
                 total: 3,
                 collections: vec![CollectionSamples { id: "c".into(), items: 3 }],

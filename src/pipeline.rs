@@ -34,6 +34,8 @@ pub enum StrategyKind {
     Stratified,
     /// Overlapping footprints (and grid cells, with a block size) together.
     Spatial,
+    /// By time, against cutoff dates.
+    Temporal,
 }
 
 /// The split as asked for, before it is resolved against the catalog.
@@ -41,7 +43,8 @@ pub enum StrategyKind {
 pub struct SplitSettings {
     /// Id of the collection (or catalog) whose items are split.
     pub collection: String,
-    /// Split proportions: percentages summing to 100 or fractions summing to 1.
+    /// Split proportions: percentages summing to 100 or fractions summing to
+    /// 1. Empty with the temporal strategy, where the cutoffs decide.
     pub ratios: Vec<f64>,
     /// Split names, one per ratio; `None` for the default names (3 splits).
     pub names: Option<Vec<String>>,
@@ -53,6 +56,14 @@ pub struct SplitSettings {
     pub block_size: Option<f64>,
     /// A previous Q2 catalog whose splits are kept.
     pub keep_from: Option<PathBuf>,
+    /// With the temporal strategy: the cutoff dates, as written (RFC 3339
+    /// date-times or `YYYY-MM-DD`).
+    pub cutoffs: Option<Vec<String>>,
+    /// With the temporal strategy: the split for items without a time
+    /// (else they are refused).
+    pub undated: Option<String>,
+    /// Keep items sharing this property's value in one split.
+    pub group_by: Option<String>,
 }
 
 /// ML-Dataset fields given explicitly; unset fields keep the input's values,
@@ -128,6 +139,8 @@ pub struct Q2Outcome {
     pub validation: Option<Report>,
     /// The report written, if asked for.
     pub report: Option<PathBuf>,
+    /// What the metrics suggest changing in the split.
+    pub hints: Vec<crate::hints::Hint>,
 }
 
 /// The settings of a split run checked without the data, as typed values:
@@ -146,6 +159,24 @@ impl SplitSettings {
     /// Checks what needs no data (ratios, names, the block size and its
     /// strategy) and returns the typed split spec and strategy.
     pub fn check(&self) -> Result<(SplitSpec, Strategy)> {
+        let temporal = self.strategy == StrategyKind::Temporal;
+        for (given, setting) in [(self.cutoffs.is_some(), Setting::Cutoffs), (self.undated.is_some(), Setting::Undated)]
+        {
+            if given && !temporal {
+                return Err(Error::SettingNeeds { setting, needs: Setting::Strategy, value: "temporal" });
+            }
+        }
+        if let Some(property) = &self.group_by {
+            if property.trim().is_empty() {
+                return Err(Error::setting(Setting::GroupBy, ": the property name is empty"));
+            }
+            if temporal {
+                return Err(Error::setting(Setting::GroupBy, " does not combine with strategy temporal"));
+            }
+        }
+        if temporal {
+            return self.check_temporal();
+        }
         let names = match &self.names {
             Some(names) => names.iter().map(|n| n.trim().to_string()).collect(),
             None if self.ratios.len() == SplitSpec::DEFAULT_NAMES.len() => {
@@ -173,8 +204,59 @@ impl SplitSettings {
             StrategyKind::Random => Strategy::Random,
             StrategyKind::Stratified => Strategy::Stratified,
             StrategyKind::Spatial => Strategy::Spatial { block_size: self.block_size },
+            StrategyKind::Temporal => return self.check_temporal(),
         };
         Ok((spec, strategy))
+    }
+
+    /// The temporal strategy's checks: cutoffs given and increasing, one
+    /// split name more than cutoffs, no ratios, an undated split among the names.
+    fn check_temporal(&self) -> Result<(SplitSpec, Strategy)> {
+        if !self.ratios.is_empty() {
+            return Err(Error::setting(Setting::Ratios, " do not apply to strategy temporal: the cutoffs decide"));
+        }
+        if self.block_size.is_some() {
+            return Err(Error::SettingNeeds {
+                setting: Setting::BlockSize,
+                needs: Setting::Strategy,
+                value: "spatial",
+            });
+        }
+        let Some(cutoffs) = &self.cutoffs else {
+            return Err(Error::setting(Setting::Cutoffs, " is needed by strategy temporal"));
+        };
+        let names: Vec<String> = match &self.names {
+            Some(names) => names.iter().map(|n| n.trim().to_string()).collect(),
+            None if cutoffs.len() + 1 == SplitSpec::DEFAULT_NAMES.len() => {
+                SplitSpec::DEFAULT_NAMES.iter().map(|s| s.to_string()).collect()
+            }
+            None => {
+                return Err(Error::setting(
+                    Setting::Names,
+                    format!(
+                        " are needed: {} cutoffs make {} splits (the default names are for 3)",
+                        cutoffs.len(),
+                        cutoffs.len() + 1
+                    ),
+                ));
+            }
+        };
+        // Ratios play no part in a temporal split; equal ones keep the spec valid.
+        let spec = SplitSpec::new(names.clone(), vec![1.0 / names.len() as f64; names.len()])?;
+        let undated = match &self.undated {
+            Some(name) => match names.iter().position(|n| n == name.trim()) {
+                Some(k) => Some(k as u16),
+                None => {
+                    return Err(Error::setting(
+                        Setting::Undated,
+                        format!(": {name:?} is not among the split names {}", names.join(",")),
+                    ));
+                }
+            },
+            None => None,
+        };
+        let cutoffs = split::Cutoffs::new(cutoffs, names.len(), undated)?;
+        Ok((spec, Strategy::Temporal(cutoffs)))
     }
 }
 
@@ -268,6 +350,7 @@ pub fn split(source: &dyn Source, options: &SplitRunOptions, observer: &dyn Obse
     warn(observer, &dataset.warnings);
     let split_options = resolve_against(&dataset, &options.split, checked.spec, checked.strategy, observer)?;
     let assignment = split::assign(&dataset, &split_options, None)?;
+    warn_ungrouped(observer, &split_options, &assignment);
     let metadata = resolve_typed(&dataset, &checked.metadata)?;
     observer.end("split");
     observer.begin_items("writing", dataset.items.len() as u64);
@@ -308,6 +391,7 @@ pub fn q2(source: &dyn Source, options: &Q2Options, observer: &dyn Observer) -> 
     // Read once, for stratified splitting and for the class-balance metric.
     let classes = ClassCounts::read(&dataset, &mut warnings);
     let assignment = split::assign(&dataset, &split_options, Some(&classes))?;
+    warn_ungrouped(observer, &split_options, &assignment);
     let metadata = resolve_typed(&dataset, &checked.metadata)?;
     observer.end("split");
     observer.begin("measuring");
@@ -340,7 +424,22 @@ pub fn q2(source: &dyn Source, options: &Q2Options, observer: &dyn Observer) -> 
     } else {
         None
     };
-    Ok(Q2Outcome { assignment, metrics: entries, summary, validation, report })
+    let hints = crate::hints::hints(&entries, Some(split_options.strategy.name()));
+    Ok(Q2Outcome { assignment, metrics: entries, summary, validation, report, hints })
+}
+
+/// Items lacking the group-by property are not grouped with anything: say
+/// how many, so a misspelt property does not pass as a grouped split.
+fn warn_ungrouped(observer: &dyn Observer, options: &SplitOptions, assignment: &Assignment) {
+    if let Some(property) = &options.group_by
+        && assignment.ungrouped > 0
+    {
+        let members = assignment.member.iter().filter(|m| **m).count();
+        observer.warning(&format!(
+            "{} of {members} items lack the property {property:?}; each of them is a group of its own",
+            assignment.ungrouped
+        ));
+    }
 }
 
 fn warn(observer: &dyn Observer, warnings: &Warnings) {
@@ -395,7 +494,7 @@ fn resolve_against(
         Some(path) => Some(previous_splits(path, &settings.collection, observer)?),
         None => None,
     };
-    Ok(SplitOptions { spec, seed: settings.seed, strategy, node, keep })
+    Ok(SplitOptions { spec, seed: settings.seed, strategy, node, keep, group_by: settings.group_by.clone() })
 }
 
 /// The splits a previous Q2 catalog assigned, by item id.
@@ -422,7 +521,7 @@ fn previous_splits(path: &Path, collection: &str, observer: &dyn Observer) -> Re
 
 /// The record of how the split was made, written on the root catalog.
 pub fn provenance(dataset: &Dataset, options: &SplitOptions) -> Value {
-    json!({
+    let mut record = json!({
         "tool": concat!("stac-ml ", env!("CARGO_PKG_VERSION")),
         "collection": dataset.nodes[options.node].id,
         "strategy": options.strategy.name(),
@@ -431,7 +530,17 @@ pub fn provenance(dataset: &Dataset, options: &SplitOptions) -> Value {
         "names": options.spec.names(),
         "ratios": options.spec.ratios(),
         "kept_from_previous": options.keep.is_some(),
-    })
+    });
+    // Added only when used, so the record of earlier kinds of split is unchanged.
+    if let Strategy::Temporal(cutoffs) = &options.strategy {
+        record["ratios"] = Value::Null;
+        record["cutoffs"] = json!(cutoffs.texts());
+        record["undated"] = json!(cutoffs.undated().map(|k| &options.spec.names()[k as usize]));
+    }
+    if let Some(property) = &options.group_by {
+        record["group_by"] = json!(property);
+    }
+    record
 }
 
 /// Resolves the ML-Dataset fields: the overrides, else the input's values,
@@ -553,6 +662,9 @@ mod tests {
             strategy: StrategyKind::Random,
             block_size: None,
             keep_from: None,
+            cutoffs: None,
+            undated: None,
+            group_by: None,
         }
     }
 
@@ -658,6 +770,8 @@ pub struct Measured {
     /// The loader's and the metrics' warnings, for the caller to show once
     /// its progress display is cleared.
     pub warnings: Warnings,
+    /// What the metrics suggest changing in the recorded split.
+    pub hints: Vec<crate::hints::Hint>,
 }
 
 /// Loads a catalog and computes every metric against the splits it carries.
@@ -671,7 +785,10 @@ pub fn measure(source: &dyn Source, options: MetricsOptions, observer: &dyn Obse
     let classes = ClassCounts::read(&dataset, &mut warnings);
     let metrics = metrics::compute(&dataset, &classes, splits.as_ref(), options);
     observer.end("measured");
-    Ok(Measured { dataset, splits, metrics, warnings })
+    // The strategy the split was recorded with, when stac-ml made it.
+    let strategy = dataset.root().json.get("stac-ml:split").and_then(|s| s.get("strategy")).and_then(Value::as_str);
+    let hints = crate::hints::hints(&metrics, strategy);
+    Ok(Measured { dataset, splits, metrics, warnings, hints })
 }
 
 /// What [`report`] writes.

@@ -7,6 +7,12 @@
 //! user's seed, and each unit goes to the split furthest below its target. The
 //! targets come from the ratios by largest remainder, so with one-item units
 //! the sizes are exact and nothing is dropped.
+//!
+//! Two more ways to form and place units: `group_by` joins the items that
+//! share the value of a property (all tiles of one field, region or sensor
+//! in one split), with any strategy but the temporal one; the temporal
+//! strategy places each unit by its time against cutoffs instead of by a
+//! permutation (train on earlier, test on later).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -94,7 +100,7 @@ impl SplitSpec {
 }
 
 /// How units of items are formed.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Strategy {
     /// Each label item with its source items is a unit.
     Random,
@@ -110,16 +116,93 @@ pub enum Strategy {
         /// Grid cell edge in degrees.
         block_size: Option<f64>,
     },
+    /// Each unit goes by its time (the earliest `datetime`, else
+    /// `start_datetime`, of its items): before the first cutoff to the first
+    /// split, from the first cutoff to before the second to the second, and
+    /// so on. No permutation; the seed and the ratios play no part.
+    Temporal(Cutoffs),
 }
 
 impl Strategy {
     /// The strategy's name as the CLI spells it.
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
             Strategy::Random => "random",
             Strategy::Stratified => "stratified",
             Strategy::Spatial { .. } => "spatial",
+            Strategy::Temporal(_) => "temporal",
         }
+    }
+}
+
+/// The cutoffs of a temporal split, strictly increasing; valid by
+/// construction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cutoffs {
+    times: Vec<chrono::DateTime<chrono::Utc>>,
+    undated: Option<u16>,
+}
+
+impl Cutoffs {
+    /// Parses cutoffs (RFC 3339 date-times, or dates `YYYY-MM-DD` meaning
+    /// midnight UTC), which must increase strictly and number one less than
+    /// the splits; `undated` is the index of the split for units without a
+    /// time (else they are refused).
+    pub fn new(texts: &[String], splits: usize, undated: Option<u16>) -> Result<Self> {
+        if texts.is_empty() {
+            return Err(Error::setting(Setting::Cutoffs, " needs at least one date"));
+        }
+        let mut times = Vec::with_capacity(texts.len());
+        for text in texts {
+            let text = text.trim();
+            let time = chrono::DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .or_else(|_| {
+                    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                        .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+                })
+                .map_err(|_| {
+                    Error::setting(
+                        Setting::Cutoffs,
+                        format!(": {text:?} is not a date (YYYY-MM-DD) or an RFC 3339 date-time"),
+                    )
+                })?;
+            if let Some(last) = times.last()
+                && time <= *last
+            {
+                return Err(Error::setting(
+                    Setting::Cutoffs,
+                    format!(": {text:?} is not after the cutoff before it; give them in increasing order"),
+                ));
+            }
+            times.push(time);
+        }
+        if times.len() + 1 != splits {
+            return Err(Error::setting(
+                Setting::Cutoffs,
+                format!(
+                    ": {} cutoffs make {} splits, but {splits} split names are given; give one name more than cutoffs",
+                    times.len(),
+                    times.len() + 1
+                ),
+            ));
+        }
+        Ok(Cutoffs { times, undated })
+    }
+
+    /// The cutoffs as RFC 3339 text in UTC, for the record of the split.
+    pub fn texts(&self) -> Vec<String> {
+        self.times.iter().map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)).collect()
+    }
+
+    /// The split of units without a time, if one was chosen.
+    pub fn undated(&self) -> Option<u16> {
+        self.undated
+    }
+
+    /// The split index of a time: how many cutoffs are at or before it.
+    pub fn split_of(&self, time: chrono::DateTime<chrono::Utc>) -> u16 {
+        self.times.iter().take_while(|c| **c <= time).count() as u16
     }
 }
 
@@ -136,6 +219,10 @@ pub struct SplitOptions {
     pub node: usize,
     /// Splits of a previous version, by item id, to keep.
     pub keep: Option<HashMap<String, String>>,
+    /// Keep the items that share this property's value in one split (the
+    /// item's `properties`, else its top-level field of that name). Not with
+    /// [`Strategy::Temporal`].
+    pub group_by: Option<String>,
 }
 
 /// The result: a split index for every item that has one.
@@ -156,6 +243,8 @@ pub struct Assignment {
     pub kept: usize,
     /// Ids the previous version assigned that are gone now, sorted.
     pub gone: Vec<String>,
+    /// With `group_by`: members lacking the property (each its own group).
+    pub ungrouped: usize,
 }
 
 impl Assignment {
@@ -270,6 +359,13 @@ pub fn assign(dataset: &Dataset, options: &SplitOptions, classes: Option<&ClassC
     if let Strategy::Spatial { block_size } = options.strategy {
         join_spatially(dataset, &members, block_size, &mut units)?;
     }
+    let mut ungrouped = 0;
+    if let Some(property) = &options.group_by {
+        if matches!(options.strategy, Strategy::Temporal(_)) {
+            return Err(Error::setting(Setting::GroupBy, " does not combine with the temporal strategy"));
+        }
+        ungrouped = join_groups(dataset, &members, property, &mut units)?;
+    }
     let mut by_root: HashMap<usize, Vec<usize>> = HashMap::new();
     for &i in &members {
         by_root.entry(units.find(i)).or_default().push(i);
@@ -304,9 +400,16 @@ pub fn assign(dataset: &Dataset, options: &SplitOptions, classes: Option<&ClassC
         gone.sort_unstable();
     }
 
+    if let Strategy::Temporal(cutoffs) = &options.strategy {
+        place_by_time(dataset, &groups, cutoffs, &mut split_of, &mut counts)?;
+        // Times decide, not ratios: the sizes are what they are.
+        let targets = counts.clone();
+        propagate_to_sources(dataset, &members, &member, &mut split_of);
+        return Ok(Assignment { names, split_of, member, counts, targets, kept, gone, ungrouped });
+    }
     let targets = options.spec.targets(members.len());
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
-    let strata: Vec<Vec<Vec<usize>>> = match options.strategy {
+    let strata: Vec<Vec<Vec<usize>>> = match &options.strategy {
         Strategy::Stratified => match classes {
             Some(classes) => stratify(dataset, classes, groups),
             None => stratify(dataset, &ClassCounts::read(dataset, &mut Default::default()), groups),
@@ -327,15 +430,85 @@ pub fn assign(dataset: &Dataset, options: &SplitOptions, classes: Option<&ClassC
         }
         distribute(&groups, &local_targets, &mut local, &targets, &mut counts, &mut split_of);
     }
-    // Source items outside the chosen collection follow their label items.
-    for &i in &members {
+    propagate_to_sources(dataset, &members, &member, &mut split_of);
+    Ok(Assignment { names, split_of, member, counts, targets, kept, gone, ungrouped })
+}
+
+/// Source items outside the chosen collection follow their label items.
+fn propagate_to_sources(dataset: &Dataset, members: &[usize], member: &[bool], split_of: &mut [Option<u16>]) {
+    for &i in members {
         for &s in &dataset.items[i].sources {
             if !member[s] && split_of[s].is_none() {
                 split_of[s] = split_of[i];
             }
         }
     }
-    Ok(Assignment { names, split_of, member, counts, targets, kept, gone })
+}
+
+/// Places each unit without a kept split by the earliest time of its items.
+fn place_by_time(
+    dataset: &Dataset,
+    groups: &[Vec<usize>],
+    cutoffs: &Cutoffs,
+    split_of: &mut [Option<u16>],
+    counts: &mut [usize],
+) -> Result<()> {
+    let time = |i: usize| {
+        let text = dataset.items[i].datetime.as_deref()?;
+        chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&chrono::Utc))
+    };
+    for group in groups {
+        let k = match group.iter().find_map(|&i| split_of[i]) {
+            // A unit with kept items stays where the previous version put them.
+            Some(k) => k,
+            None => match group.iter().filter_map(|&i| time(i)).min() {
+                Some(t) => cutoffs.split_of(t),
+                None => match cutoffs.undated() {
+                    Some(k) => k,
+                    None => {
+                        let item = &dataset.items[group[0]];
+                        return Err(Error::Undated { path: item.path.clone(), id: item.id.clone() });
+                    }
+                },
+            },
+        };
+        for &i in group {
+            if split_of[i].is_none() {
+                split_of[i] = Some(k);
+                counts[k as usize] += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Joins the members that share the value of `property`; returns how many
+/// lack it (each stays a group of its own). Item files are read again for
+/// the value, on the I/O pool: loading keeps no free-form properties.
+fn join_groups(dataset: &Dataset, members: &[usize], property: &str, units: &mut UnionFind) -> Result<usize> {
+    let values: Vec<Result<Option<String>>> = crate::catalog::read::read_each(members, |_, &i, reader| {
+        let json = reader.read_json(&dataset.items[i].path)?;
+        let value = json.get("properties").and_then(|p| p.get(property)).or_else(|| json.get(property));
+        Ok(match value {
+            None | Some(serde_json::Value::Null) => None,
+            // The JSON text: 1 and "1" are different values.
+            Some(value) => Some(value.to_string()),
+        })
+    });
+    let mut first: HashMap<String, usize> = HashMap::new();
+    let mut lacking = 0;
+    for (&i, value) in members.iter().zip(values) {
+        match value? {
+            Some(value) => match first.get(&value) {
+                Some(&j) => units.union(i, j),
+                None => {
+                    first.insert(value, i);
+                }
+            },
+            None => lacking += 1,
+        }
+    }
+    Ok(lacking)
 }
 
 /// Gives each unit the split furthest below its target (kept units stay).
@@ -499,5 +672,20 @@ mod tests {
         assert!(SplitSpec::new(names(3), vec![50.0, 50.0]).is_err());
         assert!(SplitSpec::new(vec!["a".into(), "a".into()], vec![50.0, 50.0]).is_err());
         assert!(SplitSpec::new(names(2), vec![0.25, 0.75]).is_ok());
+    }
+
+    #[test]
+    fn cutoffs_place_times_at_or_after_each_cutoff_later() {
+        let texts = vec!["2021-01-01".to_string(), "2022-01-01T00:00:00+01:00".to_string()];
+        let cutoffs = Cutoffs::new(&texts, 3, None).unwrap();
+        let at = |t: &str| cutoffs.split_of(chrono::DateTime::parse_from_rfc3339(t).unwrap().into());
+        assert_eq!(at("2020-12-31T23:59:59Z"), 0);
+        assert_eq!(at("2021-01-01T00:00:00Z"), 1);
+        // The second cutoff is 2021-12-31T23:00:00Z.
+        assert_eq!(at("2021-12-31T22:59:59Z"), 1);
+        assert_eq!(at("2021-12-31T23:00:00Z"), 2);
+        assert_eq!(cutoffs.texts(), ["2021-01-01T00:00:00Z", "2021-12-31T23:00:00Z"]);
+        assert!(Cutoffs::new(&texts, 2, None).is_err());
+        assert!(Cutoffs::new(&[], 1, None).is_err());
     }
 }

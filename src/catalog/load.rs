@@ -526,23 +526,20 @@ fn label_info(
             }
         }
     }
-    if let Some(Value::Object(assets)) = json.get("assets") {
-        let is_label_asset = |(key, asset): &(&String, &Value)| {
-            key.as_str() == "labels"
-                || asset
-                    .get("roles")
-                    .and_then(Value::as_array)
-                    .is_some_and(|roles| roles.iter().any(|r| r.as_str() == Some("labels")))
-        };
-        if let Some((_, asset)) = assets.iter().find(|pair| is_label_asset(pair)) {
-            info.has_asset = true;
-            if let Some(href) = asset.get("href").and_then(Value::as_str)
-                && !href::is_remote(href)
-            {
-                let mut asset = href::resolve(path, href);
-                asset.shrink_to_fit();
-                info.asset = Some(asset);
-            }
+    if let Some(Value::Object(assets)) = json.get("assets")
+        && let Some(found) = crate::label_assets::find(assets, info.label_type.as_deref())
+    {
+        info.has_asset = true;
+        info.asset_format = found.format;
+        if let Some(assumption) = found.assumption() {
+            warnings.push(("assumed label asset", assumption));
+        }
+        if let Some(href) = found.href
+            && !href::is_remote(href)
+        {
+            let mut asset = href::resolve(path, href);
+            asset.shrink_to_fit();
+            info.asset = Some(asset);
         }
     }
     info

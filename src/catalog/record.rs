@@ -59,6 +59,9 @@ pub struct LabelInfo {
     pub has_asset: bool,
     /// Local path of the label asset, when it is local.
     pub asset: Option<PathBuf>,
+    /// The label asset's format, when its media type or extension tells
+    /// (see [`crate::label_assets`]).
+    pub asset_format: Option<crate::label_assets::AssetFormat>,
     /// `label:classes` lists at least one class. The lists themselves are not
     /// kept: counts come from assets and overviews, and a million items'
     /// copies of the same class list would dominate memory.

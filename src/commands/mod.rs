@@ -72,6 +72,19 @@ impl Printer {
         }
     }
 
+    /// Prints the metrics' hints on stderr (`hint: ...`, as uv does),
+    /// settings spelt as flags.
+    #[allow(clippy::print_stderr)]
+    pub fn hints(&self, hints: &[stac_ml::hints::Hint]) {
+        if self.quiet {
+            return;
+        }
+        for hint in hints {
+            let line = hint.describe(|s| crate::cli::flag(s).to_string());
+            eprintln!("hint: {}", stac_ml::escape::escape(&line));
+        }
+    }
+
     /// With `--timings`, prints on stderr that a stage ended, with the time
     /// since the command started and since the stage started.
     #[allow(clippy::print_stderr)]

@@ -26,6 +26,7 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
     let outcome = pipeline::q2(&JsonTree::new(&args.catalog), &options, &terminal);
     terminal.finish();
     let outcome = outcome?;
+    printer.hints(&outcome.hints);
     let (assignment, summary) = (&outcome.assignment, &outcome.summary);
     let mut stdout = std::io::stdout().lock();
     if args.output_flags.json() {

@@ -39,16 +39,25 @@ pub fn run_options(
     SplitRunOptions {
         split: SplitSettings {
             collection: split.collection.clone(),
-            ratios: split.ratios.clone(),
+            // The temporal strategy takes no ratios: the cutoffs decide.
+            ratios: match (&split.ratios, split.strategy) {
+                (Some(ratios), _) => ratios.clone(),
+                (None, StrategyArg::Temporal) => Vec::new(),
+                (None, _) => vec![80.0, 10.0, 10.0],
+            },
             names: split.names.clone(),
             seed: split.seed,
             strategy: match split.strategy {
                 StrategyArg::Random => StrategyKind::Random,
                 StrategyArg::Stratified => StrategyKind::Stratified,
                 StrategyArg::Spatial => StrategyKind::Spatial,
+                StrategyArg::Temporal => StrategyKind::Temporal,
             },
             block_size: split.block_size,
             keep_from: split.keep_from.clone(),
+            cutoffs: split.cutoffs.clone(),
+            undated: split.undated.clone(),
+            group_by: split.group_by.clone(),
         },
         metadata: MetadataOverrides {
             name: metadata.name.clone(),

@@ -115,7 +115,7 @@ fn chart(out: &mut String, property: &PropertyBalance, series: &[Series]) -> fmt
         escape(name),
         classes.len(),
         metrics::number(property.ratio),
-        metrics::number(property.entropy),
+        property.entropy.map_or("undefined (one class)".into(), metrics::number),
         escape(name),
         num(width),
         num(height)

@@ -18,6 +18,7 @@
 //! `<rect class="bar">` bars.
 
 mod charts;
+mod labels;
 mod map;
 mod page;
 mod tables;

@@ -3,7 +3,7 @@
 use std::fmt::{self, Write};
 
 use super::text::escape;
-use super::{Legend, charts, map, tables};
+use super::{Legend, charts, labels, map, tables};
 use crate::catalog::Dataset;
 use crate::info::Info;
 use crate::metrics::QualityMetrics;
@@ -36,6 +36,21 @@ svg.chart text{font-size:12px;fill:#333}svg.chart .axis line{stroke:#e8e8e8}svg.
 footer{margin-top:36px;color:#888;font-size:12px}
 ";
 
+/// Navigation links to the label sections that exist.
+fn label_links(metrics: &QualityMetrics) -> String {
+    let mut links = String::new();
+    if metrics.target_distribution.is_some() {
+        links.push_str("<a href=\"#targets\">Regression targets</a>");
+    }
+    if metrics.objects_per_item.is_some() {
+        links.push_str("<a href=\"#objects\">Objects per item</a>");
+    }
+    if metrics.label_source_consistency.is_some() {
+        links.push_str("<a href=\"#consistency\">Label/source consistency</a>");
+    }
+    links
+}
+
 /// The whole page: head and style, then each section in order.
 pub(super) fn write_document(
     out: &mut String,
@@ -54,15 +69,17 @@ pub(super) fn write_document(
          <title>{id}: stac-ml report</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n\
          <h1>{id}</h1>\n<p class=\"sub\">{catalog}</p>\n\
          <nav><a href=\"#summary\">Summary</a><a href=\"#map-section\">Map</a><a href=\"#balance\">Class balance</a>\
-         <a href=\"#findings\">Duplicates and leakage</a><a href=\"#missing\">Missing values</a>\
+{label_links}<a href=\"#findings\">Duplicates and leakage</a><a href=\"#missing\">Missing values</a>\
          <a href=\"#validation\">Validation</a></nav>\n",
         id = escape(&info.id),
         catalog = escape(&info.catalog),
+        label_links = label_links(metrics),
     )?;
     tables::summary(out, info, &legend, metrics)?;
     let leaks = metrics.split_leakage.as_ref().map(|l| l.examples.as_slice()).unwrap_or_default();
     map::map(out, dataset, splits, &legend, leaks)?;
     charts::balance(out, &metrics.classes_balance, &legend)?;
+    labels::sections(out, metrics)?;
     tables::findings(out, metrics)?;
     tables::missing(out, &metrics.missing_values)?;
     tables::validation_section(out, validation)?;

@@ -511,10 +511,11 @@ fn load_and_run(catalog: &Path, out: &Path) -> Result<(), String> {
         let node = dataset.node_by_id("labels").expect("the labels collection");
         for strategy in [Strategy::Random, Strategy::Stratified, Strategy::Spatial { block_size: Some(1.0) }] {
             let spec = SplitSpec::new(vec!["a".into(), "b".into()], vec![50.0, 50.0]).expect("a valid spec");
-            let options = SplitOptions { spec, seed: 1, strategy, node, keep: None };
+            let random = strategy == Strategy::Random;
+            let options = SplitOptions { spec, seed: 1, strategy, node, keep: None, group_by: None };
             let Ok(assignment) = assign(&dataset, &options, Some(&classes)) else { continue };
             compute(&dataset, &classes, Some(&assignment.view()), MetricsOptions::default());
-            if strategy == Strategy::Random {
+            if random {
                 write(&dataset, &assignment, out);
             }
         }
@@ -708,7 +709,7 @@ proptest! {
         let node = dataset.node_by_id("labels").expect("the labels collection");
         let spec = stac_ml::split::SplitSpec::new(vec!["train".into(), "test".into()], vec![50.0, 50.0]).unwrap();
         let options = stac_ml::split::SplitOptions {
-            spec, seed: 1, strategy: stac_ml::split::Strategy::Random, node, keep: None,
+            spec, seed: 1, strategy: stac_ml::split::Strategy::Random, node, keep: None, group_by: None,
         };
         let assignment = stac_ml::split::assign(&dataset, &options, None).expect("assigned");
         let out = dir.path().join("out");

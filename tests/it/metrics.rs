@@ -122,7 +122,18 @@ fn jaca_spatial_duplicates_and_grass_balance() {
     let entries = metrics_json(&catalog, &[]);
     let names: Vec<&str> = entries.iter().map(|e| e["name"].as_str().unwrap()).collect();
     // No splits in the input: no split-leakage entry.
-    assert_eq!(names, ["spatial-duplicates", "near-duplicates", "classes-balance", "missing-values", "samples"]);
+    assert_eq!(
+        names,
+        [
+            "spatial-duplicates",
+            "near-duplicates",
+            "classes-balance",
+            "objects-per-item",
+            "missing-values",
+            "label-source-consistency",
+            "samples"
+        ]
+    );
 
     // Items in walk order (sentinel-2-l2a is the first child), then by id:
     // every later imagery tile repeats Jaca_1's bbox.
@@ -157,7 +168,8 @@ fn jaca_spatial_duplicates_and_grass_balance() {
             "name": "label",
             "values": [{"class": "grass", "total": 19, "percentage": 100.0}],
             "majority-minority-ratio": 1.0,
-            "normalized-entropy": 1.0,
+            // One class: balance is undefined, not perfect.
+            "normalized-entropy": null,
         }])
     );
     assert_eq!(balance["sources"], json!([{"source": "label-assets", "items": 4}]));
@@ -470,7 +482,7 @@ fn grouped_footprints_match_brute_force() {
         let classes = stac_ml::balance::ClassCounts::read(&dataset, &mut stac_ml::catalog::Warnings::default());
         let spec = SplitSpec::new(vec!["a".into(), "b".into(), "c".into()], vec![60.0, 20.0, 20.0]).unwrap();
         let node = dataset.node_by_id("labels").unwrap();
-        let options = SplitOptions { spec, seed: 3, strategy: Strategy::Random, node, keep: None };
+        let options = SplitOptions { spec, seed: 3, strategy: Strategy::Random, node, keep: None, group_by: None };
         let assignment = assign(&dataset, &options, None).unwrap();
         let threshold = 0.5;
         let metrics = stac_ml::metrics::compute(

@@ -338,8 +338,16 @@ fn q2_on_its_own_output_is_idempotent() {
     // the first run appends): the same JSON.
     assert_eq!(parsed_tree(&out), parsed_tree(&out2));
 
-    let names =
-        ["spatial-duplicates", "near-duplicates", "split-leakage", "classes-balance", "missing-values", "samples"];
+    let names = [
+        "spatial-duplicates",
+        "near-duplicates",
+        "split-leakage",
+        "classes-balance",
+        "objects-per-item",
+        "missing-values",
+        "label-source-consistency",
+        "samples",
+    ];
     for root in [&out, &out2, &out3] {
         assert_eq!(metric_names(&read_json(&root.join("catalog.json"))), names, "{}", root.display());
     }
@@ -371,7 +379,9 @@ fn metric_entries_are_replaced_by_name_and_others_kept() {
             "near-duplicates",
             "split-leakage",
             "classes-balance",
+            "objects-per-item",
             "missing-values",
+            "label-source-consistency",
             "samples"
         ]
     );
@@ -468,6 +478,7 @@ fn in_memory_item_checks_match_validating_the_written_tree() {
             strategy: Strategy::Random,
             node: 0,
             keep: None,
+            group_by: None,
         };
         let assignment = stac_ml::split::assign(&dataset, &split, None).unwrap();
         let out = dir.path().join(format!("out-{n}"));

@@ -664,7 +664,16 @@ fn readme_example_splits() {
         root["ml-dataset:quality-metrics"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["spatial-duplicates", "near-duplicates", "split-leakage", "classes-balance", "missing-values", "samples"]
+        [
+            "spatial-duplicates",
+            "near-duplicates",
+            "split-leakage",
+            "classes-balance",
+            "objects-per-item",
+            "missing-values",
+            "label-source-consistency",
+            "samples"
+        ]
     );
 }
 
@@ -692,6 +701,7 @@ fn stratified_split_and_balance_use_the_class_counts_they_are_given() {
         strategy: Strategy::Stratified,
         node: dataset.node_by_id("labels").unwrap(),
         keep: None,
+        group_by: None,
     };
     let mut warnings = Warnings::default();
     let classes = ClassCounts::read(&dataset, &mut warnings);
