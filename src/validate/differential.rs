@@ -30,7 +30,11 @@ fn extensions() -> Vec<&'static str> {
     schemas::BUNDLED
         .iter()
         .map(|(url, _)| *url)
-        .filter(|url| url.starts_with("https://stac-extensions.github.io/") || *url == ML_DATASET_EXTENSION)
+        .filter(|url| {
+            url.starts_with("https://stac-extensions.github.io/")
+                || url.starts_with("https://crim-ca.github.io/")
+                || *url == ML_DATASET_EXTENSION
+        })
         .collect()
 }
 
@@ -198,7 +202,17 @@ fn shared_datasets_validate_as_expected() {
         .filter(|f| f.severity == super::Severity::Error)
         .map(|f| (f.kind, f.pointer.as_deref().unwrap_or("")))
         .collect();
-    assert_eq!(errors, vec![(Kind::Schema, "/summaries/label:type")]);
+    // And, since the raster extension is checked, every band of the source
+    // assets gives `spatial_resolution` as an array where raster v1.1.0 wants
+    // a number (the official schema agrees: see the test above).
+    assert_eq!(errors[0], (Kind::Schema, "/summaries/label:type"));
+    assert!(errors.len() > 1, "{errors:?}");
+    assert!(
+        errors[1..].iter().all(|(kind, pointer)| *kind == Kind::Schema
+            && pointer.contains("/raster:bands/")
+            && pointer.ends_with("/spatial_resolution")),
+        "{errors:?}"
+    );
 
     let report = validate_path(&testdata.join("ml-dataset-example"), &Options::default()).unwrap();
     assert_eq!(report.quality, Some(Quality::Q2));
@@ -257,4 +271,82 @@ fn objects_of_our_own_get_the_recorded_verdict_from_both_schemas() {
         })
         .collect();
     assert_eq!(uncovered, Vec::<&str>::new(), "bundled extension schemas without a case file in tests/schema_cases");
+}
+
+/// For every bundled extension, a required field missing from a valid Item
+/// of its case file is reported at that field, from the Item's own branch
+/// of the schema (not, say, as `/type: "Collection" was expected`). Each
+/// field of `properties` and of each asset is removed in turn; when that
+/// makes the Item invalid, no error may come from the Collection branch
+/// (`/type`), and a "required property" error for the removed field must
+/// point at that field (here, or where the schema lets it sit instead).
+/// Schemas whose only requirement is "at least one of these fields" (eo,
+/// view, processing, ...) report that at the object holding them.
+#[test]
+fn a_missing_required_field_is_reported_at_that_field() {
+    let ours = SchemaSet::bundled().unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schema_cases");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let mut wrong = Vec::new();
+    let mut reported = std::collections::BTreeMap::<String, usize>::new();
+    for file in &files {
+        let spec: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        let url = spec["schema"].as_str().unwrap();
+        if !ours.contains(url) {
+            continue;
+        }
+        for case in spec["cases"].as_array().unwrap() {
+            let object = &case["object"];
+            if case["valid"] != true || object["type"] != "Feature" {
+                continue;
+            }
+            let mut places: Vec<String> = Vec::new();
+            if let Some(Value::Object(properties)) = object.get("properties") {
+                places.extend(properties.keys().map(|k| format!("/properties/{k}")));
+            }
+            if let Some(Value::Object(assets)) = object.get("assets") {
+                for (name, asset) in assets {
+                    if let Some(asset) = asset.as_object() {
+                        places.extend(asset.keys().map(|k| format!("/assets/{name}/{k}")));
+                    }
+                }
+            }
+            for place in places {
+                if place.ends_with("/datetime") || place.ends_with("/href") {
+                    continue; // core fields
+                }
+                let mut copy = object.clone();
+                let (parent, key) = place.rsplit_once('/').unwrap();
+                copy.pointer_mut(parent).unwrap().as_object_mut().unwrap().remove(key);
+                if ours.is_valid(url, &copy).unwrap() {
+                    continue;
+                }
+                let (errors, _) = ours.errors(url, &copy, 50).unwrap();
+                let wrong_branch = errors.iter().any(|e| e.pointer == "/type");
+                let missing = format!("\"{key}\" is a required property");
+                // Where the field may sit in one of several places (properties or
+                // the model asset), the error may name the other place.
+                let required_elsewhere =
+                    errors.iter().any(|e| e.message.contains(&missing) && !e.pointer.ends_with(&format!("/{key}")));
+                if errors.iter().any(|e| e.pointer == place && e.message.contains(&missing)) {
+                    *reported.entry(schemas::label(url)).or_default() += 1;
+                }
+                if wrong_branch || required_elsewhere {
+                    wrong.push(format!(
+                        "{} [{}] without {place}: {:?}",
+                        file.file_name().unwrap().to_string_lossy(),
+                        case["name"].as_str().unwrap_or(""),
+                        errors.iter().map(|e| format!("{} {}", e.pointer, e.message)).collect::<Vec<_>>()
+                    ));
+                }
+            }
+        }
+    }
+    println!("required fields reported at the field, per schema: {reported:?}");
+    assert!(wrong.is_empty(), "{} removals not reported at the field:\n{}", wrong.len(), wrong.join("\n"));
 }

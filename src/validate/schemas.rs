@@ -7,8 +7,10 @@
 //!
 //! By default the set is the project's own draft-07 schemas in `schemas/`
 //! (see `schemas/README.md`), embedded in the binary with `include_str!`:
-//! STAC core 1.0.0 and 1.1.0, GeoJSON, label v1.0.1, ml-aoi v0.2.0, view v1.0.0 and
-//! ML-Dataset. Users add local schemas with [`SchemaSet::with_extra`]
+//! STAC core 1.0.0 and 1.1.0, GeoJSON, ML-Dataset, and every version of the
+//! extensions in `../shared/reference` (label, ml-aoi, eo, projection with
+//! PROJJSON, raster, file, view, scientific, version, processing,
+//! classification, stats, mlm and its crim-ca copies). Users add local schemas with [`SchemaSet::with_extra`]
 //! (`--schema URL=PATH`).
 //!
 //! Nothing is ever fetched: the `jsonschema` crate is built without its HTTP
@@ -94,6 +96,11 @@ pub fn label(url: &str) -> String {
         let parts: Vec<&str> = rest.split('/').collect();
         if parts.len() == 3 && parts[2] == "schema.json" {
             return format!("{} {}", parts[0], parts[1]);
+        }
+    }
+    if let Some(rest) = url.strip_prefix("https://crim-ca.github.io/mlm-extension/") {
+        if let Some(version) = rest.strip_suffix("/schema.json") {
+            return format!("mlm {version} (crim-ca)");
         }
     }
     url.to_string()
@@ -534,6 +541,7 @@ mod tests {
         assert_eq!(label(&core_url(ObjectKind::Item, "1.1.0")), "STAC 1.1.0 item");
         assert_eq!(label("https://stac-extensions.github.io/label/v1.0.1/schema.json"), "label v1.0.1");
         assert_eq!(label(crate::ml_dataset::ML_DATASET_EXTENSION), "ML-Dataset");
+        assert_eq!(label("https://crim-ca.github.io/mlm-extension/v1.2.0/schema.json"), "mlm v1.2.0 (crim-ca)");
         assert_eq!(label("https://example.com/x.json"), "https://example.com/x.json");
     }
 

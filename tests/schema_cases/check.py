@@ -146,7 +146,9 @@ def main():
     official = Judge(official_pairs())
     ours = Judge(our_pairs())
     extensions = sorted(
-        url for url in ours.pairs if "stac-extensions.github.io" in url and args.only in url
+        url
+        for url in ours.pairs
+        if ("stac-extensions.github.io" in url or "crim-ca.github.io" in url) and args.only in url
     )
     disagreements = []
     checks = 0
