@@ -151,7 +151,7 @@ pub enum Command {
     ///   stac-ml validate dataset/ --profile eotdl
     ///   stac-ml validate catalog.json --json
     ///   stac-ml validate catalog.json --schema \
-    ///     https://stac-extensions.github.io/eo/v1.1.0/schema.json=eo.json
+    ///     https://stac-extensions.github.io/sat/v1.0.0/schema.json=sat.json
     #[command(verbatim_doc_comment)]
     Validate(ValidateArgs),
 

@@ -99,18 +99,22 @@ fn out_of_memory() -> ! {
 fn start_threads() -> Result<(), String> {
     let advice = "raise the process or memory limit (ulimit -u, ulimit -v) \
                   or set RAYON_NUM_THREADS and POLARS_MAX_THREADS to fewer threads";
+    // Panic messages are silenced while the pools start: polars panics when
+    // it cannot start its pool, and a thread that starts but cannot map its
+    // signal stack panics inside std, possibly after the builder returned.
+    // On failure the hook stays silent, as the process ends with one line.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
     rayon::ThreadPoolBuilder::new()
         .build_global()
         .map_err(|error| format!("cannot start worker threads ({error}); {advice}"))?;
-    // polars builds its pool lazily and panics when it cannot: force it here,
-    // with the panic message silenced, and report the failure as one line.
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let started = std::panic::catch_unwind(|| {
+    // polars builds its pool lazily: force it here and report a failure as one line.
+    std::panic::catch_unwind(|| {
         std::sync::LazyLock::force(&polars_core::runtime::THREAD_POOL);
-    });
+    })
+    .map_err(|_| format!("cannot start polars' worker threads; {advice}"))?;
     std::panic::set_hook(hook);
-    started.map_err(|_| format!("cannot start polars' worker threads; {advice}"))
+    Ok(())
 }
 
 fn main() -> ExitCode {

@@ -260,7 +260,7 @@ fn unknown_extensions_warn_and_strict_mode_makes_them_errors() {
     for id in ["a", "b"] {
         let mut extended = item(id);
         extended["stac_extensions"] =
-            json!(["https://stac-extensions.github.io/eo/v1.1.0/schema.json", "../schema/v1.0.0/projection.json"]);
+            json!(["https://stac-extensions.github.io/sat/v1.0.0/schema.json", "../schema/v1.0.0/projection.json"]);
         write(dir.path(), &format!("labels/{id}/{id}.json"), &extended);
     }
     let report = run(dir.path());
@@ -281,7 +281,7 @@ fn unknown_extensions_warn_and_strict_mode_makes_them_errors() {
     );
     assert_eq!(
         report.findings[0].message,
-        "extension https://stac-extensions.github.io/eo/v1.1.0/schema.json not checked: no bundled schema \
+        "extension https://stac-extensions.github.io/sat/v1.0.0/schema.json not checked: no bundled schema \
          (give one with --schema URL=PATH) (2 objects like this)"
     );
     assert!(report.findings[2].message.contains("relative or local extension hrefs are not resolved"));

@@ -182,7 +182,7 @@ fn help_groups_flags_and_keeps_examples_whole() {
     let validate = run(["validate", "--help"]).success().stdout;
     assert!(validate.contains("--json"), "{validate}");
     assert!(
-        validate.lines().any(|l| l.trim() == "https://stac-extensions.github.io/eo/v1.1.0/schema.json=eo.json"),
+        validate.lines().any(|l| l.trim() == "https://stac-extensions.github.io/sat/v1.0.0/schema.json=sat.json"),
         "the --schema example is not on one line:\n{validate}"
     );
     for (command, stages) in [("metrics", Some("load, measure")), ("split", Some("load, split")), ("info", None)] {

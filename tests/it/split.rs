@@ -813,7 +813,14 @@ fn spatial_split_keeps_every_overlapping_pair_together() {
     let dataset = stac_ml::catalog::load(&catalog).unwrap();
     let spec = SplitSpec::new(vec!["a".into(), "b".into(), "c".into()], vec![60.0, 20.0, 20.0]).unwrap();
     let node = dataset.node_by_id("labels").unwrap();
-    let options = SplitOptions { spec, seed: 3, strategy: Strategy::Spatial { block_size: None }, node, keep: None };
+    let options = SplitOptions {
+        spec,
+        seed: 3,
+        strategy: Strategy::Spatial { block_size: None },
+        node,
+        keep: None,
+        group_by: None,
+    };
     let assignment = assign(&dataset, &options, None).unwrap();
     let items = &dataset.items;
     let mut joined = 0;
