@@ -47,6 +47,7 @@ pub mod largest_remainder;
 pub mod metrics;
 pub mod ml_dataset;
 pub mod pipeline;
+pub mod pixel_counts;
 pub mod progress;
 pub mod publish;
 pub mod report;
