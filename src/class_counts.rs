@@ -5,6 +5,8 @@
 //! features of its label GeoJSON asset (EOTDL's source; SCANEO features carry
 //! the class in `properties.labels[0]`), its `label:overviews` counts, or the
 //! class written in its own properties (classification catalogs).
+//! Raster label masks are counted in pixels ([`RasterLabels`]), read in the
+//! same pass; their majority pixel class is what stratified splits use.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::catalog::{Dataset, ItemRecord, Warnings};
+use crate::raster_labels::RasterLabels;
 
 /// Where an item's class counts came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -57,6 +60,8 @@ pub struct ClassCounts {
     items: Vec<usize>,
     /// Their classes, in the same order.
     classes: Vec<ItemClasses>,
+    /// The pixels per class of raster label masks.
+    raster: RasterLabels,
 }
 
 impl ClassCounts {
@@ -74,7 +79,13 @@ impl ClassCounts {
             }
             classes.push(counts);
         }
-        ClassCounts { items, classes }
+        let raster = RasterLabels::read(dataset, warnings);
+        ClassCounts { items, classes, raster }
+    }
+
+    /// The raster label items with their pixel counts.
+    pub fn raster(&self) -> &RasterLabels {
+        &self.raster
     }
 
     /// The label items with their classes, by ascending item index.
@@ -87,10 +98,13 @@ impl ClassCounts {
         self.items.binary_search(&item).ok().map(|k| &self.classes[k])
     }
 
-    /// The class an item mostly carries (most features over all its label
-    /// properties; ties to the smaller name), for stratified splits. `None`
-    /// for items without usable counts.
+    /// The class an item mostly carries (most pixels of a raster mask; else
+    /// most features over all its label properties, ties to the smaller
+    /// name), for stratified splits. `None` for items without usable counts.
     pub fn majority(&self, item: usize) -> Option<&str> {
+        if let Some(class) = self.raster.majority(item) {
+            return Some(class);
+        }
         let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
         for (_, class, n) in &self.of(item)?.rows {
             *totals.entry(class.as_str()).or_default() += n;
@@ -194,6 +208,7 @@ mod tests {
                 ItemClasses { source: ClassSource::LabelAssets, rows: vec![row("a", "y", 2), row("b", "x", 2)] },
                 ItemClasses { source: ClassSource::LabelOverviews, rows: vec![row("a", "x", 1), row("b", "y", 3)] },
             ],
+            raster: RasterLabels::default(),
         };
         assert_eq!(counts.majority(2), Some("x"));
         assert_eq!(counts.majority(5), Some("y"));

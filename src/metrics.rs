@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::balance::{self, ClassCounts, ClassSource, PropertyBalance, SplitBalance};
 use crate::catalog::Dataset;
 use crate::duplicates::{self, FootprintGroups};
+use crate::pixel_balance::{self, PixelBalance};
 use crate::split::SplitView;
 
 /// Ids listed per metric line before the list is cut (the totals stay exact).
@@ -49,6 +50,9 @@ pub struct QualityMetrics {
     pub split_leakage: Option<SplitLeakage>,
     /// Class balance.
     pub classes_balance: ClassesBalance,
+    /// Pixels per class of raster label masks; only when raster label items
+    /// have mask assets.
+    pub pixel_balance: Option<PixelBalance>,
     /// Missing fields.
     pub missing_values: MissingValues,
     /// Item counts.
@@ -63,6 +67,7 @@ enum Entry<'a> {
     NearDuplicates(&'a NearDuplicates),
     SplitLeakage(&'a SplitLeakage),
     ClassesBalance(&'a ClassesBalance),
+    PixelBalance(&'a PixelBalance),
     MissingValues(&'a MissingValues),
     Samples(&'a Samples),
 }
@@ -72,11 +77,9 @@ impl QualityMetrics {
         let mut entries =
             vec![Entry::SpatialDuplicates(&self.spatial_duplicates), Entry::NearDuplicates(&self.near_duplicates)];
         entries.extend(self.split_leakage.as_ref().map(Entry::SplitLeakage));
-        entries.extend([
-            Entry::ClassesBalance(&self.classes_balance),
-            Entry::MissingValues(&self.missing_values),
-            Entry::Samples(&self.samples),
-        ]);
+        entries.push(Entry::ClassesBalance(&self.classes_balance));
+        entries.extend(self.pixel_balance.as_ref().map(Entry::PixelBalance));
+        entries.extend([Entry::MissingValues(&self.missing_values), Entry::Samples(&self.samples)]);
         entries
     }
 
@@ -323,6 +326,7 @@ pub fn compute(
         near_duplicates,
         split_leakage,
         classes_balance,
+        pixel_balance: pixel_balance::pixel_balance(classes.raster(), splits),
         missing_values: missing_values(dataset),
         samples: samples(dataset, splits),
     }
@@ -405,6 +409,7 @@ mod tests {
                 sources: vec![SourceCount { source: ClassSource::LabelAssets, items: 2 }],
                 splits: splits.then(Vec::new),
             },
+            pixel_balance: None,
             missing_values: MissingValues {
                 values: vec![MissingField { field: "bbox", total: 0, items: Vec::new() }],
                 total: 0,
@@ -439,6 +444,20 @@ mod tests {
             r#"{"name":"samples","total":3,"collections":[{"id":"c","items":3}],"roles":{"label":1,"other":2}}]"#
         ));
         assert_eq!(number(1.0), "1.0");
+    }
+
+    #[test]
+    fn pixel_balance_follows_class_balance_when_present() {
+        let mut metrics = example(false);
+        metrics.pixel_balance =
+            Some(PixelBalance { values: Vec::new(), nodata: 0, items: 0, uncounted: 1, splits: None });
+        let names: Vec<String> = metrics.to_entries().iter().map(|e| e["name"].as_str().unwrap().to_string()).collect();
+        assert_eq!(names[2..4], ["classes-balance", "pixel-balance"]);
+        assert!(
+            serde_json::to_string(&metrics)
+                .unwrap()
+                .contains(r#"{"name":"pixel-balance","values":[],"nodata":0,"items":0,"uncounted":1}"#)
+        );
     }
 
     #[test]
