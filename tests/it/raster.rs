@@ -498,3 +498,39 @@ fn tifffile_counts_the_same_pixels() {
         assert_eq!(Value::from(ours), expected[path_str(path)], "{}", path.display());
     }
 }
+
+/// Corrupted masks (bytes overwritten at deterministic places, files cut
+/// short) are reasons or counts, never a panic.
+#[test]
+fn corrupted_masks_never_panic() {
+    let mut state = 7u64;
+    let mut next = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    let mut counter = Counter::default();
+    let layouts = [Layout::Strips { rows: 5 }, Layout::Tiles { width: 16, height: 16 }];
+    let mut outcomes = [0usize; 2];
+    for (k, compression) in COMPRESSIONS.iter().enumerate() {
+        for (l, layout) in layouts.iter().enumerate() {
+            let sample = SAMPLES[(k + l) % 4];
+            let options =
+                Options { layout: *layout, compression: *compression, predictor: k % 2 == 1, ..Options::default() };
+            let whole = crate::tiffs::encode(&mask(sample), &options);
+            for _ in 0..300 {
+                let mut bytes = whole.clone();
+                for _ in 0..1 + next() % 4 {
+                    let at = next() % bytes.len();
+                    bytes[at] = next() as u8;
+                }
+                if next() % 5 == 0 {
+                    bytes.truncate(next() % bytes.len());
+                }
+                let result = counter.count_reader(std::io::Cursor::new(bytes));
+                outcomes[usize::from(result.is_ok())] += 1;
+            }
+        }
+    }
+    // Both outcomes occur: the corruption reaches tags and pixel data alike.
+    assert!(outcomes[0] > 0 && outcomes[1] > 0, "{outcomes:?}");
+}
