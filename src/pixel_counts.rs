@@ -43,11 +43,14 @@ pub struct Counter {
     /// Right-edge tiles with their padding (see [`Counter::count_reader`]).
     padded: DecodingResult,
     wide: Vec<u64>,
+    /// The values of the last 8-bit chunk, when it held few: the next
+    /// chunk (of this mask or the next) is counted against them first.
+    recent: Vec<u8>,
 }
 
 impl Default for Counter {
     fn default() -> Self {
-        Counter { chunk: Vec::new(), padded: DecodingResult::U8(Vec::new()), wide: Vec::new() }
+        Counter { chunk: Vec::new(), padded: DecodingResult::U8(Vec::new()), wide: Vec::new(), recent: Vec::new() }
     }
 }
 
@@ -100,7 +103,7 @@ impl Counter {
                 return Err(TiffProblem(format!("a {w}×{h} chunk is larger than the decoder's limit")));
             };
             let data: &[u8] = if w == tile_width {
-                self.chunk.clear();
+                // Only a new length is zero-filled: the decoder overwrites it all.
                 self.chunk.resize(len, 0);
                 decoder.read_chunk_bytes(chunk, &mut self.chunk).map_err(tiff_problem)?;
                 &self.chunk
@@ -120,7 +123,7 @@ impl Counter {
                 &self.chunk
             };
             match samples {
-                Samples::U8 | Samples::I8 => count_bytes(data, &mut narrow),
+                Samples::U8 | Samples::I8 => count_few_or_all(data, &mut self.recent, &mut narrow),
                 Samples::U16 | Samples::I16 => {
                     // The decoder hands samples over in native byte order.
                     for pair in data.chunks_exact(2) {
@@ -140,21 +143,61 @@ impl Counter {
     }
 }
 
-/// Counts bytes into `totals` over four interleaved histograms: consecutive
-/// equal bytes (the common case in a mask) then do not wait on each other's
-/// increments, which keeps counting well below the cost of decompressing.
+/// The most values counted one by one before the histogram is cheaper.
+const FEW: usize = 8;
+
+/// Counts bytes into `totals`. A mask holds a few classes, and the same
+/// few from chunk to chunk: counting each of the `recent` values with
+/// vectorised compares costs a fraction of a histogram's scattered
+/// increments (measured: the histogram alone cost as much as inflating the
+/// bench's deflate masks). When other values turn up, the chunk goes
+/// through the histogram and its values become the new `recent`.
+fn count_few_or_all(bytes: &[u8], recent: &mut Vec<u8>, totals: &mut [u64; 256]) {
+    if !recent.is_empty() {
+        let counts: Vec<u64> = recent.iter().map(|&v| count_equal(bytes, v)).collect();
+        if counts.iter().sum::<u64>() == bytes.len() as u64 {
+            for (&v, n) in recent.iter().zip(counts) {
+                totals[v as usize] += n;
+            }
+            return;
+        }
+    }
+    let mut local = [0u64; 256];
+    count_bytes(bytes, &mut local);
+    recent.clear();
+    for (v, n) in local.iter().enumerate() {
+        totals[v] += n;
+        if *n > 0 {
+            recent.push(v as u8);
+        }
+    }
+    if recent.len() > FEW {
+        recent.clear();
+    }
+}
+
+/// Bytes equal to `value`: u8 sums over blocks of 255 bytes, which the
+/// compiler turns into SIMD compares and subtractions.
+fn count_equal(bytes: &[u8], value: u8) -> u64 {
+    bytes.chunks(255).map(|block| u64::from(block.iter().fold(0u8, |n, &b| n + u8::from(b == value)))).sum()
+}
+
+/// Counts bytes into `totals` over eight interleaved histograms: a run of
+/// one class (the common case in a mask) then increments eight different
+/// counters in turn instead of waiting on one, and there is no branch to
+/// mispredict on noisy class borders. Measured on the bench's masks, this
+/// costs about a third of what inflating them does.
 fn count_bytes(bytes: &[u8], totals: &mut [u64; 256]) {
-    let mut lanes = [[0u32; 256]; 4];
+    let mut lanes = [[0u32; 256]; 8];
     // u32 lanes: flushed before any can overflow.
     for block in bytes.chunks(1 << 30) {
-        let mut quads = block.chunks_exact(4);
-        for q in &mut quads {
-            lanes[0][q[0] as usize] += 1;
-            lanes[1][q[1] as usize] += 1;
-            lanes[2][q[2] as usize] += 1;
-            lanes[3][q[3] as usize] += 1;
+        let mut words = block.chunks_exact(8);
+        for w in &mut words {
+            for (lane, &b) in lanes.iter_mut().zip(w) {
+                lane[b as usize] += 1;
+            }
         }
-        for &b in quads.remainder() {
+        for &b in words.remainder() {
             lanes[0][b as usize] += 1;
         }
         for lane in &mut lanes {
@@ -232,8 +275,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn four_lane_counting_equals_plain_counting() {
-        let bytes: Vec<u8> = (0..10_007u32).map(|i| (i * 7 % 13 + i / 1000) as u8).collect();
+    fn run_and_lane_counting_equals_plain_counting() {
+        // Noise, then runs of several lengths and values, some word-aligned.
+        let mut bytes: Vec<u8> = (0..10_007u32).map(|i| (i * 7 % 13 + i / 1000) as u8).collect();
+        for (value, len) in [(0u8, 64), (3, 17), (3, 8), (0, 5), (9, 800), (255, 3), (0, 40)] {
+            bytes.extend(std::iter::repeat_n(value, len));
+        }
         let mut lanes = [0u64; 256];
         count_bytes(&bytes, &mut lanes);
         let mut plain = [0u64; 256];
@@ -241,6 +288,24 @@ mod tests {
             plain[b as usize] += 1;
         }
         assert_eq!(lanes, plain);
+    }
+
+    #[test]
+    fn recent_values_count_alike_and_give_way_to_new_ones() {
+        let mut recent = Vec::new();
+        let mut totals = [0u64; 256];
+        let chunks: [Vec<u8>; 4] =
+            [vec![1; 700], [vec![1; 300], vec![2; 600]].concat(), vec![2; 1000], (0..=255).collect()];
+        let mut plain = [0u64; 256];
+        for chunk in &chunks {
+            count_few_or_all(chunk, &mut recent, &mut totals);
+            for &b in chunk {
+                plain[b as usize] += 1;
+            }
+            assert_eq!(totals, plain);
+        }
+        // 256 values are too many to count one by one.
+        assert!(recent.is_empty());
     }
 
     #[test]
