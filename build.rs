@@ -5,6 +5,8 @@
 //! - `has_shared_testdata`: `../shared/testdata` beside the checkout;
 //! - `has_chromium`: `chromium` (or `chromium-browser`) on `PATH`;
 //! - `has_pystac`: `python3` on `PATH` can `import pystac`;
+//! - `has_tifffile`: `python3` on `PATH` can `import tifffile, numpy,
+//!   imagecodecs` (the independent reader of raster label masks);
 //! - `has_eotdl`: the EOTDL peer's python, `$EOTDL_PYTHON` or
 //!   `$TMPDIR/eotdl-venv/bin/python`.
 //!
@@ -25,7 +27,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const FLAGS: [&str; 4] = ["has_shared_testdata", "has_chromium", "has_pystac", "has_eotdl"];
+const FLAGS: [&str; 5] = ["has_shared_testdata", "has_chromium", "has_pystac", "has_tifffile", "has_eotdl"];
 
 fn main() {
     for flag in FLAGS {
@@ -49,6 +51,7 @@ fn main() {
         ("has_shared_testdata", shared_testdata()),
         ("has_chromium", chromium()),
         ("has_pystac", pystac()),
+        ("has_tifffile", tifffile()),
         ("has_eotdl", eotdl_python()),
     ];
     for (flag, path) in found {
@@ -79,8 +82,19 @@ fn chromium() -> Option<PathBuf> {
 /// The file of the `pystac` package `python3` imports; watching it notices an
 /// uninstall or an upgrade.
 fn pystac() -> Option<PathBuf> {
+    python_module_file("import pystac; print(pystac.__file__)")
+}
+
+/// The file of the `tifffile` package, when numpy and imagecodecs (its LZW
+/// and deflate codecs) import too.
+fn tifffile() -> Option<PathBuf> {
+    python_module_file("import numpy, imagecodecs, tifffile; print(tifffile.__file__)")
+}
+
+/// Runs `script` with `python3`; the path it prints, if it is a file.
+fn python_module_file(script: &str) -> Option<PathBuf> {
     on_path(&["python3"])?;
-    let output = Command::new("python3").args(["-c", "import pystac; print(pystac.__file__)"]).output().ok()?;
+    let output = Command::new("python3").args(["-c", script]).output().ok()?;
     if !output.status.success() {
         return None;
     }

@@ -147,7 +147,9 @@ fn group_counts(rows: &Rows, by_split: bool) -> PolarsResult<Vec<(String, String
     Ok(out)
 }
 
-fn property_balance(name: String, classes: Vec<(String, u64)>) -> PropertyBalance {
+/// The balance of one property from its (class, total) rows, in the order
+/// given: percentages, ratio and entropy.
+pub fn property_balance(name: String, classes: Vec<(String, u64)>) -> PropertyBalance {
     let sum: u64 = classes.iter().map(|(_, n)| n).sum();
     let percentages = hundredths(&classes.iter().map(|(_, n)| *n).collect::<Vec<_>>());
     let max = classes.iter().map(|(_, n)| *n).max().unwrap_or(0);

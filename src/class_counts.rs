@@ -12,6 +12,9 @@
 //! targets (for [`crate::regression`]) instead of class rows. The number of
 //! features of each label GeoJSON is kept too (for [`crate::detection`]).
 //! A label GeoJSON may be a FeatureCollection or a single Feature.
+//!
+//! Raster label masks are counted in pixels ([`RasterLabels`]), read in the
+//! same pass; their majority pixel class is what stratified splits use.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +23,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::catalog::{Dataset, ItemRecord, Warnings};
+use crate::raster_labels::RasterLabels;
 
 /// Where an item's class counts came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
@@ -74,6 +78,8 @@ pub struct ClassCounts {
     items: Vec<usize>,
     /// Their classes, in the same order.
     classes: Vec<ItemClasses>,
+    /// The pixels per class of raster label masks.
+    raster: RasterLabels,
 }
 
 impl ClassCounts {
@@ -91,7 +97,13 @@ impl ClassCounts {
             }
             classes.push(counts);
         }
-        ClassCounts { items, classes }
+        let raster = RasterLabels::read(dataset, warnings);
+        ClassCounts { items, classes, raster }
+    }
+
+    /// The raster label items with their pixel counts.
+    pub fn raster(&self) -> &RasterLabels {
+        &self.raster
     }
 
     /// The label items with their classes, by ascending item index.
@@ -104,10 +116,13 @@ impl ClassCounts {
         self.items.binary_search(&item).ok().map(|k| &self.classes[k])
     }
 
-    /// The class an item mostly carries (most features over all its label
-    /// properties; ties to the smaller name), for stratified splits. `None`
-    /// for items without usable counts.
+    /// The class an item mostly carries (most pixels of a raster mask; else
+    /// most features over all its label properties, ties to the smaller
+    /// name), for stratified splits. `None` for items without usable counts.
     pub fn majority(&self, item: usize) -> Option<&str> {
+        if let Some(class) = self.raster.majority(item) {
+            return Some(class);
+        }
         let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
         for (_, class, n) in &self.of(item)?.rows {
             *totals.entry(class.as_str()).or_default() += n;
@@ -261,6 +276,7 @@ mod tests {
                     ..Default::default()
                 },
             ],
+            raster: RasterLabels::default(),
         };
         assert_eq!(counts.majority(2), Some("x"));
         assert_eq!(counts.majority(5), Some("y"));

@@ -10,6 +10,7 @@ use crate::catalog::Dataset;
 pub use crate::consistency::Consistency;
 pub use crate::detection::ObjectsPerItem;
 use crate::duplicates::{self, FootprintGroups};
+use crate::pixel_balance::{self, PixelBalance};
 pub use crate::regression::TargetDistribution;
 use crate::split::SplitView;
 
@@ -52,6 +53,9 @@ pub struct QualityMetrics {
     pub split_leakage: Option<SplitLeakage>,
     /// Class balance.
     pub classes_balance: ClassesBalance,
+    /// Pixels per class of raster label masks; only when raster label items
+    /// have mask assets.
+    pub pixel_balance: Option<PixelBalance>,
     /// Distribution of regression targets; only when label items carry them.
     pub target_distribution: Option<TargetDistribution>,
     /// Objects per label item; only when label GeoJSONs were counted.
@@ -72,6 +76,7 @@ enum Entry<'a> {
     NearDuplicates(&'a NearDuplicates),
     SplitLeakage(&'a SplitLeakage),
     ClassesBalance(&'a ClassesBalance),
+    PixelBalance(&'a PixelBalance),
     TargetDistribution(&'a TargetDistribution),
     ObjectsPerItem(&'a ObjectsPerItem),
     MissingValues(&'a MissingValues),
@@ -85,6 +90,7 @@ impl QualityMetrics {
             vec![Entry::SpatialDuplicates(&self.spatial_duplicates), Entry::NearDuplicates(&self.near_duplicates)];
         entries.extend(self.split_leakage.as_ref().map(Entry::SplitLeakage));
         entries.push(Entry::ClassesBalance(&self.classes_balance));
+        entries.extend(self.pixel_balance.as_ref().map(Entry::PixelBalance));
         entries.extend(self.target_distribution.as_ref().map(Entry::TargetDistribution));
         entries.extend(self.objects_per_item.as_ref().map(Entry::ObjectsPerItem));
         entries.push(Entry::MissingValues(&self.missing_values));
@@ -336,6 +342,7 @@ pub fn compute(
         near_duplicates,
         split_leakage,
         classes_balance,
+        pixel_balance: pixel_balance::pixel_balance(classes.raster(), splits),
         target_distribution: crate::regression::distribution(classes, splits),
         objects_per_item: crate::detection::objects_per_item(dataset, classes, splits, EXAMPLES),
         missing_values: missing_values(dataset, classes),
@@ -423,6 +430,7 @@ mod tests {
                 sources: vec![SourceCount { source: ClassSource::LabelAssets, items: 2 }],
                 splits: splits.then(Vec::new),
             },
+            pixel_balance: None,
             target_distribution: None,
             objects_per_item: None,
             missing_values: MissingValues {
@@ -460,6 +468,20 @@ mod tests {
             r#"{"name":"samples","total":3,"collections":[{"id":"c","items":3}],"roles":{"label":1,"other":2}}]"#
         ));
         assert_eq!(number(1.0), "1.0");
+    }
+
+    #[test]
+    fn pixel_balance_follows_class_balance_when_present() {
+        let mut metrics = example(false);
+        metrics.pixel_balance =
+            Some(PixelBalance { values: Vec::new(), nodata: 0, items: 0, uncounted: 1, splits: None });
+        let names: Vec<String> = metrics.to_entries().iter().map(|e| e["name"].as_str().unwrap().to_string()).collect();
+        assert_eq!(names[2..4], ["classes-balance", "pixel-balance"]);
+        assert!(
+            serde_json::to_string(&metrics)
+                .unwrap()
+                .contains(r#"{"name":"pixel-balance","values":[],"nodata":0,"items":0,"uncounted":1}"#)
+        );
     }
 
     #[test]

@@ -142,6 +142,18 @@ pub fn read_file(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<FileStamp
     Ok(FileStamp::of(&metadata))
 }
 
+/// Opens the regular file `path` for reading in pieces (a raster decoder
+/// that seeks from chunk to chunk), refusing what [`read_file`] refuses: a
+/// file that is not regular, or larger than [`max_file_size`].
+pub fn open_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let (file, metadata) = open_regular(path)?;
+    let limit = max_file_size();
+    if metadata.len() > limit {
+        return Err(too_large(metadata.len(), limit));
+    }
+    Ok(file)
+}
+
 /// Reads whole files into one buffer, so a thread reading many files
 /// allocates once (whole-file reads: `stac::read`'s byte-at-a-time reader is
 /// ~14× slower).

@@ -114,6 +114,24 @@ pub fn print_table(out: &mut impl Write, metrics: &QualityMetrics) -> std::io::R
             )?;
         }
     }
+    if let Some(pixels) = &metrics.pixel_balance {
+        writeln!(
+            out,
+            "\npixel balance (pixels, not items; {} masks counted, {} not counted, {} nodata pixels)",
+            pixels.items, pixels.uncounted, pixels.nodata
+        )?;
+        for class in &pixels.values {
+            writeln!(
+                out,
+                "    {:<24} {:>10} {:>8.2}%  value {}, in {} items",
+                escape(&class.name),
+                class.pixels.to_string(),
+                class.percentage,
+                class.value,
+                class.items
+            )?;
+        }
+    }
     if let Some(targets) = &metrics.target_distribution {
         print_targets(out, targets)?;
     }

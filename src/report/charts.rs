@@ -5,8 +5,9 @@ use std::fmt::{self, Write};
 
 use super::text::{escape, nice_step, num, truncate};
 use super::{ALL, Legend, MAX_CLASSES};
-use crate::balance::PropertyBalance;
+use crate::balance::{PropertyBalance, property_balance};
 use crate::metrics::{self, ClassesBalance};
+use crate::pixel_balance::{PixelBalance, PixelClassShare};
 
 /// Charts drawn (label properties); the rest are only named.
 const MAX_PROPERTIES: usize = 20;
@@ -58,6 +59,47 @@ pub(super) fn balance(out: &mut String, entry: &ClassesBalance, legend: &Legend)
         writeln!(out, "<p class=\"more\">{} more properties not drawn: {}</p>", rest.len(), rest.join(", "))?;
     }
     Ok(())
+}
+
+/// The pixel-balance section (raster labels): one chart of pixel shares per
+/// class, all counted masks then each split.
+pub(super) fn pixels(out: &mut String, entry: &PixelBalance, legend: &Legend) -> fmt::Result {
+    out.push_str("<h2 id=\"pixels\">Pixel balance</h2>\n");
+    writeln!(
+        out,
+        "<p>Pixels per class of the raster label masks, as a share of each split's pixels; nodata ({} pixels) \
+         excluded. Masks counted: {}; not counted: {}.</p>",
+        entry.nodata, entry.items, entry.uncounted
+    )?;
+    if entry.values.is_empty() {
+        out.push_str("<p>No mask could be counted.</p>\n");
+        return Ok(());
+    }
+    // A name two values share (one mask names it, another does not) is told
+    // apart by its value.
+    let mut seen = std::collections::BTreeMap::<&str, usize>::new();
+    for class in &entry.values {
+        *seen.entry(class.name.as_str()).or_default() += 1;
+    }
+    let label = |c: &PixelClassShare| {
+        if seen.get(c.name.as_str()).is_some_and(|&n| n > 1) {
+            format!("{} ({})", c.name, c.value)
+        } else {
+            c.name.clone()
+        }
+    };
+    let as_property = |values: &[PixelClassShare]| {
+        property_balance("pixels".into(), values.iter().map(|c| (label(c), c.pixels)).collect())
+    };
+    let all = [as_property(&entry.values)];
+    let per_split: Vec<(String, [PropertyBalance; 1])> =
+        entry.splits.iter().flatten().map(|s| (s.split.clone(), [as_property(&s.values)])).collect();
+    let mut series = vec![Series { name: "all", colour: ALL, values: Some(all.as_slice()) }];
+    for (k, name) in legend.names.iter().enumerate() {
+        let values = per_split.iter().find(|(s, _)| s == name).map(|(_, v)| v.as_slice());
+        series.push(Series { name, colour: legend.colour(k), values });
+    }
+    chart(out, &all[0], &series)
 }
 
 /// A class total of one series for one property.

@@ -1,7 +1,7 @@
 //! The HTML report behind `stac-ml report` and `q2 --report`: one
 //! self-contained file (inline CSS and SVG, no scripts, nothing fetched) with
 //! the summary, a map of item footprints coloured by split, class balance per
-//! split as bar charts, the duplicate and leakage findings and the validation
+//! split as bar charts (and pixel shares of raster labels), the duplicate and leakage findings and the validation
 //! status.
 //!
 //! The output is a pure function of its inputs: no timestamps, and every list

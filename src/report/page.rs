@@ -79,6 +79,9 @@ pub(super) fn write_document(
     let leaks = metrics.split_leakage.as_ref().map(|l| l.examples.as_slice()).unwrap_or_default();
     map::map(out, dataset, splits, &legend, leaks)?;
     charts::balance(out, &metrics.classes_balance, &legend)?;
+    if let Some(pixels) = &metrics.pixel_balance {
+        charts::pixels(out, pixels, &legend)?;
+    }
     labels::sections(out, metrics)?;
     tables::findings(out, metrics)?;
     tables::missing(out, &metrics.missing_values)?;
