@@ -118,6 +118,16 @@ fn start_threads() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    // glibc's malloc still serves what std and glibc allocate themselves (a
+    // thread's TLS destructors, for one), and by default reserves a 64 MiB
+    // arena per thread for it: with 16-32 I/O threads that is most of the
+    // address space under `ulimit -v`, where a thread then cannot start and
+    // glibc aborts. One arena is plenty for those few allocations.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a malloc parameter; no thread runs yet.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
     let cli = Cli::parse();
     if let Err(message) = start_threads() {
         #[allow(clippy::print_stderr)]

@@ -98,10 +98,10 @@ pub fn label(url: &str) -> String {
             return format!("{} {}", parts[0], parts[1]);
         }
     }
-    if let Some(rest) = url.strip_prefix("https://crim-ca.github.io/mlm-extension/") {
-        if let Some(version) = rest.strip_suffix("/schema.json") {
-            return format!("mlm {version} (crim-ca)");
-        }
+    if let Some(version) =
+        url.strip_prefix("https://crim-ca.github.io/mlm-extension/").and_then(|rest| rest.strip_suffix("/schema.json"))
+    {
+        return format!("mlm {version} (crim-ca)");
     }
     url.to_string()
 }
