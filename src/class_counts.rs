@@ -9,8 +9,8 @@
 //! Regression labels carry numbers, not classes: a label item whose
 //! `label:tasks` include `regression`, or that has no `label:classes` and
 //! whose label property values are all JSON numbers, keeps its values as
-//! targets (for [`crate::regression`]) instead of class rows. The number of
-//! features of each label GeoJSON is kept too (for [`crate::detection`]).
+//! targets (for `regression.rs`) instead of class rows. The number of
+//! features of each label GeoJSON is kept too (for `detection.rs`).
 //! A label GeoJSON may be a FeatureCollection or a single Feature.
 //!
 //! Raster label masks are counted in pixels ([`RasterLabels`]), read in the
@@ -35,7 +35,7 @@ pub enum ClassSource {
     LabelOverviews,
     /// The class in the item's own properties.
     ItemProperties,
-    /// Regression targets (numbers), not classes: see [`crate::regression`].
+    /// Regression targets (numbers), not classes: see `regression.rs`.
     RegressionTargets,
     /// Nothing usable (raster labels without overviews, unreadable assets).
     #[default]

@@ -219,6 +219,18 @@ fn shared_datasets_validate_as_expected() {
     assert_eq!((report.errors, report.findings[0].kind), (1, Kind::Link));
 }
 
+/// The case files of `tests/schema_cases`, sorted.
+fn case_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schema_cases");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// The objects written for each bundled extension schema, in
 /// `tests/schema_cases/*.json` (valid ones, and invalid ones exercising each
 /// required field, enum and range): the official schema and ours both give
@@ -230,13 +242,7 @@ fn objects_of_our_own_get_the_recorded_verdict_from_both_schemas() {
     let official =
         SchemaSet::from_files(schemas::read_url_tree(&shared.join("reference/stac-schemas")).unwrap()).unwrap();
     let ours = SchemaSet::bundled().unwrap();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schema_cases");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
+    let files = case_files();
     let mut covered = std::collections::BTreeSet::new();
     let mut wrong = Vec::new();
     let mut checks = 0;
@@ -285,13 +291,7 @@ fn objects_of_our_own_get_the_recorded_verdict_from_both_schemas() {
 #[test]
 fn a_missing_required_field_is_reported_at_that_field() {
     let ours = SchemaSet::bundled().unwrap();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schema_cases");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
+    let files = case_files();
     let mut wrong = Vec::new();
     let mut reported = std::collections::BTreeMap::<String, usize>::new();
     for file in &files {
