@@ -160,8 +160,12 @@ fn item_classes(item: &ItemRecord) -> (ItemClasses, Option<String>) {
     }
     if regression_task {
         // The task says numbers: the item's own label property values are its targets.
-        let targets: Vec<(String, f64)> =
-            label.item_classes.iter().filter_map(|(p, v)| Some((p.clone(), v.parse::<f64>().ok()?))).collect();
+        let targets: Vec<(String, f64)> = label
+            .item_classes
+            .iter()
+            // `parse` also takes "NaN" and "inf", which are no targets.
+            .filter_map(|(p, v)| Some((p.clone(), v.parse::<f64>().ok().filter(|t| t.is_finite())?)))
+            .collect();
         let source = if targets.is_empty() { ClassSource::None } else { ClassSource::RegressionTargets };
         return (ItemClasses { source, features, targets, ..ItemClasses::default() }, warning);
     }

@@ -64,15 +64,24 @@ pub fn hints(metrics: &QualityMetrics, strategy: Option<&str>) -> Vec<Hint> {
     if let Some(splits) = &metrics.classes_balance.splits {
         for property in &metrics.classes_balance.values {
             let mut missing: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-            for class in property.values.iter().filter(|c| c.total > 0) {
-                for split in splits {
-                    let present = split
+            // Each split's classes of this property, once: a free-text
+            // property with thousands of classes stays linear.
+            let present: Vec<std::collections::HashSet<&str>> = splits
+                .iter()
+                .map(|split| {
+                    split
                         .values
                         .iter()
                         .filter(|p| p.name == property.name)
                         .flat_map(|p| &p.values)
-                        .any(|c| c.class == class.class && c.total > 0);
-                    if !present {
+                        .filter(|c| c.total > 0)
+                        .map(|c| c.class.as_str())
+                        .collect()
+                })
+                .collect();
+            for class in property.values.iter().filter(|c| c.total > 0) {
+                for (split, present) in splits.iter().zip(&present) {
+                    if !present.contains(class.class.as_str()) {
                         missing.entry(class.class.as_str()).or_default().push(split.split.clone());
                     }
                 }

@@ -32,6 +32,7 @@ unsafe impl std::alloc::GlobalAlloc for OutOfMemoryExits {
     }
 
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        configure_once();
         // SAFETY: forwarded with the caller's guarantees.
         checked(unsafe { self.0.alloc_zeroed(layout) })
     }
@@ -49,8 +50,8 @@ unsafe impl std::alloc::GlobalAlloc for OutOfMemoryExits {
 
 /// Sets mimalloc's options before its first allocation, which creates the
 /// first arena (1 GiB reserved): an arena committed eagerly at creation (the
-/// default on Linux) is never decommitted, and freed pages wait 10 ms before
-/// they are returned. With 16 I/O threads each holding its own heap, that
+/// default on Linux) is never decommitted, and freed pages wait (the purge
+/// delay) before they are returned. With 16 I/O threads each holding its own heap, that
 /// kept q2 on 100k items near 300 MB; arenas committed on demand and freed
 /// pages returned at once keep it under 200 MB (README, Performance).
 /// `MIMALLOC_ARENA_EAGER_COMMIT` and `MIMALLOC_PURGE_DELAY` still override.
@@ -60,6 +61,8 @@ fn configure_once() {
     if CONFIGURED.load(Ordering::Relaxed) || CONFIGURED.swap(true, Ordering::Relaxed) {
         return;
     }
+    // Positions in mimalloc's `mi_option_t` (the same in its v2 and v3);
+    // libmimalloc-sys does not name these two.
     const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
     const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
     for option in [ARENA_EAGER_COMMIT, PURGE_DELAY] {

@@ -75,7 +75,7 @@ impl Counter {
 
     /// [`Counter::count`] on any seekable reader.
     pub fn count_reader<R: std::io::Read + std::io::Seek>(&mut self, reader: R) -> Result<MaskCounts, TiffProblem> {
-        let mut decoder = Decoder::new(reader).map_err(tiff_problem)?.with_limits(Limits::default());
+        let mut decoder = Decoder::new(reader).map_err(tiff_problem)?.with_limits(limits());
         let samples = sample_layout(&mut decoder)?;
         let tag_nodata = gdal_nodata(&mut decoder);
         let chunks = match decoder.get_chunk_type() {
@@ -99,7 +99,7 @@ impl Counter {
             let (w, h) = decoder.chunk_data_dimensions(chunk);
             let row = w as usize * width;
             let len = row.checked_mul(h as usize);
-            let Some(len) = len.filter(|&n| n <= Limits::default().decoding_buffer_size) else {
+            let Some(len) = len.filter(|&n| n <= MAX_CHUNK_BYTES) else {
                 return Err(TiffProblem(format!("a {w}×{h} chunk is larger than the decoder's limit")));
             };
             let data: &[u8] = if w == tile_width {
@@ -139,8 +139,40 @@ impl Counter {
             Samples::I16 => nonzero(&self.wide, |k| k as u16 as i16 as i64),
         };
         values.sort_unstable();
+        // A counter lives as long as its rayon worker: one large strip must
+        // not pin its buffers for the rest of the pass.
+        self.chunk.shrink_to(KEPT_BUFFER_BYTES);
+        if let DecodingResult::U8(padded) = &mut self.padded {
+            padded.shrink_to(KEPT_BUFFER_BYTES);
+        }
+        if values.len() > MAX_CLASS_VALUES {
+            return Err(TiffProblem(format!(
+                "holds {} distinct values, more than the {MAX_CLASS_VALUES} of a class mask (an instance-id mask or an image?)",
+                values.len()
+            )));
+        }
         Ok(MaskCounts { values, tag_nodata })
     }
+}
+
+/// The largest strip or tile read at once. A mask is read chunk by chunk,
+/// so a legitimate one stays far below; a crafted header declaring one huge
+/// strip is refused before its buffer is zero-filled.
+const MAX_CHUNK_BYTES: usize = 64 << 20;
+
+/// What a counter keeps allocated between masks.
+const KEPT_BUFFER_BYTES: usize = 4 << 20;
+
+/// More distinct values than this is not a class mask: each value becomes a
+/// row kept per item for the whole run (a 16-bit instance-id mask has tens
+/// of thousands).
+const MAX_CLASS_VALUES: usize = 1024;
+
+fn limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.decoding_buffer_size = MAX_CHUNK_BYTES;
+    limits.intermediate_buffer_size = MAX_CHUNK_BYTES;
+    limits
 }
 
 /// The most values counted one by one before the histogram is cheaper.

@@ -24,6 +24,7 @@ use serde_json::{Map, Value};
 
 use crate::catalog::read::FileReader;
 use crate::catalog::{Dataset, ItemRecord, Warnings, href};
+use crate::label_assets::{self, AssetFormat};
 use crate::pixel_counts::{Counter, integral};
 
 /// Pixels of one class in one mask.
@@ -280,41 +281,18 @@ pub fn describe(item_path: &Path, json: &Map<String, Value>) -> MaskDescription 
     description
 }
 
-/// The mask among an item's assets: the one keyed or roled `labels`, else
-/// the first GeoTIFF by media type or extension. A `labels` asset that says
-/// it is something else (a GeoJSON) is no mask. Kept apart so a general
-/// label-asset discovery can replace it.
+/// The mask among an item's assets: its label asset as
+/// [`label_assets::find`] picks it for a raster label (keyed or roled
+/// `labels`, else a GeoTIFF by media type or extension), unless it says it
+/// is something else (a GeoJSON). A `labels` asset of unknown format is
+/// taken at its word, and a non-TIFF one is reported as unsupported: falling
+/// back to another GeoTIFF would count the source image as a mask.
 pub fn mask_asset(assets: &Map<String, Value>) -> Option<(&String, &Value)> {
-    let roled = |asset: &Value| {
-        asset
-            .get("roles")
-            .and_then(Value::as_array)
-            .is_some_and(|roles| roles.iter().any(|r| r.as_str() == Some("labels")))
-    };
-    let media = |asset: &Value| asset.get("type").and_then(Value::as_str).map(str::to_ascii_lowercase);
-    let extension = |asset: &Value| {
-        let href = asset.get("href").and_then(Value::as_str).unwrap_or_default();
-        let path = href.split(['?', '#']).next().unwrap_or_default().to_ascii_lowercase();
-        path.rsplit_once('/')
-            .map_or(path.clone(), |(_, name)| name.to_string())
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_string())
-    };
-    let geotiff = |asset: &Value| {
-        media(asset).is_some_and(|m| m.starts_with("image/tiff"))
-            || extension(asset).is_some_and(|e| e == "tif" || e == "tiff")
-    };
-    // Untyped and without a telling extension: taken at its word as the mask.
-    let not_other = |asset: &Value| {
-        geotiff(asset)
-            || (media(asset).is_none()
-                && !extension(asset)
-                    .is_some_and(|e| ["json", "geojson", "png", "jpg", "jpeg", "pdf"].contains(&e.as_str())))
-    };
-    assets
-        .iter()
-        .find(|(key, asset)| (key.as_str() == "labels" || roled(asset)) && not_other(asset))
-        .or_else(|| assets.iter().find(|(_, asset)| geotiff(asset)))
+    let found = label_assets::find(assets, Some("raster"))?;
+    match found.format {
+        Some(AssetFormat::GeoTiff) | None => assets.get_key_value(found.key),
+        Some(_) => None,
+    }
 }
 
 /// A JSON number (or numeric string: STAC writes `"nan"` and some tools
@@ -375,10 +353,11 @@ mod tests {
     }
 
     #[test]
-    fn the_mask_is_the_labels_asset_else_the_first_geotiff() {
+    fn the_mask_is_the_label_asset_else_the_first_geotiff() {
         let pick = |assets: Value| mask_asset(assets.as_object().unwrap()).map(|(k, _)| k.clone());
         assert_eq!(pick(json!({"a": {"href": "a.tif"}, "labels": {"href": "l"}})), Some("labels".into()));
-        assert_eq!(pick(json!({"a": {"href": "a.tif"}, "labels": {"href": "l.png"}})), Some("a".into()));
+        // The label asset, even when it is no TIFF (then reported as unsupported).
+        assert_eq!(pick(json!({"a": {"href": "a.tif"}, "labels": {"href": "l.png"}})), Some("labels".into()));
         let geojson =
             json!({"labels": {"href": "../x/l.geojson", "type": "application/geo+json", "roles": ["labels"]}});
         assert_eq!(pick(geojson), None);

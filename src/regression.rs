@@ -144,7 +144,8 @@ fn edges(min: f64, max: f64) -> Vec<f64> {
     if max <= min {
         return vec![min, max];
     }
-    let width = (max - min) / BINS as f64;
+    // Divided first: `max - min` overflows to infinity for values near ±f64::MAX.
+    let width = max / BINS as f64 - min / BINS as f64;
     // The last edge is the maximum itself, not min + 10 widths, which can fall short by rounding.
     (0..BINS).map(|b| min + b as f64 * width).chain([max]).collect()
 }

@@ -150,6 +150,15 @@ fn unsupported_and_broken_files_give_reasons() {
     assert!(float.contains("floating-point"), "{float}");
     let folder = counter.count(dir.path()).unwrap_err().to_string();
     assert!(folder.contains("not a regular file"), "{folder}");
+    // An instance-id mask (a value per object) is no class mask: refused
+    // rather than kept as 4,096 classes per item.
+    let ids = Mask::from_fn(64, 64, Sample::U16, |x, y| i64::from(x + 64 * y));
+    let instances = {
+        let path = dir.path().join("instances.tif");
+        crate::tiffs::write(&path, &ids, &Options::default());
+        counter.count(&path).unwrap_err().to_string()
+    };
+    assert!(instances.contains("holds 4096 distinct values"), "{instances}");
 }
 
 /// A raster label item in a catalog.
