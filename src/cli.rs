@@ -631,7 +631,7 @@ pub fn message(error: &(dyn std::error::Error + 'static)) -> String {
             flag(Setting::Names)
         ),
         stac_ml::Error::Undated { path, id } => format!(
-            "{}: item {id:?} has no datetime or start_datetime; --strategy temporal needs one (or place undated items with {} SPLIT)",
+            "{}: item {id:?} has no datetime or start_datetime in RFC 3339 with a time zone; --strategy temporal needs one (or place undated items with {} SPLIT)",
             path.display(),
             flag(Setting::Undated)
         ),

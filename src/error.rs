@@ -135,7 +135,7 @@ pub enum Error {
     /// The temporal strategy met a unit of items none of which has a time,
     /// and no split was chosen for such units.
     #[error(
-        "{}: item {id:?} has no datetime or start_datetime; the temporal split needs one (or choose a split for undated items with undated)",
+        "{}: item {id:?} has no datetime or start_datetime in RFC 3339 with a time zone; the temporal split needs one (or choose a split for undated items with undated)",
         path.display()
     )]
     Undated {

@@ -77,7 +77,7 @@ fn undated_items_are_refused_by_name_or_placed_where_asked() {
     assert_eq!(
         stderr,
         format!(
-            "error: {}: item \"f\" has no datetime or start_datetime; --strategy temporal needs one (or place undated items with --undated SPLIT)\n",
+            "error: {}: item \"f\" has no datetime or start_datetime in RFC 3339 with a time zone; --strategy temporal needs one (or place undated items with --undated SPLIT)\n",
             file.display()
         )
     );
