@@ -82,17 +82,25 @@ fn checked(ptr: *mut u8) -> *mut u8 {
 /// Ends the process after an allocation failed: a fixed message (formatting
 /// would allocate), then `_exit`, which runs no destructors or exit handlers
 /// that might allocate again.
+/// Several threads can fail at once: only the first writes the line and
+/// exits; the others wait for that exit, so the line is written whole and
+/// once.
 #[cold]
 fn out_of_memory() -> ! {
     use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static REPORTED: AtomicBool = AtomicBool::new(false);
+    if REPORTED.swap(true, Ordering::SeqCst) {
+        loop {
+            // SAFETY: pause only waits for a signal; the first thread's exit ends it.
+            unsafe { libc::pause() };
+        }
+    }
     const MESSAGE: &[u8] =
         b"error: out of memory; raise the memory limit (ulimit -v) or give a smaller input; nothing was written\n";
     let _ = std::io::stderr().write_all(MESSAGE);
-    unsafe extern "C" {
-        fn _exit(status: i32) -> !;
-    }
     // SAFETY: `_exit` ends the process; it takes no pointers.
-    unsafe { _exit(2) }
+    unsafe { libc::_exit(2) }
 }
 
 /// Builds rayon's global pool and polars' pool now, so a process that cannot
