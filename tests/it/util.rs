@@ -453,8 +453,14 @@ pub fn run_limited(kib: u64, args: &[String]) -> Output {
 /// child's `ru_maxrss` starts from the RSS of the test process it was
 /// forked from.
 pub fn run_peak_kib(args: &[String]) -> (i32, u64) {
+    run_peak_kib_env(args, &[])
+}
+
+/// [`run_peak_kib`] with extra environment variables.
+pub fn run_peak_kib_env(args: &[String], env: &[(&str, &str)]) -> (i32, u64) {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("stac-ml"))
         .args(args)
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
