@@ -151,9 +151,15 @@ pub fn check(dataset: &Dataset, examples: usize) -> Option<Consistency> {
 }
 
 /// The share of the label's footprint no source footprint covers; `None`
-/// when it cannot be compared (no sources, no bbox, antimeridian).
+/// when it cannot be compared (no sources, a footprint without bbox or
+/// crossing the antimeridian, on either side).
 pub fn outside_share(label: &ItemRecord, sources: &[&ItemRecord]) -> Option<f64> {
     let bbox = label.bbox.filter(|b| b[0] <= b[2])?;
+    // A source that cannot be drawn (no bbox, or one crossing the
+    // antimeridian) may be the one covering the label: no verdict then.
+    if sources.iter().any(|s| !s.bbox.is_some_and(|b| b[0] <= b[2])) {
+        return None;
+    }
     // Most tiles are their bbox rectangles: answer those without polygon
     // operations, which a million label items would otherwise pay for.
     let rectangles: Option<Vec<[f64; 4]>> =
@@ -230,6 +236,16 @@ mod tests {
     }
 
     /// The rectangle shortcut and the polygon operations agree.
+    #[test]
+    fn a_source_that_cannot_be_drawn_leaves_the_label_uncompared() {
+        let label = record([179.2, 0.0, 179.8, 1.0], None);
+        let elsewhere = record([0.0, 0.0, 1.0, 1.0], None);
+        assert_eq!(outside_share(&label, &[&elsewhere]), Some(1.0));
+        // It may be this source, across the antimeridian, that covers the label.
+        let across = record([179.0, 0.0, -179.0, 1.0], None);
+        assert_eq!(outside_share(&label, &[&elsewhere, &across]), None);
+    }
+
     #[test]
     fn rectangles_and_polygons_give_the_same_share() {
         let label = record([0.5, 0.0, 1.5, 1.0], None);
