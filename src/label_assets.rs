@@ -139,16 +139,6 @@ pub fn find<'a>(assets: &'a Map<String, Value>, label_type: Option<&str>) -> Opt
     Some(LabelAsset { key: chosen.0, href: href(chosen.1), format: Some(chosen.2), found_by: chosen.3 })
 }
 
-/// Every GeoTIFF asset of an item, as (key, href), in the order written:
-/// for a raster reader that wants more than the one label asset.
-pub fn geotiff_assets(assets: &Map<String, Value>) -> Vec<(&str, &str)> {
-    assets
-        .iter()
-        .filter(|(_, asset)| format_of(asset).is_some_and(|(f, _)| f == AssetFormat::GeoTiff))
-        .filter_map(|(key, asset)| Some((key.as_str(), asset.get("href")?.as_str()?)))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,16 +188,5 @@ mod tests {
         let only_tiff = assets(json!({"ras": {"href": "r.tiff"}}));
         assert_eq!(find(&only_tiff, Some("vector")), None);
         assert_eq!(find(&assets(json!({"doc": {"href": "a.pdf"}})), None), None);
-    }
-
-    #[test]
-    fn geotiffs_in_written_order() {
-        let a = assets(json!({
-            "b": {"href": "b.TIF"},
-            "a": {"href": "a.json", "type": "image/tiff"},
-            "c": {"href": "c.geojson"},
-            "d": {"type": "image/tiff"},
-        }));
-        assert_eq!(geotiff_assets(&a), vec![("b", "b.TIF"), ("a", "a.json")]);
     }
 }
