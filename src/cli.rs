@@ -251,9 +251,16 @@ pub struct OutputFlags {
     #[arg(long)]
     pub json: bool,
 
-    /// Print the summary as text or JSON (--json is the short form).
-    #[arg(long, value_enum, default_value_t)]
-    pub output_format: OutputFormat,
+    /// The output's format: a JSON tree (a folder) or stac-geoparquet (a
+    /// file, or a folder with --partition-by) [default: geoparquet when the
+    /// output's name ends in .parquet, else json].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub output_format: Option<DatasetFormatArg>,
+
+    /// With geoparquet output: write one hive partition per split
+    /// (OUTPUT/split=<name>/part-00000.parquet) into the output folder.
+    #[arg(long, value_enum, value_name = "COLUMN")]
+    pub partition_by: Option<PartitionArg>,
 
     /// Print how long each stage took on stderr.
     #[arg(long)]
@@ -263,8 +270,24 @@ pub struct OutputFlags {
 impl OutputFlags {
     /// True when the summary is to be JSON.
     pub fn json(&self) -> bool {
-        self.json || self.output_format == OutputFormat::Json
+        self.json
     }
+}
+
+/// The format of the dataset `split` and `q2` write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DatasetFormatArg {
+    /// A tree of STAC JSON files under catalog.json.
+    Json,
+    /// stac-geoparquet: one row per item.
+    Geoparquet,
+}
+
+/// What geoparquet output is partitioned by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PartitionArg {
+    /// One folder per split.
+    Split,
 }
 
 /// Flags that decide the split.

@@ -18,8 +18,8 @@ use crate::info::{SplitInfo, info};
 use crate::metrics::{self, MetricsOptions, QualityMetrics};
 use crate::ml_dataset::{AnnotationsType, DatasetType, InputType, Metadata, Task};
 use crate::progress::Observer;
-use crate::sink::{Q2Content, Sink, SplitFormat, WriteSummary};
-use crate::source::{JsonTree, Source};
+use crate::sink::{OutputFormat, Q2Content, Sink, SplitFormat, WriteSummary};
+use crate::source::Source;
 use crate::split::{self, Assignment, SplitOptions, SplitSpec, SplitView, Strategy};
 use crate::validate::{self, Quality, Report};
 use crate::write::JsonTreeSink;
@@ -93,7 +93,9 @@ pub struct SplitRunOptions {
     pub metadata: MetadataOverrides,
     /// Which split fields to write.
     pub format: SplitFormat,
-    /// The output folder.
+    /// The output's format: a JSON tree or stac-geoparquet.
+    pub output: OutputFormat,
+    /// The output folder (or file, for a single stac-geoparquet file).
     pub out: PathBuf,
     /// Replace a non-empty output folder.
     pub force: bool,
@@ -306,7 +308,10 @@ impl SplitRunOptions {
     pub fn check(&self, input: Option<&Path>) -> Result<CheckedRun> {
         let (spec, strategy) = self.split.check()?;
         let metadata = self.metadata.check()?;
-        check_output(input, &self.out, self.force)?;
+        match self.output {
+            OutputFormat::GeoParquet { partition_by_split: false } => check_output_file(input, &self.out, self.force)?,
+            _ => check_output(input, &self.out, self.force)?,
+        }
         Ok(CheckedRun { spec, strategy, metadata })
     }
 }
@@ -316,6 +321,20 @@ impl SplitRunOptions {
 /// checks again (and against every input folder) before it writes.
 pub fn check_output(input: Option<&Path>, out: &Path, force: bool) -> Result<()> {
     let out_abs = crate::write::resolve_out(out)?;
+    if let Some(input) = input.filter(|i| crate::geoparquet::is_parquet_input(i)) {
+        // A Parquet input is that file or folder alone.
+        let input = std::fs::canonicalize(input).unwrap_or_else(|_| input.to_path_buf());
+        if input.starts_with(&out_abs) || out_abs.starts_with(&input) {
+            return Err(Error::Output {
+                path: out_abs,
+                message: format!(
+                    "is, contains or lies inside the input {}; the input is only read: write the output elsewhere",
+                    input.display()
+                ),
+            });
+        }
+        return crate::write::check_vacant(&out_abs, force);
+    }
     // An input that cannot be found is reported by the load that follows.
     let root = input.and_then(|path| catalog::root_file(path).ok());
     if let Some(folder) = root.as_deref().and_then(Path::parent) {
@@ -341,7 +360,36 @@ pub fn check_output(input: Option<&Path>, out: &Path, force: bool) -> Result<()>
     crate::write::check_vacant(&out_abs, force)
 }
 
-/// Loads, splits and writes the Q2 JSON tree.
+/// The output checks for a single output file that need no data: a new or
+/// regular file (replaced only with `force`), in a folder that exists, that
+/// is not the input.
+pub fn check_output_file(input: Option<&Path>, out: &Path, force: bool) -> Result<()> {
+    let resolved = crate::publish::check_output_path(out)?;
+    if let Some(input) = input.and_then(|i| std::fs::canonicalize(i).ok())
+        && (resolved == input || resolved.starts_with(&input))
+    {
+        return Err(Error::Output {
+            path: out.to_path_buf(),
+            message: format!("is the input {}; the input is only read: write the output elsewhere", input.display()),
+        });
+    }
+    if !force && std::fs::symlink_metadata(&resolved).is_ok() {
+        return Err(Error::OutputOccupied { path: out.to_path_buf() });
+    }
+    Ok(())
+}
+
+/// The sink for a run's output.
+fn sink_for<'a>(run: &SplitRunOptions, gate: Option<&'a dyn crate::write::Gate>) -> Box<dyn Sink + 'a> {
+    match run.output {
+        OutputFormat::JsonTree => Box::new(JsonTreeSink { out: run.out.clone(), force: run.force, gate }),
+        OutputFormat::GeoParquet { partition_by_split } => {
+            Box::new(crate::geoparquet::GeoParquetSink { out: run.out.clone(), force: run.force, partition_by_split })
+        }
+    }
+}
+
+/// Loads, splits and writes the Q2 dataset.
 pub fn split(source: &dyn Source, options: &SplitRunOptions, observer: &dyn Observer) -> Result<SplitOutcome> {
     let checked = options.check(source.location())?;
     observer.begin("loading");
@@ -366,11 +414,7 @@ pub fn split(source: &dyn Source, options: &SplitRunOptions, observer: &dyn Obse
     let validate_options = validate::Options::default();
     let schemas = if options.validate { Some(validate::SchemaSet::bundled()?) } else { None };
     let gate = schemas.as_ref().map(|schemas| OutputGate::new(&validate_options, schemas, &options.out, observer));
-    let sink = JsonTreeSink {
-        out: options.out.clone(),
-        force: options.force,
-        gate: gate.as_ref().map(|g| g as &dyn crate::write::Gate),
-    };
+    let sink = sink_for(options, gate.as_ref().map(|g| g as &dyn crate::write::Gate));
     let summary = sink.write(&content, source, observer)?;
     observer.end(if options.validate { "published" } else { "written and published" });
     Ok(SplitOutcome { dataset, assignment, summary })
@@ -414,9 +458,7 @@ pub fn q2(source: &dyn Source, options: &Q2Options, observer: &dyn Observer) -> 
         provenance: &provenance,
         quality_metrics: Some(&entries),
     };
-    let sink =
-        JsonTreeSink { out: run.out.clone(), force: run.force, gate: if run.validate { Some(&gate) } else { None } };
-    let summary = sink.write(&content, source, observer)?;
+    let summary = sink_for(run, if run.validate { Some(&gate) } else { None }).write(&content, source, observer)?;
     observer.end("published");
     let validation = gate.into_report();
     let report = if options.report {
@@ -467,7 +509,8 @@ fn write_report(
         })
         .collect();
     let html = crate::report::html(dataset, &overview, entries, Some(&assignment.view()), validation);
-    let path = summary.out.join("report.html");
+    // Beside a stac-geoparquet file, under its name; inside an output folder.
+    let path = if summary.out.is_dir() { summary.out.join("report.html") } else { summary.out.with_extension("html") };
     crate::publish::publish_file(&path, html.as_bytes())?;
     Ok(path)
 }
@@ -818,7 +861,7 @@ pub fn report(catalog: &Path, options: &ReportOptions, observer: &dyn Observer) 
     // Before the catalog is read: a mistake in the output path is shown at once.
     crate::publish::check_output_path(&options.output)?;
     let metrics_options = MetricsOptions::new(options.iou)?;
-    let measured = measure(&JsonTree::new(catalog), metrics_options, observer)?;
+    let measured = measure(crate::source::open(catalog).as_ref(), metrics_options, observer)?;
     let overview = info(&measured.dataset)?;
     let validation = if options.validate {
         observer.begin("validating");

@@ -21,6 +21,13 @@ pub trait Observer: Sync {
     /// One item of the current stage is done.
     fn item_done(&self) {}
 
+    /// `n` items of the stage were done at once.
+    fn items_done(&self, n: u64) {
+        for _ in 0..n {
+            self.item_done();
+        }
+    }
+
     /// A step of the work ended; `done` says what was done
     /// (`"loaded 40 items"`). The next step starts now.
     fn end(&self, done: &str) {

@@ -47,6 +47,21 @@ impl Staged {
         Ok(staged)
     }
 
+    /// Starts a hidden sibling of the output file `out` (absolute, its
+    /// folder existing) without creating it: the caller writes the file at
+    /// [`Staged::path`], and [`Staged::publish`] renames it into place.
+    pub fn begin_file(out: &Path) -> Result<Staged> {
+        let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let parent = out.parent().unwrap_or(Path::new("/"));
+        remove_stale(parent, &name);
+        let tmp = parent.join(format!(".{name}.stac-ml-tmp-{}", std::process::id()));
+        if std::fs::symlink_metadata(&tmp).is_ok() {
+            remove_tree(&tmp).map_err(|e| unusable(out, "cannot remove an earlier run's unfinished copy", e))?;
+        }
+        register(&tmp)?;
+        Ok(Staged { tmp, out: out.to_path_buf(), published: false })
+    }
+
     /// The error `error`, met while building, with paths inside the hidden
     /// folder replaced by the matching paths of the output: a user never
     /// sees the temporary name, and an I/O error says what to do.
@@ -298,6 +313,9 @@ struct InputPlaces<'a> {
     files: Vec<(&'a Path, PathBuf)>,
     /// (as loaded, resolved) for each folder of linked files.
     linked: Vec<(&'a Path, PathBuf)>,
+    /// The input's files are tables of items (stac-geoparquet): the input
+    /// is those files, not their folders.
+    tables: bool,
 }
 
 impl<'a> InputPlaces<'a> {
@@ -346,23 +364,25 @@ impl<'a> InputPlaces<'a> {
         InputPlaces {
             files: files.into_iter().map(resolve).collect(),
             linked: linked.into_iter().map(resolve).collect(),
+            tables: dataset.tables,
         }
     }
 
     /// The distinct folders holding input files, then the linked folders:
-    /// (a path as loaded, the folder resolved), in load order.
-    fn folders(&self) -> Vec<(&'a Path, PathBuf)> {
+    /// (a path as loaded, the folder resolved, whether an output may lie
+    /// inside it), in load order. An output may lie beside a table file.
+    fn folders(&self) -> Vec<(&'a Path, PathBuf, bool)> {
         let mut distinct: HashSet<&Path> = HashSet::new();
         let mut folders = Vec::new();
         for (loaded, resolved) in &self.files {
             let folder = resolved.parent().unwrap_or(Path::new("/"));
             if distinct.insert(folder) {
-                folders.push((*loaded, folder.to_path_buf()));
+                folders.push((*loaded, folder.to_path_buf(), self.tables));
             }
         }
         for (loaded, resolved) in &self.linked {
             if distinct.insert(resolved) {
-                folders.push((*loaded, resolved.clone()));
+                folders.push((*loaded, resolved.clone(), false));
             }
         }
         folders
@@ -380,10 +400,13 @@ pub fn check_apart(dataset: &Dataset, out: &Path) -> Result<()> {
 }
 
 fn check_places(places: &InputPlaces, out: &Path) -> Result<()> {
-    for (loaded, folder) in &places.folders() {
+    for (loaded, folder, may_hold_output) in &places.folders() {
         let what = if folder == out {
             "is"
         } else if out.starts_with(folder) {
+            if *may_hold_output {
+                continue;
+            }
             "is inside"
         } else if folder.starts_with(out) {
             "contains"
@@ -496,6 +519,12 @@ fn remove_stale(parent: &Path, name: &str) {
 /// removed in parallel on the I/O pool: deleting is latency-bound too, and a
 /// replaced million-item output would otherwise take minutes to remove.
 pub fn remove_tree(path: &Path) -> std::io::Result<()> {
+    // A staged output file (or a symlink) is one entry, not a folder.
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if !meta.is_dir() => return std::fs::remove_file(path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        _ => {}
+    }
     fn remove(path: &Path) -> std::io::Result<()> {
         let entries: Vec<std::fs::DirEntry> = match std::fs::read_dir(path) {
             Ok(entries) => entries.collect::<std::io::Result<_>>()?,

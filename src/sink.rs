@@ -40,6 +40,31 @@ impl SplitFormat {
     }
 }
 
+/// The output's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    /// A tree of JSON files under a root `catalog.json`.
+    #[default]
+    JsonTree,
+    /// stac-geoparquet: one file, or one hive partition per split.
+    GeoParquet {
+        /// One `split=<name>/` folder per split.
+        partition_by_split: bool,
+    },
+}
+
+impl OutputFormat {
+    /// The format an output path implies: a `.parquet` name means
+    /// stac-geoparquet.
+    pub fn of_path(out: &std::path::Path) -> OutputFormat {
+        if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("geoparquet")) {
+            OutputFormat::GeoParquet { partition_by_split: false }
+        } else {
+            OutputFormat::JsonTree
+        }
+    }
+}
+
 /// What a Q2 output holds, whatever its format.
 #[derive(Debug, Clone, Copy)]
 pub struct Q2Content<'a> {

@@ -25,6 +25,28 @@ pub trait Source: Sync {
     fn location(&self) -> Option<&Path> {
         None
     }
+
+    /// The order in which items are cheapest to read, when it is not any
+    /// order (a table read in batches); `None` means any order.
+    fn item_order(&self, _dataset: &Dataset) -> Option<Vec<usize>> {
+        None
+    }
+
+    /// This source as stac-geoparquet, whose rows a geoparquet sink copies
+    /// batch by batch instead of item by item.
+    fn as_geoparquet(&self) -> Option<&crate::geoparquet::GeoParquet> {
+        None
+    }
+}
+
+/// The source for `input`: stac-geoparquet when it is a Parquet file or a
+/// folder of them, else a JSON tree.
+pub fn open(input: &Path) -> Box<dyn Source> {
+    if crate::geoparquet::is_parquet_input(input) {
+        Box::new(crate::geoparquet::GeoParquet::new(input))
+    } else {
+        Box::new(JsonTree::new(input))
+    }
 }
 
 /// A STAC catalog as a tree of JSON files linked from a root `catalog.json`.

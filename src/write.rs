@@ -154,9 +154,11 @@ fn build(
         gate.begin(&tmp);
     }
     crate::io_pool::install(|| {
-        // Last loaded first: those files are the likeliest to be still in
-        // the page cache when the catalog is larger than memory.
-        (0..dataset.items.len()).into_par_iter().rev().try_for_each_init(Vec::new, |buffer, i| {
+        // A source that reads items in batches gives its own order; files
+        // are written last loaded first: those are the likeliest to be
+        // still in the page cache when the catalog is larger than memory.
+        let order: Vec<usize> = source.item_order(dataset).unwrap_or_else(|| (0..dataset.items.len()).rev().collect());
+        order.into_par_iter().try_for_each_init(Vec::new, |buffer, i| {
             // A signal stops the run between items; the guard removes the tree.
             crate::publish::interrupted()?;
             context.write_item(i, &tmp, buffer)?;
@@ -362,6 +364,20 @@ impl Context<'_> {
         }
     }
 
+    /// Rows of a table have no files: their `source` links named the
+    /// source item (see [`crate::geoparquet`]) and now lead to its file.
+    fn link_sources_by_name(&self, json: &mut Map<String, Value>, i: usize, new_file: &Path) {
+        let Some(Value::Array(links)) = json.get_mut("links") else { return };
+        let sources = &self.dataset.items[i].sources;
+        for link in links.iter_mut().filter(|l| l.get("rel").and_then(Value::as_str) == Some("source")) {
+            let Some(href) = link.get("href").and_then(Value::as_str) else { continue };
+            let stem = crate::geoparquet::href_stem(href);
+            if let Some(&j) = sources.iter().find(|&&j| self.dataset.items[j].id == stem) {
+                link["href"] = Value::String(self.href_to(new_file, &self.layout.item_files[j]));
+            }
+        }
+    }
+
     fn write_item(&self, i: usize, tmp: &Path, buffer: &mut Vec<u8>) -> Result<()> {
         let item = &self.dataset.items[i];
         let Value::Object(mut json) = self.source.item_json(self.dataset, i, buffer)? else {
@@ -373,6 +389,9 @@ impl Context<'_> {
         let node_file = &self.layout.node_files[item.node];
 
         self.rewrite_links(&mut json, &item.path, &new_file, &["root", "parent", "collection"]);
+        if self.dataset.tables {
+            self.link_sources_by_name(&mut json, i, &new_file);
+        }
         let mut structural = vec![
             link("root", self.href_to(&new_file, &self.layout.node_files[0])),
             link("parent", self.href_to(&new_file, node_file)),
@@ -463,7 +482,8 @@ impl Context<'_> {
         // The node file is read again only for the spelling of its numbers;
         // if it cannot be, the values are still right, spelt serde's way.
         let mut input = Vec::new();
-        if crate::catalog::read::read_file(&node.path, &mut input).is_err() {
+        let is_json = node.path.extension().is_some_and(|e| e == "json");
+        if !is_json || crate::catalog::read::read_file(&node.path, &mut input).is_err() {
             input.clear();
         }
         write_json_as_read(&target, &Value::Object(json), &input)
@@ -490,35 +510,41 @@ impl Context<'_> {
     }
 
     fn patch_root(&self, json: &mut Map<String, Value>) {
-        let m = &self.content.metadata;
-        if self.content.format.ml_dataset() || self.content.format.ml_aoi() {
-            add_extension(json, ML_DATASET_EXTENSION);
-        }
-        json.insert("ml-dataset:name".into(), json!(m.name));
-        json.insert("ml-dataset:tasks".into(), json!(m.tasks));
-        json.insert("ml-dataset:inputs-type".into(), json!(m.inputs_type));
-        json.insert("ml-dataset:annotations-type".into(), json!(m.annotations_type));
-        json.insert("ml-dataset:version".into(), json!(m.version));
-        match m.dataset_type {
-            Some(t) => json.insert("ml-dataset:type".into(), json!(t)),
-            None => json.remove("ml-dataset:type"),
+        patch_root(json, self.content);
+    }
+}
+
+/// Puts the ML-Dataset fields, the split provenance and the quality metrics
+/// on the root catalog, whatever the output format.
+pub(crate) fn patch_root(json: &mut Map<String, Value>, content: &Q2Content) {
+    let m = &content.metadata;
+    if content.format.ml_dataset() || content.format.ml_aoi() {
+        add_extension(json, ML_DATASET_EXTENSION);
+    }
+    json.insert("ml-dataset:name".into(), json!(m.name));
+    json.insert("ml-dataset:tasks".into(), json!(m.tasks));
+    json.insert("ml-dataset:inputs-type".into(), json!(m.inputs_type));
+    json.insert("ml-dataset:annotations-type".into(), json!(m.annotations_type));
+    json.insert("ml-dataset:version".into(), json!(m.version));
+    match m.dataset_type {
+        Some(t) => json.insert("ml-dataset:type".into(), json!(t)),
+        None => json.remove("ml-dataset:type"),
+    };
+    json.insert("ml-dataset:splits".into(), json!(content.assignment.names));
+    json.insert("stac-ml:split".into(), content.provenance.clone());
+    if let Some(metrics) = content.quality_metrics {
+        let mut entries: Vec<Value> = match json.remove("ml-dataset:quality-metrics") {
+            Some(Value::Array(existing)) => existing,
+            _ => Vec::new(),
         };
-        json.insert("ml-dataset:splits".into(), json!(self.assignment.names));
-        json.insert("stac-ml:split".into(), self.content.provenance.clone());
-        if let Some(metrics) = self.content.quality_metrics {
-            let mut entries: Vec<Value> = match json.remove("ml-dataset:quality-metrics") {
-                Some(Value::Array(existing)) => existing,
-                _ => Vec::new(),
-            };
-            for entry in metrics.to_entries() {
-                let name = entry.get("name");
-                match entries.iter_mut().position(|e| e.get("name") == name) {
-                    Some(slot) => entries[slot] = entry,
-                    None => entries.push(entry),
-                }
+        for entry in metrics.to_entries() {
+            let name = entry.get("name");
+            match entries.iter_mut().position(|e| e.get("name") == name) {
+                Some(slot) => entries[slot] = entry,
+                None => entries.push(entry),
             }
-            json.insert("ml-dataset:quality-metrics".into(), Value::Array(entries));
         }
+        json.insert("ml-dataset:quality-metrics".into(), Value::Array(entries));
     }
 }
 
@@ -535,7 +561,7 @@ fn prepend_links(json: &mut Map<String, Value>, mut structural: Vec<Value>) {
     json.insert("links".into(), Value::Array(structural));
 }
 
-fn add_extension(json: &mut Map<String, Value>, id: &str) {
+pub(crate) fn add_extension(json: &mut Map<String, Value>, id: &str) {
     let list = json.entry("stac_extensions").or_insert_with(|| Value::Array(Vec::new()));
     if !list.is_array() {
         *list = Value::Array(Vec::new());

@@ -56,6 +56,9 @@ pub struct Dataset {
     /// input lives, which an output must never touch. Assets usually lie
     /// beside their item, so this stays small.
     pub linked_dirs: Vec<PathBuf>,
+    /// The input's files are tables of items (stac-geoparquet), not one
+    /// file per item: the input is those files, not the folders they lie in.
+    pub tables: bool,
 }
 
 impl Dataset {
@@ -167,7 +170,7 @@ pub fn load(path: &Path) -> Result<Dataset> {
     let mut warnings = Warnings::default();
     let (nodes, item_links) = walk(root, &mut warnings)?;
     let (items, sources, linked_dirs) = read_items(&nodes, &item_links, &mut warnings)?;
-    let mut dataset = Dataset { nodes, items, warnings, linked_dirs };
+    let mut dataset = Dataset { nodes, items, warnings, linked_dirs, tables: false };
     resolve_sources(&mut dataset, sources);
     Ok(dataset)
 }
@@ -234,12 +237,13 @@ fn node_kind(path: &Path, json: &Map<String, Value>, warnings: &mut Warnings) ->
 }
 
 /// What the parallel read returns for one item before sources are resolved.
-struct Parsed {
-    record: ItemRecord,
-    source_paths: SourcePaths,
+pub(crate) struct Parsed {
+    pub(crate) record: ItemRecord,
+    /// `source` links: (resolved path, or empty with [`Sources::Names`]; href).
+    pub(crate) source_paths: SourcePaths,
     /// Folders of linked local files other than the item's own folder.
-    linked_dirs: Vec<PathBuf>,
-    warnings: Vec<(&'static str, String)>,
+    pub(crate) linked_dirs: Vec<PathBuf>,
+    pub(crate) warnings: Vec<(&'static str, String)>,
 }
 
 fn read_items(
@@ -347,20 +351,46 @@ fn parse_item(path: &Path, node: usize, bytes: &[u8]) -> Result<Parsed> {
             ));
         }
     }
+    let geometry = match json.remove("geometry") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(geometry_from_json(value)),
+    };
+    item_from_object(path, node, json, geometry, Sources::Files)
+}
+
+/// How an item's `source` links name other items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sources {
+    /// Local files, resolved against the item's file; remote ones are
+    /// reported and not followed (the JSON tree).
+    Files,
+    /// Any href, kept as written, to be matched by name (a table of items,
+    /// whose rows have no file of their own).
+    Names,
+}
+
+/// The record of one item from its JSON object (without `geometry`, which
+/// the caller has already taken out and parsed, or failed to). `path` is
+/// the item's file, or the file holding it, for messages and hrefs.
+pub(crate) fn item_from_object(
+    path: &Path,
+    node: usize,
+    json: Map<String, Value>,
+    geometry: Option<std::result::Result<geo::Geometry<f64>, String>>,
+    sources: Sources,
+) -> Result<Parsed> {
     let id = match json.get("id") {
         Some(Value::String(id)) if !id.is_empty() => id.clone(),
         _ => return Err(Error::not_stac(path, "has no string \"id\"")),
     };
     let mut warnings = Vec::new();
-    let geometry = match json.remove("geometry") {
-        None | Some(Value::Null) => None,
-        Some(value) => match geometry_from_json(value) {
-            Ok(geometry) => Some(geometry),
-            Err(message) => {
-                warnings.push(("bad geometry", format!("geometry ignored: {message}")));
-                None
-            }
-        },
+    let geometry = match geometry {
+        None => None,
+        Some(Ok(geometry)) => Some(geometry),
+        Some(Err(message)) => {
+            warnings.push(("bad geometry", format!("geometry ignored: {message}")));
+            None
+        }
     };
     let bbox = match json.get("bbox") {
         None | Some(Value::Null) => None,
@@ -433,8 +463,9 @@ fn parse_item(path: &Path, node: usize, bytes: &[u8]) -> Result<Parsed> {
         if !matches!(rel, "self" | "root" | "parent" | "collection" | "source") {
             linked(href);
         }
-        if rel == "source" && !href::is_remote(href) {
-            source_paths.push((href::resolve(path, href), href.to_string()));
+        if rel == "source" && (sources == Sources::Names || !href::is_remote(href)) {
+            let resolved = if sources == Sources::Files { href::resolve(path, href) } else { PathBuf::new() };
+            source_paths.push((resolved, href.to_string()));
         } else if rel == "source" {
             warnings.push(("remote source", format!("source link {href} is remote; not followed")));
         }

@@ -46,7 +46,7 @@ pub struct FileStamp {
 }
 
 impl FileStamp {
-    fn of(metadata: &std::fs::Metadata) -> Self {
+    pub(crate) fn of(metadata: &std::fs::Metadata) -> Self {
         let nanos = |d: std::time::Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
         let modified = metadata.modified().ok().map_or(0, |time| match time.duration_since(SystemTime::UNIX_EPOCH) {
             Ok(after) => nanos(after),

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use stac_ml::pipeline::{self, Q2Options};
-use stac_ml::source::JsonTree;
+use stac_ml::source;
 
 use super::split::run_options;
 use super::{ExitStatus, Printer, Terminal};
@@ -18,12 +18,12 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
         printer.warn(&note);
     }
     let options = Q2Options {
-        run: run_options(&args.split, &args.metadata, &args.output, args.output_flags.force, !args.no_validate),
+        run: run_options(&args.split, &args.metadata, &args.output, &args.output_flags, !args.no_validate)?,
         iou: args.iou,
         report: args.report,
     };
     let terminal = Terminal::new(printer);
-    let outcome = pipeline::q2(&JsonTree::new(&args.catalog), &options, &terminal);
+    let outcome = pipeline::q2(source::open(&args.catalog).as_ref(), &options, &terminal);
     terminal.finish();
     let outcome = outcome?;
     printer.hints(&outcome.hints);

@@ -7,21 +7,21 @@ use anyhow::Result;
 use serde_json::{Value, json};
 use stac_ml::catalog::Dataset;
 use stac_ml::pipeline::{self, MetadataOverrides, SplitRunOptions, SplitSettings, StrategyKind};
-use stac_ml::sink::{SplitFormat, WriteSummary};
-use stac_ml::source::JsonTree;
+use stac_ml::sink::{OutputFormat, SplitFormat, WriteSummary};
+use stac_ml::source;
 use stac_ml::split::Assignment;
 
 use super::{ExitStatus, Printer, Terminal};
-use crate::cli::{MetadataFlags, SplitArgs, SplitFlags, SplitFormatArg, StrategyArg};
+use crate::cli::{DatasetFormatArg, MetadataFlags, OutputFlags, SplitArgs, SplitFlags, SplitFormatArg, StrategyArg};
 
 /// Runs `split`.
 pub fn run(args: Box<SplitArgs>, printer: Printer) -> Result<ExitStatus> {
     if let Some(note) = args.split.deprecation() {
         printer.warn(&note);
     }
-    let options = run_options(&args.split, &args.metadata, &args.output, args.output_flags.force, !args.no_validate);
+    let options = run_options(&args.split, &args.metadata, &args.output, &args.output_flags, !args.no_validate)?;
     let terminal = Terminal::new(printer);
-    let outcome = pipeline::split(&JsonTree::new(&args.catalog), &options, &terminal);
+    let outcome = pipeline::split(source::open(&args.catalog).as_ref(), &options, &terminal);
     terminal.finish();
     let outcome = outcome?;
     print_summary(&outcome.dataset, &outcome.assignment, &outcome.summary, args.output_flags.json())?;
@@ -33,10 +33,24 @@ pub fn run_options(
     split: &SplitFlags,
     metadata: &MetadataFlags,
     out: &Path,
-    force: bool,
+    flags: &OutputFlags,
     validate: bool,
-) -> SplitRunOptions {
-    SplitRunOptions {
+) -> Result<SplitRunOptions> {
+    let output = match (flags.output_format, flags.partition_by.is_some()) {
+        (Some(DatasetFormatArg::Json), true) => {
+            return Err(stac_ml::Error::Usage(
+                "--partition-by needs geoparquet output (--output-format geoparquet); a JSON tree is not partitioned"
+                    .into(),
+            )
+            .into());
+        }
+        (Some(DatasetFormatArg::Geoparquet), partition_by_split) | (None, partition_by_split @ true) => {
+            OutputFormat::GeoParquet { partition_by_split }
+        }
+        (Some(DatasetFormatArg::Json), false) => OutputFormat::JsonTree,
+        (None, false) => OutputFormat::of_path(out),
+    };
+    Ok(SplitRunOptions {
         split: SplitSettings {
             collection: split.collection.clone(),
             // The temporal strategy takes no ratios: the cutoffs decide.
@@ -72,10 +86,11 @@ pub fn run_options(
             SplitFormatArg::MlAoi => SplitFormat::MlAoi,
             SplitFormatArg::Both => SplitFormat::Both,
         },
+        output,
         out: out.to_path_buf(),
-        force,
+        force: flags.force,
         validate,
-    }
+    })
 }
 
 fn print_summary(dataset: &Dataset, assignment: &Assignment, summary: &WriteSummary, json: bool) -> Result<()> {

@@ -175,7 +175,10 @@ mod tests {
             children: Vec::new(),
             items: (0..n).collect(),
         };
-        (Dataset { nodes: vec![root], items, warnings: Warnings::default(), linked_dirs: Vec::new() }, split_of)
+        (
+            Dataset { nodes: vec![root], items, warnings: Warnings::default(), linked_dirs: Vec::new(), tables: false },
+            split_of,
+        )
     }
 
     fn overview(n: usize) -> Info {

@@ -241,6 +241,7 @@ fn an_item_changed_during_q2_is_not_published() {
             },
             metadata: MetadataOverrides::default(),
             format: Default::default(),
+            output: Default::default(),
             out: out.clone(),
             force: false,
             validate: true,

@@ -1,0 +1,638 @@
+//! A Q2 dataset as stac-geoparquet: one row per item with its split column,
+//! one file or one hive partition (`split=<name>/`) per split, the
+//! collections under the `stac-geoparquet` key and the root catalog (its
+//! ML-Dataset fields, split provenance and quality metrics) under
+//! [`ROOT_KEY`]. Rows read from stac-geoparquet are copied batch by batch
+//! with only the columns stac-ml owns changed; other inputs are encoded
+//! from item JSON with a schema learnt from every item first.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::builder::{ListBuilder, StringBuilder};
+use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use geoparquet::writer::{GeoParquetRecordBatchEncoder, GeoParquetWriterOptionsBuilder};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use rayon::prelude::*;
+use serde_json::{Map, Value, json};
+
+use super::encode::{self, FlatRow, SchemaLearner};
+use super::files;
+use super::source::{GeoParquet, ROOT_KEY};
+use crate::catalog::{Dataset, NodeKind, href};
+use crate::error::{Error, Result};
+use crate::ml_dataset::{ML_AOI_EXTENSION, ML_DATASET_EXTENSION, ml_aoi_split};
+use crate::progress::Observer;
+use crate::publish::Staged;
+use crate::sink::{Q2Content, Sink, WriteSummary};
+use crate::source::Source;
+
+/// Rows per row group: readers fetch and skip whole groups, and the
+/// engines parallelise over them.
+const GROUP_ROWS: usize = 65_536;
+
+/// Items encoded from JSON at a time.
+const CHUNK: usize = 8192;
+
+/// Writes Q2 datasets as stac-geoparquet.
+#[derive(Debug, Clone)]
+pub struct GeoParquetSink {
+    /// The output file, or with `partition_by_split` the output folder.
+    pub out: PathBuf,
+    /// Replace an existing output.
+    pub force: bool,
+    /// One hive partition per split (`split=<name>/part-00000.parquet`).
+    pub partition_by_split: bool,
+}
+
+impl Sink for GeoParquetSink {
+    fn write(&self, content: &Q2Content<'_>, source: &dyn Source, observer: &dyn Observer) -> Result<WriteSummary> {
+        let dataset = content.dataset;
+        if content.format.ml_aoi() {
+            for name in &content.assignment.names {
+                ml_aoi_split(name)?;
+            }
+        }
+        let out = if self.partition_by_split {
+            let out = crate::write::resolve_out(&self.out)?;
+            crate::write::check_vacant(&out, self.force)?;
+            crate::publish::check_apart(dataset, &out)?;
+            out
+        } else if let Some(input) = source.as_geoparquet() {
+            // A Parquet input is its files alone, not their folder: an
+            // output beside it is fine, the input itself never.
+            let out = crate::publish::check_output_path(&self.out)?;
+            if input.rows()?.parts.iter().any(|p| p.path == out) {
+                return Err(Error::Output {
+                    path: self.out.clone(),
+                    message: "is a file of the input; the input is only read: write the output elsewhere".into(),
+                });
+            }
+            if !self.force && std::fs::symlink_metadata(&out).is_ok() {
+                return Err(Error::OutputOccupied { path: self.out.clone() });
+            }
+            out
+        } else {
+            crate::publish::check_output_file(dataset, &self.out, self.force)?
+        };
+        let staged = if self.partition_by_split { Staged::begin(&out)? } else { Staged::begin_file(&out)? };
+        let metadata = key_values(content);
+        let mut table = ItemTable::new(staged.path(), self.partition_by_split, metadata);
+        let written = match source.as_geoparquet() {
+            Some(input) => copy_rows(input, content, &out, &mut table, observer),
+            None => encode_items(content, source, &out, &mut table, observer),
+        };
+        written.and_then(|()| table.finish()).map_err(|e| staged.blame(e))?;
+        staged.publish(self.force)?;
+        Ok(WriteSummary { catalog: out.clone(), out, items: dataset.items.len() })
+    }
+}
+
+/// The file metadata of a Q2 output: collections and the root catalog.
+fn key_values(content: &Q2Content) -> Vec<KeyValue> {
+    let dataset = content.dataset;
+    let mut collections = Map::new();
+    for node in dataset.nodes.iter().filter(|n| n.kind == NodeKind::Collection) {
+        collections.insert(node.id.clone(), Value::Object(without_structural_links(&node.json)));
+    }
+    let mut root = without_structural_links(&dataset.root().json);
+    crate::write::patch_root(&mut root, content);
+    vec![
+        KeyValue::new("stac-geoparquet".into(), json!({"version": "1.0.0", "collections": collections}).to_string()),
+        KeyValue::new(ROOT_KEY.into(), Value::Object(root).to_string()),
+    ]
+}
+
+fn without_structural_links(json: &Map<String, Value>) -> Map<String, Value> {
+    let mut json = json.clone();
+    if let Some(Value::Array(links)) = json.get_mut("links") {
+        links.retain(|l| {
+            !matches!(l.get("rel").and_then(Value::as_str), Some("item" | "child" | "root" | "parent" | "self"))
+        });
+    }
+    json
+}
+
+/// A stac-geoparquet table being written: one file, or one file per split.
+pub struct ItemTable {
+    dir: PathBuf,
+    partitioned: bool,
+    metadata: Vec<KeyValue>,
+    writers: BTreeMap<String, TableFile>,
+}
+
+struct TableFile {
+    path: PathBuf,
+    writer: ArrowWriter<File>,
+    encoder: GeoParquetRecordBatchEncoder,
+}
+
+impl ItemTable {
+    /// A table at `path` (the file, or the folder of partitions).
+    pub fn new(path: &Path, partitioned: bool, metadata: Vec<KeyValue>) -> Self {
+        ItemTable { dir: path.to_path_buf(), partitioned, metadata, writers: BTreeMap::new() }
+    }
+
+    /// Appends `batch`, whose geometry column is WKB, to partition `split`
+    /// (ignored unless partitioned).
+    pub fn write(&mut self, split: &str, batch: &RecordBatch) -> Result<()> {
+        let key = if self.partitioned { split.to_string() } else { String::new() };
+        if !self.writers.contains_key(&key) {
+            let path = if self.partitioned {
+                let dir = self.dir.join(format!("split={}", hive_escape(&key)));
+                std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                dir.join("part-00000.parquet")
+            } else {
+                self.dir.clone()
+            };
+            let file = TableFile::create(&path, batch)?;
+            self.writers.insert(key.clone(), file);
+        }
+        let file = self.writers.get_mut(&key).expect("inserted above");
+        let encoded = file.encoder.encode_record_batch(&marked(batch)?).map_err(|e| file.failed(&e.to_string()))?;
+        file.writer.write(&encoded).map_err(|e| file.failed(&e.to_string()))
+    }
+
+    /// Closes every file with its metadata.
+    pub fn finish(self) -> Result<()> {
+        if self.writers.is_empty() && !self.partitioned {
+            return Err(Error::not_stac(&self.dir, "no items to write"));
+        }
+        for (_, file) in self.writers {
+            let TableFile { path, mut writer, encoder } = file;
+            let geo = encoder.into_keyvalue().map_err(|e| Error::not_stac(&path, e.to_string()))?;
+            writer.append_key_value_metadata(geo);
+            for kv in &self.metadata {
+                writer.append_key_value_metadata(kv.clone());
+            }
+            writer.close().map_err(|e| Error::not_stac(&path, format!("cannot be written: {e}")))?;
+        }
+        Ok(())
+    }
+}
+
+impl TableFile {
+    fn create(path: &Path, batch: &RecordBatch) -> Result<TableFile> {
+        let options = GeoParquetWriterOptionsBuilder::default().set_primary_column("geometry".into()).build();
+        let encoder = GeoParquetRecordBatchEncoder::try_new(&marked(batch)?.schema(), &options)
+            .map_err(|e| Error::not_stac(path, format!("cannot be written as GeoParquet: {e}")))?;
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("a valid level")))
+            .set_max_row_group_row_count(Some(GROUP_ROWS))
+            .build();
+        let file = File::create(path).map_err(|e| Error::io(path, e))?;
+        let writer = ArrowWriter::try_new(file, encoder.target_schema(), Some(properties))
+            .map_err(|e| Error::not_stac(path, format!("cannot be written: {e}")))?;
+        Ok(TableFile { path: path.to_path_buf(), writer, encoder })
+    }
+
+    fn failed(&self, cause: &str) -> Error {
+        Error::not_stac(&self.path, format!("cannot be written: {cause}"))
+    }
+}
+
+/// The batch with its `geometry` column marked as GeoArrow WKB.
+fn marked(batch: &RecordBatch) -> Result<RecordBatch> {
+    stac::geoarrow::add_wkb_metadata(batch.clone(), "geometry")
+        .map_err(|e| Error::Usage(format!("cannot mark the geometry column: {e}")))
+}
+
+/// Hive folder names escape what a path cannot hold.
+fn hive_escape(value: &str) -> String {
+    let mut out = String::new();
+    for c in value.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') && !(out.is_empty() && c == '.') {
+            out.push(c);
+        } else {
+            let mut bytes = [0u8; 4];
+            for b in c.encode_utf8(&mut bytes).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    if out.is_empty() { "__HIVE_DEFAULT_PARTITION__".into() } else { out }
+}
+
+/// The name rows without a split are filed under when partitioned.
+const NO_SPLIT: &str = "__HIVE_DEFAULT_PARTITION__";
+
+/// Copies the input's rows batch by batch, row groups decoded in parallel
+/// and written in order, changing only the split columns and
+/// `stac_extensions`.
+fn copy_rows(
+    input: &GeoParquet,
+    content: &Q2Content,
+    out: &Path,
+    table: &mut ItemTable,
+    observer: &dyn Observer,
+) -> Result<()> {
+    let rows = input.rows()?;
+    let row_dir = row_dir(out, table.partitioned);
+    for part in &rows.parts {
+        let stamp = std::fs::metadata(&part.path).map(|m| crate::catalog::read::FileStamp::of(&m));
+        if stamp.ok() != Some(part.stamp) {
+            return Err(Error::InputChanged { path: part.path.clone() });
+        }
+    }
+    let window = rayon::current_num_threads().max(1) * 2;
+    for groups in rows.groups.chunks(window) {
+        let done: Vec<Result<Vec<(String, RecordBatch)>>> = groups
+            .par_iter()
+            .map(|&(p, g, first)| {
+                crate::publish::interrupted()?;
+                let part = &rows.parts[p];
+                let mut out = Vec::new();
+                let mut row = first;
+                for batch in part.read_group(g, None)? {
+                    let batch = batch?;
+                    let items: Vec<usize> =
+                        (row..row + batch.num_rows()).map(|r| rows.item_of_row[r] as usize).collect();
+                    row += batch.num_rows();
+                    let batch = with_splits(part, batch, &items, content)?;
+                    let batch = with_hrefs_from(part, batch, &row_dir)?;
+                    out.extend(by_split(batch, &items, content, table.partitioned)?);
+                }
+                Ok(out)
+            })
+            .collect();
+        for group in done {
+            for (split, batch) in group? {
+                let n = batch.num_rows();
+                table.write(&split, &batch)?;
+                observer.items_done(n as u64);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The batch with the split columns set and the ML-Dataset extension listed
+/// on every item that has a split.
+fn with_splits(part: &files::Part, batch: RecordBatch, items: &[usize], content: &Q2Content) -> Result<RecordBatch> {
+    let assignment = content.assignment;
+    let names: Vec<Option<&str>> = items.iter().map(|&i| assignment.name_of(i)).collect();
+    let mut fields: Vec<Arc<Field>> = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    let schema = batch.schema();
+    let geometry = files::primary_geometry(part);
+    let mut extensions_seen = false;
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        match field.name().as_str() {
+            "ml-dataset:split" | "ml-aoi:split" => continue,
+            "stac_extensions" => {
+                extensions_seen = true;
+                let listed = extensions(column.as_ref(), &names, content).map_err(|e| part.unreadable(&e))?;
+                let listed =
+                    arrow_cast::cast(&listed, field.data_type()).map_err(|e| part.unreadable(&e.to_string()))?;
+                fields.push(field.clone());
+                columns.push(listed);
+            }
+            name if name == geometry => {
+                fields.push(Arc::new(Field::new("geometry", DataType::Binary, true)));
+                columns.push(arrow_cast::cast(column, &DataType::Binary).map_err(|e| part.unreadable(&e.to_string()))?);
+            }
+            _ => {
+                fields.push(field.clone());
+                columns.push(column.clone());
+            }
+        }
+    }
+    if !extensions_seen {
+        let empty = arrow_array::new_null_array(
+            &DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+            batch.num_rows(),
+        );
+        let listed = extensions(empty.as_ref(), &names, content).map_err(|e| part.unreadable(&e))?;
+        fields.push(Arc::new(Field::new("stac_extensions", listed.data_type().clone(), true)));
+        columns.push(listed);
+    }
+    if content.format.ml_dataset() {
+        fields.push(Arc::new(Field::new("ml-dataset:split", DataType::Utf8, true)));
+        columns.push(Arc::new(StringArray::from(names.clone())));
+    }
+    if content.format.ml_aoi() {
+        let aoi: Vec<Option<&str>> = names.iter().map(|n| n.and_then(|n| ml_aoi_split(n).ok())).collect();
+        fields.push(Arc::new(Field::new("ml-aoi:split", DataType::Utf8, true)));
+        columns.push(Arc::new(StringArray::from(aoi)));
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| part.unreadable(&e.to_string()))
+}
+
+/// `stac_extensions` with the split extensions added to each row that has
+/// a split, as the JSON writer adds them.
+fn extensions(
+    column: &dyn Array,
+    names: &[Option<&str>],
+    content: &Q2Content,
+) -> std::result::Result<ArrayRef, String> {
+    let column = arrow_cast::cast(column, &DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))))
+        .map_err(|e| e.to_string())?;
+    let lists = column.as_any().downcast_ref::<arrow_array::ListArray>().ok_or("stac_extensions is not a list")?;
+    let mut builder = ListBuilder::new(StringBuilder::new());
+    for (row, name) in names.iter().enumerate() {
+        let mut listed: Vec<String> = Vec::new();
+        if lists.is_valid(row) {
+            let values = lists.value(row);
+            let values = values.as_any().downcast_ref::<StringArray>().ok_or("stac_extensions holds no strings")?;
+            listed.extend(values.iter().flatten().map(String::from));
+        }
+        if name.is_some() {
+            if content.format.ml_dataset() && !listed.iter().any(|e| e == ML_DATASET_EXTENSION) {
+                listed.push(ML_DATASET_EXTENSION.into());
+            }
+            if content.format.ml_aoi() && !listed.iter().any(|e| e == ML_AOI_EXTENSION) {
+                listed.push(ML_AOI_EXTENSION.into());
+            }
+        }
+        if !lists.is_valid(row) && listed.is_empty() {
+            builder.append_null();
+        } else {
+            for e in listed {
+                builder.values().append_value(e);
+            }
+            builder.append(true);
+        }
+    }
+    Ok(Arc::new(builder.finish()))
+}
+
+/// The folder relative hrefs of the output's rows start from: the output
+/// file's, or a partition's (one folder below the output folder).
+fn row_dir(out: &Path, partitioned: bool) -> PathBuf {
+    if partitioned { out.join("split") } else { out.parent().unwrap_or(Path::new("/")).to_path_buf() }
+}
+
+/// The batch with the relative hrefs of `assets` and `links`, written from
+/// `part`'s folder, made to start from `row_dir` instead: a row moved to
+/// another folder still reaches its files.
+fn with_hrefs_from(part: &files::Part, batch: RecordBatch, row_dir: &Path) -> Result<RecordBatch> {
+    let from = part.path.parent().unwrap_or(Path::new("/"));
+    if from == row_dir {
+        return Ok(batch);
+    }
+    let rewrite = |old: &str| -> Option<String> {
+        if href::is_remote(old)
+            || old.starts_with('/')
+            || old.starts_with("file://")
+            || old.starts_with('#')
+            || old.is_empty()
+        {
+            return None;
+        }
+        Some(href::relative(row_dir, &href::resolve(&part.path, old)))
+    };
+    let schema = batch.schema();
+    let mut columns = batch.columns().to_vec();
+    for (i, field) in schema.fields().iter().enumerate() {
+        if matches!(field.name().as_str(), "assets" | "links") {
+            columns[i] = hrefs_rewritten(&columns[i], false, &rewrite).map_err(|e| part.unreadable(&e))?;
+        }
+    }
+    RecordBatch::try_new(schema, columns).map_err(|e| part.unreadable(&e.to_string()))
+}
+
+/// `array` with every string under a struct field named `href` passed
+/// through `rewrite` (kept when it returns `None`).
+fn hrefs_rewritten(
+    array: &ArrayRef,
+    is_href: bool,
+    rewrite: &dyn Fn(&str) -> Option<String>,
+) -> std::result::Result<ArrayRef, String> {
+    use arrow_array::{LargeStringArray, ListArray, StructArray};
+    let any = array.as_any();
+    if is_href {
+        if let Some(strings) = any.downcast_ref::<StringArray>() {
+            let new: StringArray =
+                strings.iter().map(|s| s.map(|s| rewrite(s).unwrap_or_else(|| s.to_string()))).collect();
+            return Ok(Arc::new(new));
+        }
+        if let Some(strings) = any.downcast_ref::<LargeStringArray>() {
+            let new: LargeStringArray =
+                strings.iter().map(|s| s.map(|s| rewrite(s).unwrap_or_else(|| s.to_string()))).collect();
+            return Ok(Arc::new(new));
+        }
+        return Ok(array.clone());
+    }
+    if let Some(structs) = any.downcast_ref::<StructArray>() {
+        let DataType::Struct(fields) = structs.data_type() else { return Ok(array.clone()) };
+        let children = fields
+            .iter()
+            .zip(structs.columns())
+            .map(|(f, c)| hrefs_rewritten(c, f.name() == "href", rewrite))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let rebuilt =
+            StructArray::try_new(fields.clone(), children, structs.nulls().cloned()).map_err(|e| e.to_string())?;
+        return Ok(Arc::new(rebuilt));
+    }
+    if let Some(lists) = any.downcast_ref::<ListArray>() {
+        let DataType::List(field) = lists.data_type() else { return Ok(array.clone()) };
+        let values = hrefs_rewritten(lists.values(), false, rewrite)?;
+        let rebuilt = ListArray::try_new(field.clone(), lists.offsets().clone(), values, lists.nulls().cloned())
+            .map_err(|e| e.to_string())?;
+        return Ok(Arc::new(rebuilt));
+    }
+    Ok(array.clone())
+}
+
+/// The batch whole, or split by split when partitioned.
+fn by_split(
+    batch: RecordBatch,
+    items: &[usize],
+    content: &Q2Content,
+    partitioned: bool,
+) -> Result<Vec<(String, RecordBatch)>> {
+    if !partitioned {
+        return Ok(vec![(String::new(), batch)]);
+    }
+    let assignment = content.assignment;
+    let mut out = Vec::new();
+    let keys: Vec<Option<u16>> = items.iter().map(|&i| assignment.split_of[i]).collect();
+    let mut distinct: Vec<Option<u16>> = keys.clone();
+    distinct.sort();
+    distinct.dedup();
+    for key in distinct {
+        let mask = BooleanArray::from(keys.iter().map(|k| *k == key).collect::<Vec<bool>>());
+        let part = arrow_select::filter::filter_record_batch(&batch, &mask)
+            .map_err(|e| Error::Usage(format!("cannot partition rows: {e}")))?;
+        let name = key.map_or(NO_SPLIT.to_string(), |k| assignment.names[k as usize].clone());
+        out.push((name, part));
+    }
+    Ok(out)
+}
+
+/// Encodes items read as JSON (from any source): a first pass learns the
+/// table's schema from every item, a second encodes them in chunks, in
+/// dataset order.
+fn encode_items(
+    content: &Q2Content,
+    source: &dyn Source,
+    out: &Path,
+    table: &mut ItemTable,
+    observer: &dyn Observer,
+) -> Result<()> {
+    let dataset = content.dataset;
+    let row_dir = row_dir(out, table.partitioned);
+    let chunks: Vec<std::ops::Range<usize>> =
+        (0..dataset.items.len()).step_by(CHUNK).map(|s| s..(s + CHUNK).min(dataset.items.len())).collect();
+    let rows_of = |range: &std::ops::Range<usize>| -> Result<Vec<FlatRow>> {
+        crate::io_pool::install(|| {
+            range
+                .clone()
+                .into_par_iter()
+                .map_init(Vec::new, |buffer, i| {
+                    crate::publish::interrupted()?;
+                    let json = source.item_json(dataset, i, buffer)?;
+                    Ok(encode::flatten(row_json(dataset, content, i, json, &row_dir)?))
+                })
+                .collect()
+        })
+    };
+    let mut learner = SchemaLearner::default();
+    let mut failure = None;
+    let inferred = arrow_json::reader::infer_json_schema_from_iterator(
+        chunks
+            .iter()
+            .map_while(|range| match rows_of(range) {
+                Ok(rows) => Some(rows),
+                Err(e) => {
+                    failure = Some(e);
+                    None
+                }
+            })
+            .flatten()
+            .map(|row| {
+                learner.look(&row);
+                Ok::<Value, arrow_schema::ArrowError>(Value::Object(row.columns))
+            }),
+    );
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let inferred = inferred.map_err(|e| {
+        Error::not_stac(&dataset.root().path, format!("its items cannot be written as one Parquet table: {e}"))
+    })?;
+    let schema = learner.finish(inferred);
+    for range in &chunks {
+        let rows = rows_of(range)?;
+        let batch = encode::encode(&schema, &rows).map_err(|e| {
+            Error::not_stac(&dataset.items[range.start].path, format!("cannot be written as a Parquet row: {e}"))
+        })?;
+        let items: Vec<usize> = range.clone().collect();
+        for (split, part) in by_split(batch, &items, content, table.partitioned)? {
+            table.write(&split, &part)?;
+        }
+        observer.items_done(range.len() as u64);
+    }
+    Ok(())
+}
+
+/// One item as a row of the table: the split fields and extensions set as
+/// the JSON writer sets them, structural links dropped (a table has no
+/// files to link), relative hrefs made relative to the output's folder.
+fn row_json(
+    dataset: &Dataset,
+    content: &Q2Content,
+    i: usize,
+    json: Value,
+    row_dir: &Path,
+) -> Result<Map<String, Value>> {
+    let item = &dataset.items[i];
+    let Value::Object(mut json) = json else { return Err(Error::not_stac(&item.path, "expected a STAC Item object")) };
+    let node = &dataset.nodes[item.node];
+    if node.kind == NodeKind::Collection {
+        json.insert("collection".into(), Value::String(node.id.clone()));
+    } else {
+        json.remove("collection");
+    }
+    let rewrite = |href: &str| -> Option<String> {
+        if href::is_remote(href) || href.starts_with('/') || href.starts_with("file://") || href.starts_with('#') {
+            return None;
+        }
+        Some(href::relative(row_dir, &href::resolve(&item.path, href)))
+    };
+    if let Some(Value::Array(links)) = json.get_mut("links") {
+        links.retain(|l| {
+            !matches!(l.get("rel").and_then(Value::as_str), Some("root" | "parent" | "collection" | "self"))
+        });
+        for link in links.iter_mut() {
+            if let Some(new) = link.get("href").and_then(Value::as_str).and_then(rewrite) {
+                link["href"] = Value::String(new);
+            }
+        }
+    }
+    if let Some(Value::Object(assets)) = json.get_mut("assets") {
+        for asset in assets.values_mut() {
+            if let Some(new) = asset.get("href").and_then(Value::as_str).and_then(rewrite) {
+                asset["href"] = Value::String(new);
+            }
+        }
+    }
+    if !json.get("properties").is_some_and(Value::is_object) {
+        json.insert("properties".into(), Value::Object(Map::new()));
+    }
+    let properties = json["properties"].as_object_mut().expect("made an object above");
+    properties.remove("ml-dataset:split");
+    properties.remove("ml-aoi:split");
+    if let Some(name) = content.assignment.name_of(i) {
+        if content.format.ml_dataset() {
+            properties.insert("ml-dataset:split".into(), Value::String(name.to_string()));
+        }
+        if content.format.ml_aoi() {
+            properties.insert("ml-aoi:split".into(), Value::String(ml_aoi_split(name)?.to_string()));
+        }
+        if content.format.ml_dataset() {
+            crate::write::add_extension(&mut json, ML_DATASET_EXTENSION);
+        }
+        if content.format.ml_aoi() {
+            crate::write::add_extension(&mut json, ML_AOI_EXTENSION);
+        }
+    }
+    Ok(json)
+}
+
+/// Writes items made elsewhere (by `generate`) as one stac-geoparquet file
+/// at `path`, with `metadata`: the schema is learnt from every item, which
+/// `items` makes twice (once to learn, once to encode), chunk by chunk.
+pub fn write_items(
+    path: &Path,
+    chunks: usize,
+    items: &(dyn Fn(usize) -> Result<Vec<Map<String, Value>>> + Sync),
+    metadata: Vec<KeyValue>,
+) -> Result<()> {
+    let mut learner = SchemaLearner::default();
+    let mut failure = None;
+    let inferred = arrow_json::reader::infer_json_schema_from_iterator(
+        (0..chunks)
+            .map_while(|c| match items(c) {
+                Ok(rows) => Some(rows),
+                Err(e) => {
+                    failure = Some(e);
+                    None
+                }
+            })
+            .flatten()
+            .map(|item| {
+                let row = encode::flatten(item);
+                learner.look(&row);
+                Ok::<Value, arrow_schema::ArrowError>(Value::Object(row.columns))
+            }),
+    );
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let schema = learner.finish(inferred.map_err(|e| Error::not_stac(path, format!("cannot be written: {e}")))?);
+    let mut table = ItemTable::new(path, false, metadata);
+    for c in 0..chunks {
+        let rows: Vec<FlatRow> = items(c)?.into_par_iter().map(encode::flatten).collect();
+        let batch =
+            encode::encode(&schema, &rows).map_err(|e| Error::not_stac(path, format!("cannot be written: {e}")))?;
+        table.write("", &batch)?;
+    }
+    table.finish()
+}

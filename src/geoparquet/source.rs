@@ -1,0 +1,532 @@
+//! stac-geoparquet as a [`Source`]: one row per item, collections from the
+//! file metadata (else from the `collection` column), read in record
+//! batches, row groups in parallel, into the same compact [`Dataset`] the
+//! JSON tree gives. A `source` link names its item by self href or by file
+//! stem, since rows have no files of their own.
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use arrow_array::{Array, BinaryArray, RecordBatch, RecordBatchIterator};
+use arrow_schema::DataType;
+use rayon::prelude::*;
+use serde_json::{Map, Value, json};
+
+use super::files::{self, Part};
+use crate::catalog::{Bbox, Dataset, ItemRecord, Node, NodeKind, Parsed, Sources, Warnings, item_from_object};
+use crate::error::{Error, Result};
+use crate::source::Source;
+
+/// The file metadata key of the root catalog stac-ml writes (its ML-Dataset
+/// fields and quality metrics), read back as the root when present.
+pub const ROOT_KEY: &str = "stac-ml:catalog";
+
+/// A stac-geoparquet file, or a folder of Parquet files.
+#[derive(Debug)]
+pub struct GeoParquet {
+    input: PathBuf,
+    loaded: Mutex<Option<Arc<Rows>>>,
+}
+
+/// Where each item's row is, kept from loading for writing.
+#[derive(Debug)]
+pub struct Rows {
+    /// The files.
+    pub parts: Vec<Part>,
+    /// Every row group in read order: (part, group, first row overall).
+    pub groups: Vec<(usize, usize, usize)>,
+    /// The item of each row, in read order.
+    pub item_of_row: Vec<u32>,
+    /// The row of each item.
+    pub row_of_item: Vec<u32>,
+}
+
+impl GeoParquet {
+    /// The input at `input`: a Parquet file or a folder of them.
+    pub fn new(input: impl Into<PathBuf>) -> Self {
+        GeoParquet { input: input.into(), loaded: Mutex::new(None) }
+    }
+
+    /// The rows of the last load.
+    pub fn rows(&self) -> Result<Arc<Rows>> {
+        self.loaded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| Error::Usage("the geoparquet input was not loaded".into()))
+    }
+}
+
+/// One row read for loading.
+struct Row {
+    parsed: Parsed,
+    collection: Option<String>,
+    self_href: Option<String>,
+}
+
+impl Source for GeoParquet {
+    fn load(&self) -> Result<Dataset> {
+        let parts = files::open(&self.input)?;
+        files::check_same_schema(&parts)?;
+        let mut groups = Vec::new();
+        let mut first = 0;
+        for (p, part) in parts.iter().enumerate() {
+            let mut offset = 0;
+            for g in 0..part.row_groups() {
+                groups.push((p, g, first + offset));
+                offset += usize::try_from(part.meta.metadata().row_group(g).num_rows()).unwrap_or(0);
+            }
+            first += part.rows();
+        }
+        let total = first;
+        if u32::try_from(total).is_err() {
+            return Err(Error::not_stac(&self.input, format!("has {total} rows; at most 4294967295 are supported")));
+        }
+        let read: Vec<Result<Vec<Row>>> = groups
+            .par_iter()
+            .map(|&(p, g, _)| {
+                let part = &parts[p];
+                let mut rows = Vec::new();
+                for batch in part.read_group(g, None)? {
+                    for (json, geometry) in rows_of(part, batch?)? {
+                        rows.push(row(part, json, geometry)?);
+                    }
+                }
+                Ok(rows)
+            })
+            .collect();
+        let mut rows: Vec<Row> = Vec::with_capacity(total);
+        for group in read {
+            rows.extend(group?);
+        }
+        let mut warnings = Warnings::default();
+        let (nodes, node_of_row) = nodes(&self.input, &parts, &rows, &mut warnings)?;
+        let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+        order.par_sort_by(|&a, &b| {
+            (node_of_row[a as usize], &rows[a as usize].parsed.record.id)
+                .cmp(&(node_of_row[b as usize], &rows[b as usize].parsed.record.id))
+        });
+        for pair in order.windows(2) {
+            let (a, b) = (pair[0] as usize, pair[1] as usize);
+            if node_of_row[a] == node_of_row[b] && rows[a].parsed.record.id == rows[b].parsed.record.id {
+                let id = rows[b].parsed.record.id.clone();
+                return Err(Error::not_stac(
+                    &rows[b].parsed.record.path,
+                    format!(
+                        "has item id {id:?} twice in {:?} (rows {a} and {b}); ids must be unique within a collection",
+                        nodes[node_of_row[b]].id
+                    ),
+                ));
+            }
+        }
+        let mut item_of_row = vec![0u32; rows.len()];
+        for (i, &r) in order.iter().enumerate() {
+            item_of_row[r as usize] = i as u32;
+        }
+        let mut linked = BTreeSet::new();
+        let mut slots: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
+        let mut items = Vec::with_capacity(slots.len());
+        let mut source_hrefs = Vec::with_capacity(slots.len());
+        let mut self_hrefs: HashMap<String, usize> = HashMap::new();
+        for (i, &r) in order.iter().enumerate() {
+            let Row { mut parsed, self_href, .. } = slots[r as usize].take().expect("each row once");
+            parsed.record.node = node_of_row[r as usize];
+            for (kind, message) in parsed.warnings.drain(..) {
+                warnings.push(kind, &parsed.record.path, format!("item {:?}: {message}", parsed.record.id));
+            }
+            linked.extend(parsed.linked_dirs.drain(..));
+            if let Some(href) = self_href {
+                self_hrefs.insert(href, i);
+            }
+            source_hrefs.push(std::mem::take(&mut parsed.source_paths));
+            items.push(parsed.record);
+        }
+        let mut dataset = Dataset { nodes, items, warnings, linked_dirs: linked.into_iter().collect(), tables: true };
+        resolve_sources(&mut dataset, source_hrefs, &self_hrefs);
+        *self.loaded.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(Arc::new(Rows { parts, groups, item_of_row, row_of_item: order }));
+        Ok(dataset)
+    }
+
+    fn item_json(&self, _dataset: &Dataset, item: usize, _buffer: &mut Vec<u8>) -> Result<Value> {
+        let rows = self.rows()?;
+        let row = rows.row_of_item[item] as usize;
+        let g = rows.groups.partition_point(|&(_, _, first)| first <= row) - 1;
+        let (p, group, first) = rows.groups[g];
+        let part = &rows.parts[p];
+        let within = row - first;
+        let key = (Arc::as_ptr(&rows) as usize, p, group);
+        CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.as_ref().is_none_or(|(k, _)| *k != key) {
+                *cache = None;
+                let mut values = Vec::new();
+                for batch in part.read_group(group, None)? {
+                    for (mut json, geometry) in rows_of(part, batch?)? {
+                        if let Some(Ok(geometry)) = geometry {
+                            json.insert("geometry".into(), geojson_of(&geometry));
+                        } else {
+                            json.insert("geometry".into(), Value::Null);
+                        }
+                        values.push(Value::Object(json));
+                    }
+                }
+                *cache = Some((key, values));
+            }
+            let (_, values) = cache.as_ref().expect("filled above");
+            values.get(within).cloned().ok_or_else(|| part.unreadable("a row changed while stac-ml was running"))
+        })
+    }
+
+    fn location(&self) -> Option<&Path> {
+        Some(&self.input)
+    }
+
+    fn item_order(&self, dataset: &Dataset) -> Option<Vec<usize>> {
+        let rows = self.rows().ok()?;
+        debug_assert_eq!(rows.item_of_row.len(), dataset.items.len());
+        Some(rows.item_of_row.iter().map(|&i| i as usize).collect())
+    }
+
+    fn as_geoparquet(&self) -> Option<&GeoParquet> {
+        Some(self)
+    }
+}
+
+type RowGroupCache = Option<((usize, usize, usize), Vec<Value>)>;
+
+thread_local! {
+    /// The decoded rows of the row group last asked for on this thread:
+    /// items are written in row order, so each group is decoded once.
+    static CACHE: RefCell<RowGroupCache> = const { RefCell::new(None) };
+}
+
+fn row(
+    part: &Part,
+    json: Map<String, Value>,
+    geometry: Option<std::result::Result<geo::Geometry<f64>, String>>,
+) -> Result<Row> {
+    let collection = json.get("collection").and_then(Value::as_str).map(String::from);
+    let id = json.get("id").and_then(Value::as_str).unwrap_or_default();
+    let self_href = json.get("links").and_then(Value::as_array).and_then(|links| {
+        links
+            .iter()
+            .find(|l| l.get("rel").and_then(Value::as_str) == Some("self"))
+            .and_then(|l| l.get("href")?.as_str())
+            .filter(|href| href_stem(href) != id)
+            .map(String::from)
+    });
+    let mut parsed = item_from_object(&part.path, 0, json, geometry, Sources::Names).map_err(|e| match e {
+        Error::NotStac { path, message } => Error::not_stac(&path, format!("a row {message}")),
+        other => other,
+    })?;
+    parsed.record.path = part.path.clone();
+    Ok(Row { parsed, collection, self_href })
+}
+
+/// The last path segment of an href without its `.json`: how a row is
+/// named by the JSON file it came from.
+pub fn href_stem(href: &str) -> &str {
+    let href = href.split(['?', '#']).next().unwrap_or(href);
+    let last = href.rsplit('/').next().unwrap_or(href);
+    last.strip_suffix(".json").unwrap_or(last)
+}
+
+/// A geometry read from WKB, or why it could not be.
+type ReadGeometry = Option<std::result::Result<geo::Geometry<f64>, String>>;
+
+/// Each row of `batch` as item JSON (properties nested, as in a STAC file)
+/// without its geometry, and the geometry read from WKB.
+pub(crate) fn rows_of(part: &Part, batch: RecordBatch) -> Result<Vec<(Map<String, Value>, ReadGeometry)>> {
+    let geometry_name = files::primary_geometry(part);
+    let schema = batch.schema();
+    let mut geometries = vec![None; batch.num_rows()];
+    let mut batch = batch;
+    if let Ok(index) = schema.index_of(&geometry_name) {
+        let column =
+            arrow_cast::cast(batch.column(index), &DataType::Binary).map_err(|e| part.unreadable(&e.to_string()))?;
+        let wkb = column.as_any().downcast_ref::<BinaryArray>().expect("cast to binary");
+        for (slot, value) in geometries.iter_mut().zip(wkb.iter()) {
+            *slot = value.map(geometry_from_wkb);
+        }
+        batch.remove_column(index);
+    }
+    // Other WKB columns (`proj:geometry`) read as GeoJSON, as the spec says.
+    let binary: Vec<String> = batch
+        .schema()
+        .fields()
+        .iter()
+        .filter(|f| matches!(f.data_type(), DataType::Binary | DataType::LargeBinary))
+        .map(|f| f.name().clone())
+        .collect();
+    for name in binary {
+        batch = stac::geoarrow::add_wkb_metadata(batch, &name).map_err(|e| part.unreadable(&e.to_string()))?;
+    }
+    let batch = plain_strings(batch).map_err(|e| part.unreadable(&e))?;
+    let schema = batch.schema();
+    let rows = stac::geoarrow::json::from_record_batch_reader(RecordBatchIterator::new([Ok(batch)], schema))
+        .map_err(|e| Error::not_stac(&part.path, format!("has rows that cannot be read as STAC items: {e}")))?;
+    Ok(rows.into_iter().zip(geometries).collect())
+}
+
+/// String views (DuckDB, Polars) as plain strings, which the JSON conversion reads.
+fn plain_strings(batch: RecordBatch) -> std::result::Result<RecordBatch, String> {
+    let schema = batch.schema();
+    if !schema.fields().iter().any(|f| matches!(f.data_type(), DataType::Utf8View | DataType::BinaryView)) {
+        return Ok(batch);
+    }
+    let mut fields = Vec::new();
+    let mut columns = Vec::new();
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        let target = match field.data_type() {
+            DataType::Utf8View => DataType::Utf8,
+            DataType::BinaryView => DataType::Binary,
+            other => other.clone(),
+        };
+        columns.push(arrow_cast::cast(column, &target).map_err(|e| e.to_string())?);
+        fields.push(field.as_ref().clone().with_data_type(target));
+    }
+    RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), columns).map_err(|e| e.to_string())
+}
+
+fn geometry_from_wkb(bytes: &[u8]) -> std::result::Result<geo::Geometry<f64>, String> {
+    use geo::CoordsIter;
+    use geo_traits::to_geo::ToGeoGeometry;
+    let wkb = wkb::reader::read_wkb(bytes).map_err(|e| format!("not WKB: {e}"))?;
+    let geometry = wkb.try_to_geometry().ok_or("an empty geometry")?;
+    if !geometry.coords_iter().all(|c| c.x.is_finite() && c.y.is_finite()) {
+        return Err("has a coordinate that is not a finite number".into());
+    }
+    Ok(geometry)
+}
+
+fn geojson_of(geometry: &geo::Geometry<f64>) -> Value {
+    serde_json::to_value(geojson::Geometry::from(geometry)).unwrap_or(Value::Null)
+}
+
+/// The root and the collections. The root is the catalog stac-ml wrote
+/// (under [`ROOT_KEY`]) or one made for the input; collections come from
+/// the `stac-geoparquet` metadata, else are made from the `collection`
+/// column with a warning.
+/// Also returns the node of each row.
+fn nodes(input: &Path, parts: &[Part], rows: &[Row], warnings: &mut Warnings) -> Result<(Vec<Node>, Vec<usize>)> {
+    let input = std::fs::canonicalize(input).unwrap_or_else(|_| input.to_path_buf());
+    // In the metadata's order, as a JSON tree keeps its links' order.
+    let mut described: Vec<(String, Map<String, Value>)> = Vec::new();
+    let mut root_json = None;
+    for part in parts {
+        if let Some(text) = part.key_value("stac-geoparquet") {
+            match serde_json::from_str::<Value>(text) {
+                Ok(meta) => {
+                    let mut found: Vec<Value> = Vec::new();
+                    if let Some(Value::Object(map)) = meta.get("collections") {
+                        found.extend(map.values().cloned());
+                    }
+                    if let Some(single @ Value::Object(_)) = meta.get("collection") {
+                        found.push(single.clone());
+                    }
+                    for collection in found {
+                        if let Value::Object(c) = collection
+                            && let Some(id) = c.get("id").and_then(Value::as_str)
+                            && !described.iter().any(|(known, _)| known == id)
+                        {
+                            described.push((id.to_string(), c));
+                        }
+                    }
+                }
+                Err(e) => warnings.push(
+                    "bad metadata",
+                    &part.path,
+                    format!("stac-geoparquet metadata is not JSON ({e}); ignored"),
+                ),
+            }
+        }
+        if root_json.is_none()
+            && let Some(text) = part.key_value(ROOT_KEY)
+        {
+            match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(root)) => root_json = Some(root),
+                _ => warnings.push(
+                    "bad metadata",
+                    &part.path,
+                    format!("{ROOT_KEY} metadata is not a JSON object; ignored"),
+                ),
+            }
+        }
+        if part.key_value("geo").is_none() {
+            warnings.push(
+                "no geo metadata",
+                &part.path,
+                "has no GeoParquet \"geo\" metadata; its geometry column is read as WKB in WGS 84",
+            );
+        }
+        if part.schema().field_with_name("bbox").is_err() {
+            warnings.push(
+                "no bbox column",
+                &part.path,
+                "has no \"bbox\" column; bboxes are computed from the geometries",
+            );
+        }
+    }
+    let used: BTreeSet<&str> = rows.iter().filter_map(|r| r.collection.as_deref()).collect();
+    let mut ids: Vec<String> = described.iter().map(|(id, _)| id.clone()).collect();
+    ids.extend(used.iter().filter(|id| !described.iter().any(|(known, _)| known == *id)).map(|id| id.to_string()));
+    let stem_name = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "catalog".into());
+    let mut root = root_json.unwrap_or_else(|| {
+        json!({
+            "type": "Catalog",
+            "id": stem_name,
+            "stac_version": "1.0.0",
+            "description": format!("The items of {}", input.display()),
+            "links": []
+        })
+        .as_object()
+        .cloned()
+        .expect("an object")
+    });
+    strip_structural(&mut root);
+    let root_id = root.get("id").and_then(Value::as_str).unwrap_or("catalog").to_string();
+    let mut nodes = vec![Node {
+        kind: NodeKind::Catalog,
+        id: root_id,
+        path: input.clone(),
+        json: root,
+        parent: None,
+        children: Vec::new(),
+        items: Vec::new(),
+    }];
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for id in ids {
+        let json = match described.iter().position(|(known, _)| *known == id).map(|i| described.remove(i).1) {
+            Some(mut json) => {
+                strip_structural(&mut json);
+                json
+            }
+            None => {
+                warnings.push(
+                    "collection without metadata",
+                    &input,
+                    format!(
+                        "collection {id:?} is not described in the file metadata; a minimal collection is made for it"
+                    ),
+                );
+                minimal_collection(&id, rows)
+            }
+        };
+        let n = nodes.len();
+        index.insert(id.clone(), n);
+        nodes[0].children.push(n);
+        nodes.push(Node {
+            kind: NodeKind::Collection,
+            id,
+            path: input.clone(),
+            json,
+            parent: Some(0),
+            children: Vec::new(),
+            items: Vec::new(),
+        });
+    }
+    let node_of_row =
+        rows.iter().map(|r| r.collection.as_deref().and_then(|c| index.get(c).copied()).unwrap_or(0)).collect();
+    Ok((nodes, node_of_row))
+}
+
+/// Links that point into a file tree mean nothing inside one file: the
+/// writer makes new ones.
+fn strip_structural(json: &mut Map<String, Value>) {
+    if let Some(Value::Array(links)) = json.get_mut("links") {
+        links.retain(|l| {
+            !matches!(l.get("rel").and_then(Value::as_str), Some("item" | "child" | "root" | "parent" | "self"))
+        });
+    }
+}
+
+fn minimal_collection(id: &str, rows: &[Row]) -> Map<String, Value> {
+    let mut bbox: Option<Bbox> = None;
+    let (mut start, mut end): (Option<&str>, Option<&str>) = (None, None);
+    for row in rows.iter().filter(|r| r.collection.as_deref() == Some(id)) {
+        let record: &ItemRecord = &row.parsed.record;
+        if let Some(b) = record.bbox {
+            bbox = Some(match bbox {
+                None => b,
+                Some(a) => [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])],
+            });
+        }
+        if let Some(t) = record.datetime.as_deref() {
+            start = Some(start.map_or(t, |s| s.min(t)));
+            end = Some(end.map_or(t, |e| e.max(t)));
+        }
+    }
+    json!({
+        "type": "Collection",
+        "id": id,
+        "stac_version": "1.0.0",
+        "description": format!("The items of collection {id}"),
+        "license": "other",
+        "extent": {
+            "spatial": {"bbox": [bbox.unwrap_or([-180.0, -90.0, 180.0, 90.0])]},
+            "temporal": {"interval": [[start, end]]}
+        },
+        "links": []
+    })
+    .as_object()
+    .cloned()
+    .expect("an object")
+}
+
+fn resolve_sources(dataset: &mut Dataset, hrefs: Vec<Vec<(PathBuf, String)>>, self_hrefs: &HashMap<String, usize>) {
+    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, item) in dataset.items.iter().enumerate() {
+        by_id.entry(item.id.as_str()).or_default().push(i);
+    }
+    let resolved: Vec<(Vec<usize>, Vec<String>)> = hrefs
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, links)| {
+            let mut found = Vec::new();
+            let mut dangling = Vec::new();
+            for (_, href) in links {
+                let target = self_hrefs.get(&href).copied().or_else(|| {
+                    let named: Vec<usize> = by_id.get(href_stem(&href))?.iter().copied().filter(|&j| j != i).collect();
+                    // Ids repeat across collections (a label and its image
+                    // often share one): the collection the href passes
+                    // through decides, else the item's own collection.
+                    let segments: Vec<&str> = href.split('/').collect();
+                    let node_named = |j: &usize| segments.contains(&dataset.nodes[dataset.items[*j].node].id.as_str());
+                    let own = |j: &usize| dataset.items[*j].node == dataset.items[i].node;
+                    match named.as_slice() {
+                        [one] => Some(*one),
+                        _ => named.iter().copied().find(node_named).or_else(|| named.iter().copied().find(own)),
+                    }
+                });
+                match target {
+                    Some(j) => found.push(j),
+                    None => dangling.push(href),
+                }
+            }
+            (found, dangling)
+        })
+        .collect();
+    for (item, (mut found, dangling)) in dataset.items.iter_mut().zip(resolved) {
+        found.shrink_to_fit();
+        item.sources = found;
+        item.dangling_sources = dangling;
+    }
+    for (i, item) in dataset.items.iter().enumerate() {
+        dataset.nodes[item.node].items.push(i);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_name_items() {
+        assert_eq!(href_stem("../source-12/source-12.json"), "source-12");
+        assert_eq!(href_stem("https://example.com/items/a.json?x=1"), "a");
+        assert_eq!(href_stem("b"), "b");
+    }
+}
