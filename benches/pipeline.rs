@@ -27,7 +27,16 @@ fn cached_catalog(name: &str, pairs: usize, dup_rate: f64, overlap: f64, footpri
     let dir = std::env::temp_dir().join(name);
     if !dir.join("catalog.json").exists() {
         let _ = std::fs::remove_dir_all(&dir);
-        let options = GenerateOptions { out: dir.clone(), pairs, classes: 8, dup_rate, overlap, seed: 1, footprints };
+        let options = GenerateOptions {
+            out: dir.clone(),
+            pairs,
+            classes: 8,
+            dup_rate,
+            overlap,
+            seed: 1,
+            footprints,
+            geoparquet: false,
+        };
         generate(&options).expect("generate bench catalog");
     }
     dir.join("catalog.json")

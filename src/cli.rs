@@ -581,9 +581,14 @@ pub struct ReportArgs {
 /// Arguments of `generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// The output folder (must be absent or empty).
+    /// The output folder (must be absent or empty), or with geoparquet output a new file.
     #[arg(long, short, help_heading = "Output")]
     pub output: PathBuf,
+
+    /// A JSON tree or one stac-geoparquet file [default: geoparquet when the
+    /// output's name ends in .parquet, else json].
+    #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
+    pub output_format: Option<DatasetFormatArg>,
 
     /// Number of (source, label) item pairs.
     #[arg(long, default_value_t = 100)]

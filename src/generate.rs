@@ -53,6 +53,10 @@ pub struct GenerateOptions {
     /// `i % N`), like time series of a few tiles; `None` for one tile each.
     /// Excludes `dup_rate` and `overlap`.
     pub footprints: Option<usize>,
+    /// Write one stac-geoparquet file at `out` instead of a JSON tree. A
+    /// table has no label files beside it, so label items carry their
+    /// class counts as `label:overviews` instead of a label asset.
+    pub geoparquet: bool,
 }
 
 /// What was generated: the exact counts tests can assert.
@@ -111,7 +115,12 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
         }
     }
     let out = &options.out;
-    if out.exists() && std::fs::read_dir(out).map_err(|e| Error::io(out, e))?.next().is_some() {
+    if options.geoparquet {
+        crate::publish::check_output_path(out)?;
+        if std::fs::symlink_metadata(out).is_ok() {
+            return Err(Error::OutputOccupied { path: out.clone() });
+        }
+    } else if out.exists() && std::fs::read_dir(out).map_err(|e| Error::io(out, e))?.next().is_some() {
         return Err(Error::Output { path: out.clone(), message: "exists and is not empty".into() });
     }
     let n = options.pairs;
@@ -143,6 +152,16 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
         [x + dx, y, x + dx + TILE, y + TILE].map(|v| (v * 1e9).round() / 1e9)
     };
 
+    if options.geoparquet {
+        let totals = write_table(out, options, &bbox_of, &seeds)?;
+        return Ok(GenerateSummary {
+            catalog: std::fs::canonicalize(out).unwrap_or_else(|_| out.clone()),
+            pairs: n,
+            exact_duplicates: options.footprints.map_or(dups, |footprints| n - footprints),
+            overlapping: shifted,
+            class_counts: totals,
+        });
+    }
     for dir in ["source", "labels"] {
         std::fs::create_dir_all(out.join(dir)).map_err(|e| Error::io(out.join(dir), e))?;
     }
@@ -189,7 +208,92 @@ fn polygon(b: [f64; 4]) -> stac::Geometry {
     stac::Geometry::new(geojson::GeometryValue::new_polygon(vec![ring]))
 }
 
+/// Pairs per chunk of a generated table.
+const TABLE_CHUNK: usize = 4096;
+
+/// Writes the pairs as one stac-geoparquet file; returns the class totals.
+fn write_table(
+    out: &Path,
+    options: &GenerateOptions,
+    bbox_of: &(dyn Fn(usize) -> [f64; 4] + Sync),
+    seeds: &[u64],
+) -> Result<Vec<u64>> {
+    let n = options.pairs;
+    let chunks = n.div_ceil(TABLE_CHUNK);
+    let rows = |c: usize| -> Result<Vec<serde_json::Map<String, Value>>> {
+        let range = c * TABLE_CHUNK..((c + 1) * TABLE_CHUNK).min(n);
+        let pairs: Vec<(Value, Value)> = range
+            .into_par_iter()
+            .map(|i| {
+                let pair = pair_items(i, bbox_of(i), seeds[i], options.classes, true);
+                (pair.source, pair.label)
+            })
+            .collect();
+        Ok(pairs
+            .into_iter()
+            .flat_map(|(source, label)| [source, label])
+            .filter_map(|v| match v {
+                Value::Object(map) => Some(map),
+                _ => None,
+            })
+            .collect())
+    };
+    let mut totals = vec![0u64; options.classes];
+    for i in 0..n {
+        for (t, c) in totals.iter_mut().zip(pair_items(i, bbox_of(i), seeds[i], options.classes, true).counts) {
+            *t += c;
+        }
+    }
+    let all: Vec<[f64; 4]> = (0..n).map(bbox_of).collect();
+    let collections: serde_json::Map<String, Value> = [
+        ("source", collection_json("source", "Synthetic source imagery", &all, None)?),
+        ("labels", collection_json("labels", "Synthetic labels", &all, Some(options.classes))?),
+    ]
+    .into_iter()
+    .map(|(id, c)| (id.to_string(), c))
+    .collect();
+    let catalog = stac::Catalog::new("synthetic-dataset", "Synthetic Q1 training dataset made by stac-ml generate");
+    let mut catalog = serde_json::to_value(catalog).map_err(|error| Error::Json { path: out.to_path_buf(), error })?;
+    catalog["links"] = json!([]);
+    let metadata = vec![
+        parquet::file::metadata::KeyValue::new(
+            "stac-geoparquet".into(),
+            json!({"version": "1.0.0", "collections": collections}).to_string(),
+        ),
+        parquet::file::metadata::KeyValue::new(crate::geoparquet::ROOT_KEY.into(), catalog.to_string()),
+    ];
+    let out = crate::publish::check_output_path(out)?;
+    let staged = crate::publish::Staged::begin_file(&out)?;
+    crate::geoparquet::write_items(staged.path(), chunks, &rows, metadata).map_err(|e| staged.blame(e))?;
+    staged.publish(false)?;
+    Ok(totals)
+}
+
+/// One generated pair: the source item, the label item, the label GeoJSON
+/// and the label's features per class.
+struct Pair {
+    source: Value,
+    label: Value,
+    features: Value,
+    counts: Vec<u64>,
+}
+
 fn write_pair(out: &Path, i: usize, bbox: [f64; 4], seed: u64, classes: usize) -> Result<Vec<u64>> {
+    let id = item_id(i);
+    let Pair { source, label, features, counts } = pair_items(i, bbox, seed, classes, false);
+    let dir = out.join("source").join(&id);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    write_pretty(&dir.join(format!("{id}.json")), &source)?;
+    let dir = out.join("labels").join(&id);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    write_pretty(&dir.join(format!("{id}.json")), &label)?;
+    write_pretty(&dir.join(format!("{id}.geojson")), &features)?;
+    Ok(counts)
+}
+
+/// The items of pair `i`. In a table (`table`), links name their targets
+/// by collection and id, and the label carries `label:overviews`.
+fn pair_items(i: usize, bbox: [f64; 4], seed: u64, classes: usize, table: bool) -> Pair {
     let id = item_id(i);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let start = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).single().expect("valid date");
@@ -205,12 +309,13 @@ fn write_pair(out: &Path, i: usize, bbox: [f64; 4], seed: u64, classes: usize) -
         stac::Link::collection("../collection.json").json(),
         stac::Link::parent("../collection.json").json(),
     ];
-    let mut image = stac::Asset::new(format!("./{id}.tif")).role("data");
+    let image_href = if table { format!("./source/{id}.tif") } else { format!("./{id}.tif") };
+    let mut image = stac::Asset::new(image_href).role("data");
     image.r#type = Some("image/tiff; application=geotiff; profile=cloud-optimized".into());
     source.assets.insert("image".into(), image);
-    let dir = out.join("source").join(&id);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    write_pretty(&dir.join(format!("{id}.json")), &source)?;
+    if table {
+        source.links.clear();
+    }
 
     // 1-3 labelled shapes inside the tile.
     let features = rng.random_range(1..=3usize);
@@ -250,14 +355,28 @@ fn write_pair(out: &Path, i: usize, bbox: [f64; 4], seed: u64, classes: usize) -
         stac::Link::collection("../collection.json").json(),
         stac::Link::parent("../collection.json").json(),
     ];
-    let mut asset = stac::Asset::new(format!("./{id}.geojson")).role("labels");
-    asset.r#type = Some("application/geo+json".into());
-    label.assets.insert("labels".into(), asset);
-    let dir = out.join("labels").join(&id);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    write_pretty(&dir.join(format!("{id}.json")), &label)?;
-    write_pretty(&dir.join(format!("{id}.geojson")), &json!({"type": "FeatureCollection", "features": shapes}))?;
-    Ok(counts)
+    if table {
+        label.links = vec![stac::Link::new(format!("./source/{id}.json"), "source").json()];
+        let overview: Vec<Value> = (0..classes)
+            .filter(|&k| counts[k] > 0)
+            .map(|k| json!({"name": class_name(k), "count": counts[k]}))
+            .collect();
+        label
+            .properties
+            .additional_fields
+            .insert("label:overviews".into(), json!([{"property_key": "label", "counts": overview}]));
+    } else {
+        let mut asset = stac::Asset::new(format!("./{id}.geojson")).role("labels");
+        asset.r#type = Some("application/geo+json".into());
+        label.assets.insert("labels".into(), asset);
+    }
+    let value = |item: &stac::Item| serde_json::to_value(item).expect("an item serialises");
+    Pair {
+        source: value(&source),
+        label: value(&label),
+        features: json!({"type": "FeatureCollection", "features": shapes}),
+        counts,
+    }
 }
 
 fn write_collection(
@@ -268,6 +387,15 @@ fn write_collection(
     bboxes: &[[f64; 4]],
     classes: Option<usize>,
 ) -> Result<()> {
+    let mut collection = collection_json(id, description, bboxes, classes)?;
+    let mut links = vec![stac::Link::root("../catalog.json").json(), stac::Link::parent("../catalog.json").json()];
+    links.extend(ids.iter().map(|i| stac::Link::item(format!("./{i}/{i}.json")).json()));
+    collection["links"] = serde_json::to_value(links).map_err(|error| Error::Json { path: out.join(id), error })?;
+    write_pretty(&out.join(id).join("collection.json"), &collection)
+}
+
+/// A generated collection without links.
+fn collection_json(id: &str, description: &str, bboxes: &[[f64; 4]], classes: Option<usize>) -> Result<Value> {
     let mut collection = stac::Collection::new(id, description);
     collection.license = "CC-BY-4.0".into();
     let union = bboxes.iter().fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |a, b| {
@@ -277,9 +405,6 @@ fn write_collection(
     let start = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).single();
     let end = Utc.with_ymd_and_hms(2020, 12, 30, 0, 0, 0).single();
     collection.extent.temporal.interval = vec![[start, end]];
-    let mut links = vec![stac::Link::root("../catalog.json").json(), stac::Link::parent("../catalog.json").json()];
-    links.extend(ids.iter().map(|i| stac::Link::item(format!("./{i}/{i}.json")).json()));
-    collection.links = links;
     if let Some(classes) = classes {
         collection.extensions = vec![LABEL_EXTENSION.into()];
         let mut summaries = serde_json::Map::new();
@@ -290,7 +415,7 @@ fn write_collection(
         );
         collection.summaries = Some(summaries);
     }
-    write_pretty(&out.join(id).join("collection.json"), &collection)
+    serde_json::to_value(collection).map_err(|error| Error::Json { path: PathBuf::from(id), error })
 }
 
 fn write_pretty<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {

@@ -691,6 +691,7 @@ mod tests {
             overlap: 0.0,
             seed: 1,
             footprints: None,
+            geoparquet: false,
         };
         generate(&options).unwrap();
         catalog::load(&out.join("catalog.json")).unwrap()

@@ -6,10 +6,15 @@ use anyhow::Result;
 use stac_ml::generate::{GenerateOptions, generate};
 
 use super::{ExitStatus, Printer};
-use crate::cli::GenerateArgs;
+use crate::cli::{DatasetFormatArg, GenerateArgs};
+use stac_ml::sink::OutputFormat;
 
 /// Writes a synthetic catalog and prints its known counts as JSON.
 pub fn run(args: GenerateArgs, printer: Printer) -> Result<ExitStatus> {
+    let geoparquet = match args.output_format {
+        Some(format) => format == DatasetFormatArg::Geoparquet,
+        None => OutputFormat::of_path(&args.output) != OutputFormat::JsonTree,
+    };
     let options = GenerateOptions {
         out: args.output,
         pairs: args.pairs,
@@ -18,6 +23,7 @@ pub fn run(args: GenerateArgs, printer: Printer) -> Result<ExitStatus> {
         overlap: args.overlap,
         seed: args.seed,
         footprints: args.footprints,
+        geoparquet,
     };
     let spinner = printer.spinner("generating");
     let summary = generate(&options)?;

@@ -471,6 +471,7 @@ fn a_generated_catalog_is_valid() {
         overlap: 0.0,
         seed: 1,
         footprints: None,
+        geoparquet: false,
     })
     .unwrap();
     let report = run(&out);
@@ -503,6 +504,7 @@ fn throughput() {
         overlap: 0.1,
         seed: 1,
         footprints: None,
+        geoparquet: false,
     };
     crate::generate::generate(&options).unwrap();
     let start = std::time::Instant::now();
