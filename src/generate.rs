@@ -238,12 +238,10 @@ fn write_table(
             })
             .collect())
     };
-    let mut totals = vec![0u64; options.classes];
-    for i in 0..n {
-        for (t, c) in totals.iter_mut().zip(pair_items(i, bbox_of(i), seeds[i], options.classes, true).counts) {
-            *t += c;
-        }
-    }
+    let totals = (0..n)
+        .into_par_iter()
+        .map(|i| pair_items(i, bbox_of(i), seeds[i], options.classes, true).counts)
+        .reduce(|| vec![0u64; options.classes], |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect());
     let all: Vec<[f64; 4]> = (0..n).map(bbox_of).collect();
     let collections: serde_json::Map<String, Value> = [
         ("source", collection_json("source", "Synthetic source imagery", &all, None)?),
