@@ -43,6 +43,7 @@ pub mod escape;
 pub mod gate;
 pub mod generate;
 pub mod geometry;
+pub mod hash_split;
 pub mod hints;
 pub mod index;
 pub mod info;
