@@ -764,10 +764,25 @@ mod tests {
 
         let blocks = SplitSettings { block_size: Some(1.0), ..settings(&[80.0, 10.0, 10.0]) };
         let err = resolve_split(&dataset, &blocks, &Silent).unwrap_err();
-        assert_eq!(err.to_string(), "block_size needs strategy spatial");
-        let spatial = SplitSettings { strategy: StrategyKind::Spatial, ..blocks };
+        assert_eq!(err.to_string(), "block_size needs strategy spatial or hash");
+        let spatial = SplitSettings { strategy: StrategyKind::Spatial, ..blocks.clone() };
         let options = resolve_split(&dataset, &spatial, &Silent).unwrap();
         assert_eq!(options.strategy, Strategy::Spatial { block_size: Some(1.0) });
+        let hash = SplitSettings { strategy: StrategyKind::Hash, ..blocks };
+        let options = resolve_split(&dataset, &hash, &Silent).unwrap();
+        assert_eq!(options.strategy, Strategy::Hash { block_size: Some(1.0) });
+        let record = provenance(&dataset, &options);
+        assert_eq!((record["strategy"].as_str(), record["block_size"].as_f64()), (Some("hash"), Some(1.0)));
+        assert_eq!(
+            record["thresholds"].to_string(),
+            "[14757395258967642112,16602069666338596864,18446744073709551616]"
+        );
+        let both = SplitSettings { group_by: Some("field".into()), ..hash.clone() };
+        assert!(
+            resolve_split(&dataset, &both, &Silent).unwrap_err().to_string().starts_with("group_by does not combine")
+        );
+        let tiny = SplitSettings { block_size: Some(0.0), ..hash };
+        assert!(resolve_split(&dataset, &tiny, &Silent).is_err());
     }
 
     #[test]
