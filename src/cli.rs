@@ -212,6 +212,8 @@ pub enum StrategyArg {
     Spatial,
     /// By time against --cutoffs: earlier items in earlier splits (train on the past, test on the future).
     Temporal,
+    /// By MD5 of the seed and each label item's id (or --block-size cell, or --group-by value): stable as a catalog grows; SQL can compute it.
+    Hash,
 }
 
 /// Arguments of `split`.
@@ -308,7 +310,7 @@ pub struct SplitFlags {
     #[arg(long, value_delimiter = ',')]
     pub names: Option<Vec<String>>,
 
-    /// Seed of the permutation; the same seed gives byte-identical output.
+    /// Seed of the permutation (of the hash, with --strategy hash); the same seed gives byte-identical output.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
 
@@ -316,7 +318,7 @@ pub struct SplitFlags {
     #[arg(long, value_enum, default_value_t)]
     pub strategy: StrategyArg,
 
-    /// With --strategy spatial: also keep items whose bbox centres share a grid cell of this many degrees together.
+    /// With --strategy spatial or hash: also keep items whose bbox centres share a grid cell of this many degrees together.
     #[arg(long, value_name = "DEGREES")]
     pub block_size: Option<f64>,
 
@@ -336,7 +338,7 @@ pub struct SplitFlags {
     #[arg(long, value_name = "SPLIT")]
     pub undated: Option<String>,
 
-    /// Keep items sharing this property's value in one split (with random, stratified or spatial).
+    /// Keep items sharing this property's value in one split (with random, stratified, spatial or hash).
     ///
     /// The value is read from the item's `properties`, else from its top-level
     /// field of that name (e.g. `collection`). Items without it are groups of

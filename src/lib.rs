@@ -44,6 +44,7 @@ pub mod gate;
 pub mod generate;
 pub mod geometry;
 pub mod geoparquet;
+pub mod hash_split;
 pub mod hints;
 pub mod index;
 pub mod info;

@@ -36,6 +36,8 @@ pub enum StrategyKind {
     Spatial,
     /// By time, against cutoff dates.
     Temporal,
+    /// By a hash of each unit's key, against thresholds from the ratios.
+    Hash,
 }
 
 /// The split as asked for, before it is resolved against the catalog.
@@ -52,7 +54,7 @@ pub struct SplitSettings {
     pub seed: u64,
     /// How items are grouped.
     pub strategy: StrategyKind,
-    /// With the spatial strategy: the grid cell size, in degrees.
+    /// With the spatial or hash strategy: the grid cell size, in degrees.
     pub block_size: Option<f64>,
     /// A previous Q2 catalog whose splits are kept.
     pub keep_from: Option<PathBuf>,
@@ -192,12 +194,18 @@ impl SplitSettings {
             }
         };
         let spec = SplitSpec::new(names, self.ratios.clone())?;
-        if self.block_size.is_some() && self.strategy != StrategyKind::Spatial {
+        if self.block_size.is_some() && !matches!(self.strategy, StrategyKind::Spatial | StrategyKind::Hash) {
             return Err(Error::SettingNeeds {
                 setting: Setting::BlockSize,
                 needs: Setting::Strategy,
-                value: "spatial",
+                value: "spatial or hash",
             });
+        }
+        if self.strategy == StrategyKind::Hash && self.block_size.is_some() && self.group_by.is_some() {
+            return Err(Error::setting(
+                Setting::GroupBy,
+                " does not combine with --block-size in strategy hash: a unit is keyed by its value or by its cell",
+            ));
         }
         if let Some(size) = self.block_size {
             split::check_block_size(size)?;
@@ -206,6 +214,7 @@ impl SplitSettings {
             StrategyKind::Random => Strategy::Random,
             StrategyKind::Stratified => Strategy::Stratified,
             StrategyKind::Spatial => Strategy::Spatial { block_size: self.block_size },
+            StrategyKind::Hash => Strategy::Hash { block_size: self.block_size },
             StrategyKind::Temporal => return self.check_temporal(),
         };
         Ok((spec, strategy))
@@ -482,6 +491,17 @@ fn warn_ungrouped(observer: &dyn Observer, options: &SplitOptions, assignment: &
             assignment.ungrouped
         ));
     }
+    if assignment.keyed_by_id > 0 {
+        let lacking = match (&options.group_by, &options.strategy) {
+            (Some(property), _) => format!("lack the property {property:?}"),
+            (None, Strategy::Hash { block_size: Some(_) }) => "have no bbox".to_string(),
+            _ => return,
+        };
+        observer.warning(&format!(
+            "{} units are keyed by their item's id for the hash split: their key items {lacking}",
+            assignment.keyed_by_id
+        ));
+    }
 }
 
 fn warn(observer: &dyn Observer, warnings: &Warnings) {
@@ -568,7 +588,10 @@ pub fn provenance(dataset: &Dataset, options: &SplitOptions) -> Value {
         "tool": concat!("stac-ml ", env!("CARGO_PKG_VERSION")),
         "collection": dataset.nodes[options.node].id,
         "strategy": options.strategy.name(),
-        "block_size": match options.strategy { Strategy::Spatial { block_size } => json!(block_size), _ => Value::Null },
+        "block_size": match options.strategy {
+            Strategy::Spatial { block_size } | Strategy::Hash { block_size } => json!(block_size),
+            _ => Value::Null,
+        },
         "seed": options.seed,
         "names": options.spec.names(),
         "ratios": options.spec.ratios(),
@@ -582,6 +605,11 @@ pub fn provenance(dataset: &Dataset, options: &SplitOptions) -> Value {
     }
     if let Some(property) = &options.group_by {
         record["group_by"] = json!(property);
+    }
+    if let Strategy::Hash { .. } = options.strategy {
+        // Integers, the last 2^64: a unit goes to the first split whose
+        // threshold exceeds the first 8 bytes of MD5("<seed>:<key>").
+        record["thresholds"] = json!(crate::hash_split::thresholds(options.spec.ratios()));
     }
     record
 }
@@ -780,10 +808,25 @@ mod tests {
 
         let blocks = SplitSettings { block_size: Some(1.0), ..settings(&[80.0, 10.0, 10.0]) };
         let err = resolve_split(&dataset, &blocks, &Silent).unwrap_err();
-        assert_eq!(err.to_string(), "block_size needs strategy spatial");
-        let spatial = SplitSettings { strategy: StrategyKind::Spatial, ..blocks };
+        assert_eq!(err.to_string(), "block_size needs strategy spatial or hash");
+        let spatial = SplitSettings { strategy: StrategyKind::Spatial, ..blocks.clone() };
         let options = resolve_split(&dataset, &spatial, &Silent).unwrap();
         assert_eq!(options.strategy, Strategy::Spatial { block_size: Some(1.0) });
+        let hash = SplitSettings { strategy: StrategyKind::Hash, ..blocks };
+        let options = resolve_split(&dataset, &hash, &Silent).unwrap();
+        assert_eq!(options.strategy, Strategy::Hash { block_size: Some(1.0) });
+        let record = provenance(&dataset, &options);
+        assert_eq!((record["strategy"].as_str(), record["block_size"].as_f64()), (Some("hash"), Some(1.0)));
+        assert_eq!(
+            record["thresholds"].to_string(),
+            "[14757395258967642112,16602069666338596864,18446744073709551616]"
+        );
+        let both = SplitSettings { group_by: Some("field".into()), ..hash.clone() };
+        assert!(
+            resolve_split(&dataset, &both, &Silent).unwrap_err().to_string().starts_with("group_by does not combine")
+        );
+        let tiny = SplitSettings { block_size: Some(0.0), ..hash };
+        assert!(resolve_split(&dataset, &tiny, &Silent).is_err());
     }
 
     #[test]

@@ -121,6 +121,18 @@ pub enum Strategy {
     /// split, from the first cutoff to before the second to the second, and
     /// so on. No permutation; the seed and the ratios play no part.
     Temporal(Cutoffs),
+    /// Each unit goes by a hash of its key and the seed against thresholds
+    /// from the ratios (see [`crate::hash_split`]): no permutation, so a
+    /// database can compute the same split row by row, any part of a catalog
+    /// can be split on its own, and a growing catalog keeps every old
+    /// assignment. The key is the unit's label item id (the smallest, for
+    /// label items joined by a shared source), or with a block size the grid
+    /// cell of that item's bbox centre, or with `group_by` its value of the
+    /// property. Sizes approach the ratios.
+    Hash {
+        /// Grid cell edge in degrees, to key units by cell.
+        block_size: Option<f64>,
+    },
 }
 
 impl Strategy {
@@ -131,6 +143,7 @@ impl Strategy {
             Strategy::Stratified => "stratified",
             Strategy::Spatial { .. } => "spatial",
             Strategy::Temporal(_) => "temporal",
+            Strategy::Hash { .. } => "hash",
         }
     }
 }
@@ -244,7 +257,11 @@ pub struct Assignment {
     /// Ids the previous version assigned that are gone now, sorted.
     pub gone: Vec<String>,
     /// With `group_by`: members lacking the property (each its own group).
+    /// Not counted by the hash strategy, which counts `keyed_by_id` instead.
     pub ungrouped: usize,
+    /// With the hash strategy and a block size or `group_by`: units keyed by
+    /// their id because their key item has no bbox or lacks the property.
+    pub keyed_by_id: usize,
 }
 
 impl Assignment {
@@ -364,7 +381,10 @@ pub fn assign(dataset: &Dataset, options: &SplitOptions, classes: Option<&ClassC
         if matches!(options.strategy, Strategy::Temporal(_)) {
             return Err(Error::setting(Setting::GroupBy, " does not combine with the temporal strategy"));
         }
-        ungrouped = join_groups(dataset, &members, property, &mut units)?;
+        // The hash strategy keys units by the value instead: equal values, equal splits.
+        if !matches!(options.strategy, Strategy::Hash { .. }) {
+            ungrouped = join_groups(dataset, &members, property, &mut units)?;
+        }
     }
     let mut by_root: HashMap<usize, Vec<usize>> = HashMap::new();
     for &i in &members {
@@ -405,7 +425,13 @@ pub fn assign(dataset: &Dataset, options: &SplitOptions, classes: Option<&ClassC
         // Times decide, not ratios: the sizes are what they are.
         let targets = counts.clone();
         propagate_to_sources(dataset, &members, &member, &mut split_of);
-        return Ok(Assignment { names, split_of, member, counts, targets, kept, gone, ungrouped });
+        return Ok(Assignment { names, split_of, member, counts, targets, kept, gone, ungrouped, keyed_by_id: 0 });
+    }
+    if let Strategy::Hash { block_size } = options.strategy {
+        let keyed_by_id = place_by_hash(dataset, &groups, options, block_size, &mut split_of, &mut counts)?;
+        let targets = options.spec.targets(members.len());
+        propagate_to_sources(dataset, &members, &member, &mut split_of);
+        return Ok(Assignment { names, split_of, member, counts, targets, kept, gone, ungrouped, keyed_by_id });
     }
     let targets = options.spec.targets(members.len());
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
@@ -431,7 +457,7 @@ pub fn assign(dataset: &Dataset, options: &SplitOptions, classes: Option<&ClassC
         distribute(&groups, &local_targets, &mut local, &targets, &mut counts, &mut split_of);
     }
     propagate_to_sources(dataset, &members, &member, &mut split_of);
-    Ok(Assignment { names, split_of, member, counts, targets, kept, gone, ungrouped })
+    Ok(Assignment { names, split_of, member, counts, targets, kept, gone, ungrouped, keyed_by_id: 0 })
 }
 
 /// Source items outside the chosen collection follow their label items.
@@ -482,27 +508,93 @@ fn place_by_time(
     Ok(())
 }
 
-/// Joins the members that share the value of `property`; returns how many
-/// lack it (each stays a group of its own). Item files are read again for
-/// the value, on the I/O pool: loading keeps no free-form properties.
-fn join_groups(dataset: &Dataset, members: &[usize], property: &str, units: &mut UnionFind) -> Result<usize> {
-    let values: Vec<Result<Option<String>>> = crate::catalog::read::read_each(members, |_, &i, reader| {
-        let json = reader.read_json(&dataset.items[i].path)?;
-        let value = json.get("properties").and_then(|p| p.get(property)).or_else(|| json.get(property));
-        Ok(match value {
-            None | Some(serde_json::Value::Null) => None,
-            // The JSON text: 1 and "1" are different values.
-            Some(value) => Some(value.to_string()),
+/// Places each unit without a kept split by the hash of its key; returns
+/// how many units were keyed by id for want of a bbox or the property.
+fn place_by_hash(
+    dataset: &Dataset,
+    groups: &[Vec<usize>],
+    options: &SplitOptions,
+    block_size: Option<f64>,
+    split_of: &mut [Option<u16>],
+    counts: &mut [usize],
+) -> Result<usize> {
+    use crate::hash_split::{self, KeyItem, KeyKind};
+    let items = &dataset.items;
+    fn key_item<'a>(item: &'a crate::catalog::ItemRecord, value: Option<&'a str>) -> KeyItem<'a> {
+        KeyItem { id: item.id.as_str(), label: item.is_label(), bbox: item.bbox.as_ref(), value }
+    }
+    // Units with kept items stay where the previous version put them.
+    let open: Vec<&Vec<usize>> = groups.iter().filter(|g| g.iter().all(|&i| split_of[i].is_none())).collect();
+    let keys: Vec<usize> = open
+        .iter()
+        .map(|g| {
+            *g.iter()
+                .min_by(|&&a, &&b| hash_split::key_order(&key_item(&items[a], None), &key_item(&items[b], None)))
+                .expect("units have items")
         })
-    });
+        .collect();
+    let (kind, values) = match (&options.group_by, block_size) {
+        (Some(property), _) => {
+            let values = property_values(dataset, &keys, property)?;
+            (KeyKind::Property(property), values.iter().map(|v| v.as_ref().and_then(hash_split::value_key)).collect())
+        }
+        (None, Some(size)) => (KeyKind::Cell(size), vec![None; keys.len()]),
+        (None, None) => (KeyKind::Id, vec![None; keys.len()]),
+    };
+    let thresholds = hash_split::thresholds(options.spec.ratios());
+    let mut keyed_by_id = 0;
+    for ((group, &i), value) in open.iter().zip(&keys).zip(&values) {
+        let (key, by_id) = hash_split::key_of(&key_item(&items[i], value.as_deref()), kind);
+        keyed_by_id += usize::from(by_id);
+        let k = hash_split::split_of(hash_split::position(options.seed, &key), &thresholds);
+        for &i in group.iter() {
+            split_of[i] = Some(k);
+            counts[k as usize] += 1;
+        }
+    }
+    // New items of units with kept ones join the split of the first kept item.
+    for group in groups {
+        if let Some(k) = group.iter().find_map(|&i| split_of[i]) {
+            for &i in group {
+                if split_of[i].is_none() {
+                    split_of[i] = Some(k);
+                    counts[k as usize] += 1;
+                }
+            }
+        }
+    }
+    Ok(keyed_by_id)
+}
+
+/// The value of `property` of each item (its `properties`, else its
+/// top-level field of that name; `None` when absent). Item files are read
+/// again, on the I/O pool: loading keeps no free-form properties.
+fn property_values(dataset: &Dataset, items: &[usize], property: &str) -> Result<Vec<Option<serde_json::Value>>> {
+    crate::catalog::read::read_each(items, |_, &i, reader| {
+        let mut json = reader.read_json(&dataset.items[i].path)?;
+        let value = match json.get_mut("properties").and_then(|p| p.get_mut(property)) {
+            Some(value) => Some(value.take()),
+            None => json.get_mut(property).map(serde_json::Value::take),
+        };
+        Ok(value.filter(|v| !v.is_null()))
+    })
+    .into_iter()
+    .collect()
+}
+
+/// Joins the members that share the value of `property`; returns how many
+/// lack it (each stays a group of its own).
+fn join_groups(dataset: &Dataset, members: &[usize], property: &str, units: &mut UnionFind) -> Result<usize> {
+    let values = property_values(dataset, members, property)?;
     let mut first: HashMap<String, usize> = HashMap::new();
     let mut lacking = 0;
     for (&i, value) in members.iter().zip(values) {
-        match value? {
-            Some(value) => match first.get(&value) {
+        match value {
+            // The JSON text: 1 and "1" are different values.
+            Some(value) => match first.get(&value.to_string()) {
                 Some(&j) => units.union(i, j),
                 None => {
-                    first.insert(value, i);
+                    first.insert(value.to_string(), i);
                 }
             },
             None => lacking += 1,
@@ -687,5 +779,177 @@ mod tests {
         assert_eq!(cutoffs.texts(), ["2021-01-01T00:00:00Z", "2021-12-31T23:00:00Z"]);
         assert!(Cutoffs::new(&texts, 2, None).is_err());
         assert!(Cutoffs::new(&[], 1, None).is_err());
+    }
+
+    mod hash {
+        use std::collections::BTreeMap;
+        use std::path::Path;
+
+        use super::super::*;
+        use crate::generate::{GenerateOptions, generate};
+
+        fn generated(dir: &Path, pairs: usize) -> Dataset {
+            let out = dir.join(format!("gen-{pairs}"));
+            let options = GenerateOptions {
+                out: out.clone(),
+                pairs,
+                classes: 2,
+                dup_rate: 0.0,
+                overlap: 0.0,
+                seed: 1,
+                footprints: None,
+            };
+            generate(&options).unwrap();
+            crate::catalog::load(&out.join("catalog.json")).unwrap()
+        }
+
+        fn options(dataset: &Dataset, strategy: Strategy, group_by: Option<&str>) -> SplitOptions {
+            let spec =
+                SplitSpec::new(SplitSpec::DEFAULT_NAMES.map(String::from).to_vec(), vec![80.0, 10.0, 10.0]).unwrap();
+            SplitOptions {
+                spec,
+                seed: 7,
+                strategy,
+                node: dataset.node_by_id("labels").unwrap(),
+                keep: None,
+                group_by: group_by.map(String::from),
+            }
+        }
+
+        /// Split name by (collection id, item id), for every item with a split.
+        fn named(dataset: &Dataset, assignment: &Assignment) -> BTreeMap<(String, String), String> {
+            dataset
+                .items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| {
+                    let name = assignment.name_of(i)?.to_string();
+                    Some(((dataset.nodes[item.node].id.clone(), item.id.clone()), name))
+                })
+                .collect()
+        }
+
+        #[test]
+        fn a_growing_catalog_keeps_every_old_assignment() {
+            let dir = tempfile::tempdir().unwrap();
+            let (small, large) = (generated(dir.path(), 60), generated(dir.path(), 150));
+            // Keyed by id: the generator lays tiles out on a grid that widens
+            // with the item count, so bboxes (and cells) change as it grows.
+            let hash = |d: &Dataset| {
+                named(d, &assign(d, &options(d, Strategy::Hash { block_size: None }, None), None).unwrap())
+            };
+            let (before, after) = (hash(&small), hash(&large));
+            assert_eq!(before.len(), 120, "labels and their sources");
+            assert_eq!(after.len(), 300);
+            for (item, split) in &before {
+                assert_eq!(&after[item], split, "{item:?} moved");
+            }
+            let used: std::collections::BTreeSet<&String> = after.values().collect();
+            assert_eq!(used.len(), 3, "every split is used: {used:?}");
+            // The random strategy, for contrast, reshuffles when items are added.
+            let random = |d: &Dataset| named(d, &assign(d, &options(d, Strategy::Random, None), None).unwrap());
+            let (before, after) = (random(&small), random(&large));
+            assert!(before.iter().any(|(item, split)| &after[item] != split));
+        }
+
+        #[test]
+        fn assignments_match_the_hash_of_each_label_id() {
+            let dir = tempfile::tempdir().unwrap();
+            let dataset = generated(dir.path(), 40);
+            let assignment =
+                assign(&dataset, &options(&dataset, Strategy::Hash { block_size: None }, None), None).unwrap();
+            let thresholds = crate::hash_split::thresholds(&[0.8, 0.1, 0.1]);
+            let mut sources = 0;
+            for (i, item) in dataset.items.iter().enumerate() {
+                if item.is_label() {
+                    let k = crate::hash_split::split_of(crate::hash_split::position(7, &item.id), &thresholds);
+                    assert_eq!(assignment.split_of[i], Some(k), "{}", item.id);
+                    for &s in &item.sources {
+                        assert_eq!(assignment.split_of[s], Some(k), "source of {}", item.id);
+                        sources += 1;
+                    }
+                }
+            }
+            assert_eq!(sources, 40);
+            // Targets are shown beside sizes, which only approach them.
+            assert_eq!(assignment.targets, [32, 4, 4]);
+            assert_eq!(assignment.counts.iter().sum::<usize>(), 40);
+        }
+
+        #[test]
+        fn assignments_do_not_depend_on_item_order() {
+            let dir = tempfile::tempdir().unwrap();
+            let dataset = generated(dir.path(), 50);
+            // The same catalog with its items in reverse order.
+            let mut reversed = crate::catalog::load(&dir.path().join("gen-50/catalog.json")).unwrap();
+            let n = reversed.items.len();
+            reversed.items.reverse();
+            for item in &mut reversed.items {
+                item.sources.iter_mut().for_each(|s| *s = n - 1 - *s);
+            }
+            for node in &mut reversed.nodes {
+                node.items.iter_mut().for_each(|i| *i = n - 1 - *i);
+            }
+            for (strategy, group_by) in [
+                (Strategy::Hash { block_size: None }, None),
+                (Strategy::Hash { block_size: Some(0.03) }, None),
+                (Strategy::Hash { block_size: None }, Some("collection")),
+            ] {
+                let forward = assign(&dataset, &options(&dataset, strategy.clone(), group_by), None).unwrap();
+                let backward = assign(&reversed, &options(&reversed, strategy.clone(), group_by), None).unwrap();
+                assert_eq!(named(&dataset, &forward), named(&reversed, &backward), "{strategy:?} {group_by:?}");
+            }
+            // The random strategy, for contrast, depends on the order.
+            let forward = assign(&dataset, &options(&dataset, Strategy::Random, None), None).unwrap();
+            let backward = assign(&reversed, &options(&reversed, Strategy::Random, None), None).unwrap();
+            assert_ne!(named(&dataset, &forward), named(&reversed, &backward));
+        }
+
+        #[test]
+        fn a_group_by_value_keys_every_unit_that_has_it() {
+            let dir = tempfile::tempdir().unwrap();
+            let dataset = generated(dir.path(), 30);
+            // Every label item has collection "labels": one key, one split.
+            let grouped = options(&dataset, Strategy::Hash { block_size: None }, Some("collection"));
+            let assignment = assign(&dataset, &grouped, None).unwrap();
+            let k = crate::hash_split::split_of(
+                crate::hash_split::position(7, "labels"),
+                &crate::hash_split::thresholds(&[0.8, 0.1, 0.1]),
+            );
+            assert!(assignment.split_of.iter().all(|s| *s == Some(k)), "{:?}", assignment.counts);
+            assert_eq!((assignment.keyed_by_id, assignment.ungrouped), (0, 0));
+            // A property no item has: each unit falls back to its id, and says so.
+            let missing = options(&dataset, Strategy::Hash { block_size: None }, Some("no-such-property"));
+            let by_id = assign(&dataset, &missing, None).unwrap();
+            assert_eq!(by_id.keyed_by_id, 30);
+            let plain = assign(&dataset, &options(&dataset, Strategy::Hash { block_size: None }, None), None).unwrap();
+            assert_eq!(by_id.split_of, plain.split_of);
+        }
+
+        #[test]
+        fn kept_units_keep_their_split() {
+            let dir = tempfile::tempdir().unwrap();
+            let dataset = generated(dir.path(), 20);
+            let mut options = options(&dataset, Strategy::Hash { block_size: None }, None);
+            let fresh = assign(&dataset, &options, None).unwrap();
+            // Keep every label in the split the hash would not give it.
+            let labels: Vec<usize> = (0..dataset.items.len()).filter(|&i| dataset.items[i].is_label()).collect();
+            let keep: HashMap<String, String> = labels
+                .iter()
+                .map(|&i| {
+                    let other = (fresh.split_of[i].unwrap() as usize + 1) % 3;
+                    (dataset.items[i].id.clone(), SplitSpec::DEFAULT_NAMES[other].to_string())
+                })
+                .collect();
+            options.keep = Some(keep.clone());
+            let kept = assign(&dataset, &options, None).unwrap();
+            assert_eq!(kept.kept, 20);
+            for &i in &labels {
+                assert_eq!(kept.name_of(i), Some(keep[&dataset.items[i].id].as_str()));
+                for &s in &dataset.items[i].sources {
+                    assert_eq!(kept.split_of[s], kept.split_of[i], "sources follow kept labels");
+                }
+            }
+        }
     }
 }

@@ -66,6 +66,7 @@ pub fn run_options(
                 StrategyArg::Stratified => StrategyKind::Stratified,
                 StrategyArg::Spatial => StrategyKind::Spatial,
                 StrategyArg::Temporal => StrategyKind::Temporal,
+                StrategyArg::Hash => StrategyKind::Hash,
             },
             block_size: split.block_size,
             keep_from: split.keep_from.clone(),

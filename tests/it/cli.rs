@@ -81,7 +81,7 @@ fn flag_mistakes_come_before_the_catalog_is_read() {
         (vec!["--tasks".into(), "counting".into()], "--tasks: \"counting\" is not one of".into()),
         (vec!["--inputs-type".into(), "sound".into()], "--inputs-type: \"sound\" is not one of".into()),
         (vec!["--type".into(), "final".into()], "--type: \"final\" is not one of".into()),
-        (vec!["--block-size".into(), "1".into()], "--block-size needs --strategy spatial".into()),
+        (vec!["--block-size".into(), "1".into()], "--block-size needs --strategy spatial or hash".into()),
         (
             vec!["--strategy".into(), "spatial".into(), "--block-size".into(), "0".into()],
             "--block-size must be between 1e-6 and 360 degrees, got 0".into(),

@@ -307,7 +307,7 @@ fn setting_errors_name_their_flags() {
     unknown_tasks["properties"]["label:tasks"] = json!(["regression"]);
     let no_tasks = catalog_with_items(&dir.path().join("no-tasks"), &[("a.json", unknown_tasks)]);
     let cases: Vec<(&Path, Vec<&str>, String)> = vec![
-        (&catalog, vec!["--block-size", "1"], "--block-size needs --strategy spatial".into()),
+        (&catalog, vec!["--block-size", "1"], "--block-size needs --strategy spatial or hash".into()),
         (
             &catalog,
             vec!["--ratios", "50,50"],

@@ -196,7 +196,7 @@ fn block_size_needs_the_spatial_strategy() {
     for strategy in [&[][..], &["--strategy", "random"][..], &["--strategy", "stratified"][..]] {
         let out = dir.path().join("out");
         let stderr = q2(&catalog, &out, &[strategy, &["--block-size", "0.1"]].concat()).usage_error();
-        assert!(stderr.contains("--block-size needs --strategy spatial"), "{stderr}");
+        assert!(stderr.contains("--block-size needs --strategy spatial or hash"), "{stderr}");
         assert!(!out.exists(), "{strategy:?}: output written after a usage error");
     }
 }

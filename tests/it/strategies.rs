@@ -1,5 +1,5 @@
-//! Temporal and grouped splits (issue 12), and the hints the metrics give
-//! about a split, on small catalogs written here.
+//! Temporal, grouped and hash splits (issues 12 and 13), and the hints the
+//! metrics give about a split, on small catalogs written here.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::small::{Item, item, write_catalog};
-use crate::util::{path_str, read_json, run, split, tempdir};
+use crate::util::{generate, path_str, read_json, run, split, split_env, tempdir};
 
 /// The split of each item of the output's `labels` collection, from its
 /// `ml-dataset:split-items`.
@@ -248,4 +248,241 @@ fn hints_name_missing_classes_and_leaks() {
     let again = run(["metrics", &path_str(&out.join("catalog.json"))]).success();
     assert!(again.stderr.contains("hint: the random split leaks"), "{}", again.stderr);
     assert!(again.stdout.contains("normalised entropy"), "{}", again.stdout);
+}
+
+/// Recomputes a hash split with Python's hashlib from the written catalog
+/// alone: its record (seed, names, thresholds, block size) and each label
+/// item's id or bbox, and checks every label item and every source item it
+/// links. Prints how many label items it checked.
+const HASHLIB_CHECK: &str = r#"
+import hashlib, json, math, os, sys
+out = sys.argv[1]
+record = json.load(open(os.path.join(out, "catalog.json")))["stac-ml:split"]
+seed, names, thresholds, size = record["seed"], record["names"], record["thresholds"], record["block_size"]
+assert thresholds[-1] == 2**64, thresholds
+labels = os.path.join(out, "labels")
+checked = 0
+for name in sorted(os.listdir(labels)):
+    path = os.path.join(labels, name, name + ".json")
+    if not os.path.isfile(path):
+        continue
+    item = json.load(open(path))
+    if size is None:
+        key = item["id"]
+    else:
+        w, s, e, n = item["bbox"]
+        key = "%d_%d" % (math.floor((w + e) / 2 / size), math.floor((s + n) / 2 / size))
+    u = int.from_bytes(hashlib.md5(("%d:%s" % (seed, key)).encode()).digest()[:8], "big")
+    expected = names[next(k for k, t in enumerate(thresholds) if u < t)]
+    got = item["properties"]["ml-dataset:split"]
+    if got != expected:
+        sys.exit("%s: %s, hashlib says %s (key %r, u %d)" % (item["id"], got, expected, key, u))
+    for link in item["links"]:
+        if link["rel"] == "source":
+            source = json.load(open(os.path.normpath(os.path.join(labels, name, link["href"]))))
+            if source["properties"]["ml-dataset:split"] != expected:
+                sys.exit("source %s of %s is not in %s" % (source["id"], item["id"], expected))
+    checked += 1
+print("checked %d label items" % checked)
+"#;
+
+fn hashlib_check(out: &Path) -> String {
+    let output = std::process::Command::new("python3")
+        .args(["-c", HASHLIB_CHECK, &path_str(out)])
+        .output()
+        .expect("run python3");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    stdout
+}
+
+#[test]
+fn hash_split_is_what_python_s_hashlib_computes() {
+    let dir = tempdir();
+    let catalog = generate(&dir.path().join("in"), 300, 4, &[]);
+    let cases: [&[&str]; 3] = [
+        &["--seed", "5"],
+        &["--ratios", "70,20,10", "--block-size", "0.03"],
+        &["--ratios", "0.5,0.5", "--names", "a,b", "--seed", "18446744073709551615"],
+    ];
+    for (n, extra) in cases.iter().enumerate() {
+        let out = dir.path().join(format!("out-{n}"));
+        let mut args = vec!["--strategy", "hash", "--json"];
+        args.extend_from_slice(extra);
+        let summary = split(&catalog, &out, &args).success().json();
+        assert_eq!(hashlib_check(&out), "checked 300 label items\n", "{extra:?}");
+        // Sizes only approach the ratios: the summary shows the targets beside them.
+        let splits = summary["splits"].as_array().unwrap();
+        let targets: Vec<u64> = splits.iter().map(|s| s["target"].as_u64().unwrap()).collect();
+        let sizes: Vec<u64> = splits.iter().map(|s| s["items"].as_u64().unwrap()).collect();
+        assert_eq!(targets.iter().sum::<u64>(), 300);
+        assert_eq!(sizes.iter().sum::<u64>(), 300);
+        assert!(sizes.iter().all(|&s| s > 0), "{extra:?}: {sizes:?}");
+        assert_eq!(summary["source_items_following_labels"], 300);
+        let record = &read_json(&out.join("catalog.json"))["stac-ml:split"];
+        assert_eq!(record["strategy"], "hash");
+        if n == 0 {
+            assert_eq!(targets, [240, 30, 30]);
+            assert_ne!(sizes, targets, "a hash split that hits the targets exactly would be a coincidence");
+            assert_eq!(
+                record["thresholds"],
+                serde_json::from_str::<serde_json::Value>(
+                    "[14757395258967642112,16602069666338596864,18446744073709551616]"
+                )
+                .unwrap()
+            );
+            assert_eq!(record["block_size"], json!(null));
+        }
+    }
+    // The human summary too.
+    let out = dir.path().join("text");
+    let text = split(&catalog, &out, &["--strategy", "hash"]).success().stdout;
+    assert!(text.starts_with("split               items     target\nTraining   "), "{text}");
+}
+
+#[test]
+fn hash_split_keeps_old_assignments_as_a_catalog_grows_whatever_the_threads() {
+    let dir = tempdir();
+    let small = generate(&dir.path().join("small"), 80, 9, &[]);
+    let large = generate(&dir.path().join("large"), 200, 9, &[]);
+    let before = dir.path().join("before");
+    split(&small, &before, &["--strategy", "hash", "--seed", "3"]).success();
+    let after = dir.path().join("after");
+    let one_thread = [("RAYON_NUM_THREADS", "1"), ("STAC_ML_IO_THREADS", "1"), ("POLARS_MAX_THREADS", "1")];
+    split_env(&large, &after, &["--strategy", "hash", "--seed", "3"], &one_thread).success();
+    let (before, after) = (splits_of(&before), splits_of(&after));
+    assert_eq!(before.len(), 80);
+    assert_eq!(after.len(), 200);
+    for (id, split) in &before {
+        assert_eq!(&after[id], split, "{id} moved: the 80 labels of the small catalog are among the large one's");
+    }
+    // The same catalog again on every thread: the same splits.
+    let again = dir.path().join("again");
+    split(&large, &again, &["--strategy", "hash", "--seed", "3"]).success();
+    assert_eq!(splits_of(&again), after, "thread counts change nothing");
+}
+
+#[test]
+fn hash_split_keys_joined_labels_by_the_smallest_id() {
+    use stac_ml::hash_split::{position, split_of, thresholds};
+    let halves = thresholds(&[0.5, 0.5]);
+    let at = |seed: u64, key: &str| split_of(position(seed, key), &halves);
+    // A seed for which "a" and "b" alone would go to different splits, and
+    // "-1_0" (the cell of "c") to the second.
+    let seed = (0..).find(|&s| at(s, "a") != at(s, "b") && at(s, "-1_0") == 1).unwrap();
+    let dir = tempdir();
+    let label =
+        |id: &str, bbox: [f64; 4]| item(id, bbox).label(&["kind"], None).with("label:tasks", json!(["segmentation"]));
+    let items = vec![
+        label("b", [0.0, 0.0, 1.0, 1.0]).source("source", "s1"),
+        label("a", [5.0, 5.0, 6.0, 6.0]).source("source", "s1").source("source", "s2"),
+        // Centre x = -0.5: cell -1, not 0.
+        label("c", [-1.0, 0.0, 0.0, 1.0]).source("source", "s3"),
+    ];
+    let sources =
+        vec![item("s1", [0.0, 0.0, 1.0, 1.0]), item("s2", [0.0, 0.0, 1.0, 1.0]), item("s3", [-1.0, 0.0, 0.0, 1.0])];
+    let catalog = write_catalog(&dir.path().join("in"), &[("labels", items), ("source", sources)]);
+    let names = ["x", "y"];
+    let seed_text = seed.to_string();
+    let args = ["--strategy", "hash", "--ratios", "50,50", "--names", "x,y", "--seed", &seed_text];
+    let out = dir.path().join("by-id");
+    split(&catalog, &out, &args).success();
+    let of = splits_of(&out);
+    let a = names[at(seed, "a") as usize];
+    assert_eq!((of["a"].as_str(), of["b"].as_str()), (a, a), "b joins a through s1");
+    assert_eq!(of["c"], names[at(seed, "c") as usize]);
+    let tree = crate::util::check_tree(&out);
+    let source_splits: BTreeMap<String, String> =
+        tree.items_of("source").into_iter().map(|(id, (_, item))| (id, item.split().unwrap().to_string())).collect();
+    assert_eq!(source_splits, map(&[("s1", a), ("s2", a), ("s3", &of["c"])]));
+
+    // Keyed by cell: a's cell is 5_5, c's is -1_0 (floor of -0.5).
+    let out = dir.path().join("by-cell");
+    let mut with_cells = args.to_vec();
+    with_cells.extend(["--block-size", "1"]);
+    split(&catalog, &out, &with_cells).success();
+    let of = splits_of(&out);
+    assert_eq!(of["c"], "y");
+    assert_eq!(of["a"], names[at(seed, "5_5") as usize]);
+    assert_eq!(of["b"], of["a"]);
+    assert_eq!(read_json(&out.join("catalog.json"))["stac-ml:split"]["block_size"], json!(1.0));
+}
+
+#[test]
+fn hash_split_by_group_and_after_a_previous_split() {
+    use stac_ml::hash_split::{position, split_of, thresholds};
+    let dir = tempdir();
+    let items = vec![
+        field_item("a1", Some("north")),
+        field_item("a2", Some("north")),
+        field_item("b1", Some("south")),
+        field_item("n1", None).with("field", json!(7)),
+        field_item("c1", None),
+    ];
+    let catalog = write_catalog(&dir.path().join("in"), &[("labels", items)]);
+    let out = dir.path().join("grouped");
+    let output = split(&catalog, &out, &["--strategy", "hash", "--group-by", "field", "--seed", "2"]).success();
+    assert!(
+        output.stderr.contains(
+            "warning: 1 units are keyed by their item's id for the hash split: their key items lack the property \"field\"\n"
+        ),
+        "{}",
+        output.stderr
+    );
+    let t = thresholds(&[0.8, 0.1, 0.1]);
+    let name = |key: &str| ["Training", "Validation", "Test"][split_of(position(2, key), &t) as usize].to_string();
+    assert_eq!(
+        splits_of(&out),
+        map(&[
+            ("a1", &name("north")),
+            ("a2", &name("north")),
+            ("b1", &name("south")),
+            ("n1", &name("7")),
+            ("c1", &name("c1"))
+        ])
+    );
+    assert_eq!(read_json(&out.join("catalog.json"))["stac-ml:split"]["group_by"], "field");
+
+    // Kept items keep their split; new ones (none here) would be hashed.
+    let first = dir.path().join("first");
+    split(&catalog, &first, &["--ratios", "20,40,40", "--seed", "3"]).success();
+    let kept = dir.path().join("kept");
+    let previous = path_str(&first.join("catalog.json"));
+    split(&catalog, &kept, &["--strategy", "hash", "--keep-from", &previous]).success();
+    assert_eq!(splits_of(&kept), splits_of(&first));
+    assert_eq!(read_json(&kept.join("catalog.json"))["stac-ml:split"]["kept_from_previous"], true);
+}
+
+#[test]
+fn hash_flags_are_checked_before_reading() {
+    let dir = tempdir();
+    let catalog = dir.path().join("none/catalog.json");
+    let out = dir.path().join("out");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--strategy", "hash", "--block-size", "0"],
+            "error: --block-size must be between 1e-6 and 360 degrees, got 0\n",
+        ),
+        (
+            &["--strategy", "hash", "--block-size", "inf"],
+            "error: --block-size must be between 1e-6 and 360 degrees, got inf\n",
+        ),
+        (
+            &["--strategy", "hash", "--block-size", "NaN"],
+            "error: --block-size must be between 1e-6 and 360 degrees, got NaN\n",
+        ),
+        (&["--strategy", "hash", "--cutoffs", "2021-01-01"], "error: --cutoffs needs --strategy temporal\n"),
+        (&["--block-size", "1"], "error: --block-size needs --strategy spatial or hash\n"),
+        (
+            &["--strategy", "hash", "--block-size", "1", "--group-by", "field"],
+            "error: --group-by does not combine with --block-size in strategy hash: a unit is keyed by its value or by its cell\n",
+        ),
+        (
+            &["--strategy", "hash", "--ratios", "80,10"],
+            "error: --ratios 80,10 sum to 90; give percentages that sum to 100 or fractions that sum to 1\n",
+        ),
+    ];
+    for (extra, expected) in cases {
+        assert_eq!(&split(&catalog, &out, extra).usage_error(), expected, "{extra:?}");
+    }
 }
