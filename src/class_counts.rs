@@ -93,7 +93,7 @@ impl ClassCounts {
         let mut classes = Vec::with_capacity(read.len());
         for (&i, (counts, warning)) in items.iter().zip(read) {
             if let Some(warning) = warning {
-                warnings.push("unreadable label asset", &dataset.items[i].path, warning);
+                warnings.push("unreadable label asset", dataset.item_file(i), warning);
             }
             classes.push(counts);
         }

@@ -13,7 +13,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::catalog::read::{FileReader, read_each};
+use crate::catalog::read::read_each;
 use crate::catalog::{Dataset, NodeKind, href};
 use crate::error::Result;
 use crate::split::SplitView;
@@ -95,7 +95,8 @@ struct ItemFacts {
 
 /// Builds the overview of a loaded catalog.
 pub fn info(dataset: &Dataset) -> Result<Info> {
-    let facts: Vec<Result<ItemFacts>> = read_each(&dataset.items, |_, item, reader| item_facts(&item.path, reader));
+    let facts: Vec<Result<ItemFacts>> =
+        read_each(&dataset.items, |i, _, reader| item_facts(dataset.item_file(i), dataset.read_item(i, reader)?));
     let mut per_node: Vec<(AssetStats, BTreeSet<String>)> = vec![Default::default(); dataset.nodes.len()];
     for (item, facts) in dataset.items.iter().zip(facts) {
         let facts = facts?;
@@ -207,8 +208,7 @@ pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_str(&zoned, "%Y-%m-%dT%H:%M:%S%.f%:z").ok().map(|t| t.with_timezone(&Utc))
 }
 
-fn item_facts(path: &Path, reader: &mut FileReader) -> Result<ItemFacts> {
-    let value = reader.read_json(path)?;
+fn item_facts(path: &Path, value: Value) -> Result<ItemFacts> {
     let mut facts = ItemFacts::default();
     if let Some(Value::Array(list)) = value.get("stac_extensions") {
         facts.extensions = list.iter().filter_map(Value::as_str).map(String::from).collect();

@@ -328,7 +328,7 @@ impl<'a> InputPlaces<'a> {
             .nodes
             .iter()
             .map(|n| n.path.as_path())
-            .chain(dataset.items.iter().map(|i| i.path.as_path()))
+            .chain((0..dataset.items.len()).map(|i| dataset.item_file(i)))
             .chain(dataset.items.iter().filter_map(|i| i.label.as_ref()?.asset.as_deref()))
             .collect();
         let linked: Vec<&Path> = dataset.linked_dirs.iter().map(PathBuf::as_path).collect();
@@ -364,7 +364,7 @@ impl<'a> InputPlaces<'a> {
         InputPlaces {
             files: files.into_iter().map(resolve).collect(),
             linked: linked.into_iter().map(resolve).collect(),
-            tables: dataset.tables,
+            tables: dataset.table.is_some(),
         }
     }
 

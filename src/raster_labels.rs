@@ -108,7 +108,7 @@ impl RasterLabels {
             .par_iter()
             .map_init(
                 || (FileReader::default(), Counter::default()),
-                |(reader, counter), &i| item_pixels(&dataset.items[i], reader, counter),
+                |(reader, counter), &i| item_pixels(dataset, i, reader, counter),
             )
             .collect();
         let (mut items, mut pixels) = (Vec::new(), Vec::new());
@@ -166,29 +166,32 @@ struct Problem {
 }
 
 fn item_pixels(
-    item: &ItemRecord,
+    dataset: &Dataset,
+    i: usize,
     reader: &mut FileReader,
     counter: &mut Counter,
 ) -> Result<Option<ItemPixels>, Problem> {
-    let json = reader.read_json(&item.path).map_err(|e| Problem {
+    let item = &dataset.items[i];
+    let file = dataset.item_file(i);
+    let json = dataset.read_item(i, reader).map_err(|e| Problem {
         kind: "unreadable raster label",
-        path: item.path.clone(),
+        path: file.to_path_buf(),
         message: format!("cannot be read again for its mask: {e}"),
     })?;
     let Value::Object(json) = json else {
         return Err(Problem {
             kind: "unreadable raster label",
-            path: item.path.clone(),
+            path: file.to_path_buf(),
             message: "is no longer a JSON object".into(),
         });
     };
-    let description = describe(&item.path, &json);
+    let description = describe(file, &json);
     let path = match &description.asset {
         None => return Ok(None),
         Some(MaskAsset::Remote(href)) => {
             return Err(Problem {
                 kind: "remote raster label",
-                path: item.path.clone(),
+                path: file.to_path_buf(),
                 message: format!("label mask {href} is remote; not fetched, its pixels are not counted"),
             });
         }

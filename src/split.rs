@@ -493,7 +493,8 @@ fn place_by_time(
                     Some(k) => k,
                     None => {
                         let item = &dataset.items[group[0]];
-                        return Err(Error::Undated { path: item.path.clone(), id: item.id.clone() });
+                        let path = dataset.item_file(group[0]).to_path_buf();
+                        return Err(Error::Undated { path, id: item.id.clone() });
                     }
                 },
             },
@@ -571,7 +572,7 @@ fn place_by_hash(
 /// again, on the I/O pool: loading keeps no free-form properties.
 fn property_values(dataset: &Dataset, items: &[usize], property: &str) -> Result<Vec<Option<serde_json::Value>>> {
     crate::catalog::read::read_each(items, |_, &i, reader| {
-        let mut json = reader.read_json(&dataset.items[i].path)?;
+        let mut json = dataset.read_item(i, reader)?;
         let value = match json.get_mut("properties").and_then(|p| p.get_mut(property)) {
             Some(value) => Some(value.take()),
             None => json.get_mut(property).map(serde_json::Value::take),
@@ -798,6 +799,7 @@ mod tests {
                 overlap: 0.0,
                 seed: 1,
                 footprints: None,
+                geoparquet: false,
             };
             generate(&options).unwrap();
             crate::catalog::load(&out.join("catalog.json")).unwrap()

@@ -380,16 +380,17 @@ impl Context<'_> {
 
     fn write_item(&self, i: usize, tmp: &Path, buffer: &mut Vec<u8>) -> Result<()> {
         let item = &self.dataset.items[i];
+        let file = self.dataset.item_file(i);
         let Value::Object(mut json) = self.source.item_json(self.dataset, i, buffer)? else {
-            return Err(Error::not_stac(&item.path, "expected a STAC Item object"));
+            return Err(Error::not_stac(file, "expected a STAC Item object"));
         };
         let relative = &self.layout.item_files[i];
         let new_file = self.final_path(relative);
         let node = &self.dataset.nodes[item.node];
         let node_file = &self.layout.node_files[item.node];
 
-        self.rewrite_links(&mut json, &item.path, &new_file, &["root", "parent", "collection"]);
-        if self.dataset.tables {
+        self.rewrite_links(&mut json, file, &new_file, &["root", "parent", "collection"]);
+        if self.dataset.table.is_some() {
             self.link_sources_by_name(&mut json, i, &new_file);
         }
         let mut structural = vec![
@@ -407,7 +408,7 @@ impl Context<'_> {
         if let Some(Value::Object(assets)) = json.get_mut("assets") {
             for asset in assets.values_mut() {
                 let Some(old) = asset.get("href").and_then(Value::as_str) else { continue };
-                if let Some(new) = self.rewrite_href(&item.path, &new_file, old) {
+                if let Some(new) = self.rewrite_href(file, &new_file, old) {
                     asset["href"] = Value::String(new);
                 }
             }

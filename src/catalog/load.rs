@@ -56,15 +56,40 @@ pub struct Dataset {
     /// input lives, which an output must never touch. Assets usually lie
     /// beside their item, so this stays small.
     pub linked_dirs: Vec<PathBuf>,
-    /// The input's files are tables of items (stac-geoparquet), not one
-    /// file per item: the input is those files, not the folders they lie in.
-    pub tables: bool,
+    /// Where the items are when they lie in tables (stac-geoparquet) rather
+    /// than one file each: then an item's `path` is empty and the input is
+    /// the table files, not the folders they lie in.
+    pub table: Option<std::sync::Arc<dyn ItemTable>>,
+}
+
+/// Items kept as rows of table files: how to reach one again.
+pub trait ItemTable: Send + Sync + std::fmt::Debug {
+    /// The full STAC JSON of item `item` (properties nested, geometry as GeoJSON).
+    fn item_json(&self, item: usize) -> Result<Value>;
+    /// The file holding item `item`.
+    fn item_file(&self, item: usize) -> &Path;
 }
 
 impl Dataset {
     /// The root node.
     pub fn root(&self) -> &Node {
         &self.nodes[0]
+    }
+
+    /// The file holding item `item`: its own file, or the table holding it.
+    pub fn item_file(&self, item: usize) -> &Path {
+        match &self.table {
+            Some(table) => table.item_file(item),
+            None => &self.items[item].path,
+        }
+    }
+
+    /// The full JSON of item `item`, read again from its file or table.
+    pub fn read_item(&self, item: usize, reader: &mut super::read::FileReader) -> Result<Value> {
+        match &self.table {
+            Some(table) => table.item_json(item),
+            None => reader.read_json(&self.items[item].path),
+        }
     }
 
     /// The folder holding the root catalog.
@@ -122,6 +147,16 @@ impl Warnings {
         }
     }
 
+    /// Adds the warnings of `other`, kept after this one's.
+    pub fn absorb(&mut self, other: Warnings) {
+        for (kind, group) in other.groups {
+            let mine = self.groups.entry(kind).or_default();
+            mine.count += group.count;
+            let room = Self::EXAMPLES.saturating_sub(mine.examples.len());
+            mine.examples.extend(group.examples.into_iter().take(room));
+        }
+    }
+
     /// The groups, ordered by kind.
     pub fn groups(&self) -> impl Iterator<Item = (&'static str, &WarningGroup)> {
         self.groups.iter().map(|(k, v)| (*k, v))
@@ -170,7 +205,7 @@ pub fn load(path: &Path) -> Result<Dataset> {
     let mut warnings = Warnings::default();
     let (nodes, item_links) = walk(root, &mut warnings)?;
     let (items, sources, linked_dirs) = read_items(&nodes, &item_links, &mut warnings)?;
-    let mut dataset = Dataset { nodes, items, warnings, linked_dirs, tables: false };
+    let mut dataset = Dataset { nodes, items, warnings, linked_dirs, table: None };
     resolve_sources(&mut dataset, sources);
     Ok(dataset)
 }

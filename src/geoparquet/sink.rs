@@ -521,7 +521,7 @@ fn encode_items(
     for range in &chunks {
         let rows = rows_of(range)?;
         let batch = encode::encode(&schema, &rows).map_err(|e| {
-            Error::not_stac(&dataset.items[range.start].path, format!("cannot be written as a Parquet row: {e}"))
+            Error::not_stac(dataset.item_file(range.start), format!("cannot be written as a Parquet row: {e}"))
         })?;
         let items: Vec<usize> = range.clone().collect();
         for (split, part) in by_split(batch, &items, content, table.partitioned)? {
@@ -543,7 +543,8 @@ fn row_json(
     row_dir: &Path,
 ) -> Result<Map<String, Value>> {
     let item = &dataset.items[i];
-    let Value::Object(mut json) = json else { return Err(Error::not_stac(&item.path, "expected a STAC Item object")) };
+    let file = dataset.item_file(i);
+    let Value::Object(mut json) = json else { return Err(Error::not_stac(file, "expected a STAC Item object")) };
     let node = &dataset.nodes[item.node];
     if node.kind == NodeKind::Collection {
         json.insert("collection".into(), Value::String(node.id.clone()));
@@ -554,7 +555,7 @@ fn row_json(
         if href::is_remote(href) || href.starts_with('/') || href.starts_with("file://") || href.starts_with('#') {
             return None;
         }
-        Some(href::relative(row_dir, &href::resolve(&item.path, href)))
+        Some(href::relative(row_dir, &href::resolve(file, href)))
     };
     if let Some(Value::Array(links)) = json.get_mut("links") {
         links.retain(|l| {

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
 use super::files::{self, Part};
-use crate::catalog::{Bbox, Dataset, ItemRecord, Node, NodeKind, Parsed, Sources, Warnings, item_from_object};
+use crate::catalog::{Bbox, Dataset, ItemRecord, ItemTable, Node, NodeKind, Sources, Warnings, item_from_object};
 use crate::error::{Error, Result};
 use crate::source::Source;
 
@@ -59,11 +59,64 @@ impl GeoParquet {
     }
 }
 
-/// One row read for loading.
+/// One row read for loading: only what outlives its row group.
 struct Row {
-    parsed: Parsed,
-    collection: Option<String>,
-    self_href: Option<String>,
+    record: ItemRecord,
+    /// `source` hrefs, matched by name once every row is read.
+    sources: Vec<String>,
+    /// Index into the collection ids of the rows' group, then of all rows.
+    collection: Option<u32>,
+    /// A self href that does not end in the item's id.
+    self_href: Option<Box<str>>,
+}
+
+/// What one row group gives the load.
+struct GroupRead {
+    rows: Vec<Row>,
+    collections: Vec<String>,
+    warnings: Warnings,
+    linked: BTreeSet<PathBuf>,
+}
+
+impl Rows {
+    /// The row group holding `row`: (part, group, its first row overall).
+    fn group_of(&self, row: usize) -> (usize, usize, usize) {
+        self.groups[self.groups.partition_point(|&(_, _, first)| first <= row) - 1]
+    }
+}
+
+impl ItemTable for Rows {
+    fn item_json(&self, item: usize) -> Result<Value> {
+        let row = self.row_of_item[item] as usize;
+        let (p, group, first) = self.group_of(row);
+        let part = &self.parts[p];
+        let key = (std::ptr::from_ref(self) as usize, p, group);
+        CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.as_ref().is_none_or(|(k, _)| *k != key) {
+                *cache = None;
+                let mut values = Vec::new();
+                for batch in part.read_group(group, None)? {
+                    for (mut json, geometry) in rows_of(part, batch?)? {
+                        let geometry = match geometry {
+                            Some(Ok(geometry)) => geojson_of(&geometry),
+                            _ => Value::Null,
+                        };
+                        json.insert("geometry".into(), geometry);
+                        values.push(Value::Object(json));
+                    }
+                }
+                *cache = Some((key, values));
+            }
+            let (_, values) = cache.as_ref().expect("filled above");
+            values.get(row - first).cloned().ok_or_else(|| part.unreadable("a row changed while stac-ml was running"))
+        })
+    }
+
+    fn item_file(&self, item: usize) -> &Path {
+        let (p, _, _) = self.group_of(self.row_of_item[item] as usize);
+        &self.parts[p].path
+    }
 }
 
 impl Source for GeoParquet {
@@ -84,100 +137,84 @@ impl Source for GeoParquet {
         if u32::try_from(total).is_err() {
             return Err(Error::not_stac(&self.input, format!("has {total} rows; at most 4294967295 are supported")));
         }
-        let read: Vec<Result<Vec<Row>>> = groups
-            .par_iter()
-            .map(|&(p, g, _)| {
-                let part = &parts[p];
-                let mut rows = Vec::new();
-                for batch in part.read_group(g, None)? {
-                    for (json, geometry) in rows_of(part, batch?)? {
-                        rows.push(row(part, json, geometry)?);
-                    }
-                }
-                Ok(rows)
-            })
-            .collect();
+        let read: Vec<Result<GroupRead>> = groups.par_iter().map(|&(p, g, _)| read_group(&parts[p], g)).collect();
+        // Collections numbered in order of first use, groups in read order.
+        let mut collections: Vec<String> = Vec::new();
         let mut rows: Vec<Row> = Vec::with_capacity(total);
-        for group in read {
-            rows.extend(group?);
-        }
         let mut warnings = Warnings::default();
-        let (nodes, node_of_row) = nodes(&self.input, &parts, &rows, &mut warnings)?;
+        let mut linked = BTreeSet::new();
+        for group in read {
+            let group = group?;
+            let global: Vec<u32> = group
+                .collections
+                .iter()
+                .map(|id| match collections.iter().position(|c| c == id) {
+                    Some(k) => k as u32,
+                    None => {
+                        collections.push(id.clone());
+                        (collections.len() - 1) as u32
+                    }
+                })
+                .collect();
+            rows.extend(group.rows.into_iter().map(|mut row| {
+                row.collection = row.collection.map(|c| global[c as usize]);
+                row
+            }));
+            warnings.absorb(group.warnings);
+            linked.extend(group.linked);
+        }
+        let (nodes, node_of_collection) = nodes(&self.input, &parts, &collections, &rows, &mut warnings)?;
+        let node_of_row: Vec<usize> =
+            rows.iter().map(|r| r.collection.map_or(0, |c| node_of_collection[c as usize])).collect();
         let mut order: Vec<u32> = (0..rows.len() as u32).collect();
         order.par_sort_by(|&a, &b| {
-            (node_of_row[a as usize], &rows[a as usize].parsed.record.id)
-                .cmp(&(node_of_row[b as usize], &rows[b as usize].parsed.record.id))
+            (node_of_row[a as usize], &rows[a as usize].record.id)
+                .cmp(&(node_of_row[b as usize], &rows[b as usize].record.id))
         });
-        for pair in order.windows(2) {
-            let (a, b) = (pair[0] as usize, pair[1] as usize);
-            if node_of_row[a] == node_of_row[b] && rows[a].parsed.record.id == rows[b].parsed.record.id {
-                let id = rows[b].parsed.record.id.clone();
-                return Err(Error::not_stac(
-                    &rows[b].parsed.record.path,
-                    format!(
-                        "has item id {id:?} twice in {:?} (rows {a} and {b}); ids must be unique within a collection",
-                        nodes[node_of_row[b]].id
-                    ),
-                ));
-            }
-        }
         let mut item_of_row = vec![0u32; rows.len()];
         for (i, &r) in order.iter().enumerate() {
             item_of_row[r as usize] = i as u32;
         }
-        let mut linked = BTreeSet::new();
+        let table = Rows { parts, groups, item_of_row, row_of_item: order };
+        for pair in table.row_of_item.windows(2) {
+            let (a, b) = (pair[0] as usize, pair[1] as usize);
+            if node_of_row[a] == node_of_row[b] && rows[a].record.id == rows[b].record.id {
+                let (p, _, _) = table.group_of(b);
+                return Err(Error::not_stac(
+                    &table.parts[p].path,
+                    format!(
+                        "has item id {:?} twice in {:?} (rows {} and {}); ids must be unique within a collection",
+                        rows[b].record.id,
+                        nodes[node_of_row[b]].id,
+                        a.min(b),
+                        a.max(b)
+                    ),
+                ));
+            }
+        }
         let mut slots: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
         let mut items = Vec::with_capacity(slots.len());
         let mut source_hrefs = Vec::with_capacity(slots.len());
-        let mut self_hrefs: HashMap<String, usize> = HashMap::new();
-        for (i, &r) in order.iter().enumerate() {
-            let Row { mut parsed, self_href, .. } = slots[r as usize].take().expect("each row once");
-            parsed.record.node = node_of_row[r as usize];
-            for (kind, message) in parsed.warnings.drain(..) {
-                warnings.push(kind, &parsed.record.path, format!("item {:?}: {message}", parsed.record.id));
-            }
-            linked.extend(parsed.linked_dirs.drain(..));
+        let mut self_hrefs: HashMap<Box<str>, usize> = HashMap::new();
+        for (i, &r) in table.row_of_item.iter().enumerate() {
+            let Row { mut record, sources, self_href, .. } = slots[r as usize].take().expect("each row once");
+            record.node = node_of_row[r as usize];
             if let Some(href) = self_href {
                 self_hrefs.insert(href, i);
             }
-            source_hrefs.push(std::mem::take(&mut parsed.source_paths));
-            items.push(parsed.record);
+            source_hrefs.push(sources);
+            items.push(record);
         }
-        let mut dataset = Dataset { nodes, items, warnings, linked_dirs: linked.into_iter().collect(), tables: true };
+        let table = Arc::new(table);
+        let mut dataset =
+            Dataset { nodes, items, warnings, linked_dirs: linked.into_iter().collect(), table: Some(table.clone()) };
         resolve_sources(&mut dataset, source_hrefs, &self_hrefs);
-        *self.loaded.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some(Arc::new(Rows { parts, groups, item_of_row, row_of_item: order }));
+        *self.loaded.lock().unwrap_or_else(|p| p.into_inner()) = Some(table);
         Ok(dataset)
     }
 
     fn item_json(&self, _dataset: &Dataset, item: usize, _buffer: &mut Vec<u8>) -> Result<Value> {
-        let rows = self.rows()?;
-        let row = rows.row_of_item[item] as usize;
-        let g = rows.groups.partition_point(|&(_, _, first)| first <= row) - 1;
-        let (p, group, first) = rows.groups[g];
-        let part = &rows.parts[p];
-        let within = row - first;
-        let key = (Arc::as_ptr(&rows) as usize, p, group);
-        CACHE.with(|cache| {
-            let mut cache = cache.borrow_mut();
-            if cache.as_ref().is_none_or(|(k, _)| *k != key) {
-                *cache = None;
-                let mut values = Vec::new();
-                for batch in part.read_group(group, None)? {
-                    for (mut json, geometry) in rows_of(part, batch?)? {
-                        if let Some(Ok(geometry)) = geometry {
-                            json.insert("geometry".into(), geojson_of(&geometry));
-                        } else {
-                            json.insert("geometry".into(), Value::Null);
-                        }
-                        values.push(Value::Object(json));
-                    }
-                }
-                *cache = Some((key, values));
-            }
-            let (_, values) = cache.as_ref().expect("filled above");
-            values.get(within).cloned().ok_or_else(|| part.unreadable("a row changed while stac-ml was running"))
-        })
+        self.rows()?.item_json(item)
     }
 
     fn location(&self) -> Option<&Path> {
@@ -203,27 +240,46 @@ thread_local! {
     static CACHE: RefCell<RowGroupCache> = const { RefCell::new(None) };
 }
 
-fn row(
-    part: &Part,
-    json: Map<String, Value>,
-    geometry: Option<std::result::Result<geo::Geometry<f64>, String>>,
-) -> Result<Row> {
-    let collection = json.get("collection").and_then(Value::as_str).map(String::from);
-    let id = json.get("id").and_then(Value::as_str).unwrap_or_default();
-    let self_href = json.get("links").and_then(Value::as_array).and_then(|links| {
-        links
-            .iter()
-            .find(|l| l.get("rel").and_then(Value::as_str) == Some("self"))
-            .and_then(|l| l.get("href")?.as_str())
-            .filter(|href| href_stem(href) != id)
-            .map(String::from)
-    });
-    let mut parsed = item_from_object(&part.path, 0, json, geometry, Sources::Names).map_err(|e| match e {
-        Error::NotStac { path, message } => Error::not_stac(&path, format!("a row {message}")),
-        other => other,
-    })?;
-    parsed.record.path = part.path.clone();
-    Ok(Row { parsed, collection, self_href })
+/// Reads row group `g` of `part` into compact rows.
+fn read_group(part: &Part, g: usize) -> Result<GroupRead> {
+    let mut out =
+        GroupRead { rows: Vec::new(), collections: Vec::new(), warnings: Warnings::default(), linked: BTreeSet::new() };
+    for batch in part.read_group(g, None)? {
+        for (json, geometry) in rows_of(part, batch?)? {
+            let collection = json.get("collection").and_then(Value::as_str).map(|id| {
+                match out.collections.iter().position(|c| c == id) {
+                    Some(k) => k as u32,
+                    None => {
+                        out.collections.push(id.to_string());
+                        (out.collections.len() - 1) as u32
+                    }
+                }
+            });
+            let id = json.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+            let self_href = json.get("links").and_then(Value::as_array).and_then(|links| {
+                links
+                    .iter()
+                    .find(|l| l.get("rel").and_then(Value::as_str) == Some("self"))
+                    .and_then(|l| l.get("href")?.as_str())
+                    .filter(|href| href_stem(href) != id)
+                    .map(Into::into)
+            });
+            let mut parsed = item_from_object(&part.path, 0, json, geometry, Sources::Names).map_err(|e| match e {
+                Error::NotStac { path, message } => Error::not_stac(&path, format!("a row {message}")),
+                other => other,
+            })?;
+            for (kind, message) in parsed.warnings.drain(..) {
+                out.warnings.push(kind, &part.path, format!("item {id:?}: {message}"));
+            }
+            out.linked.extend(parsed.linked_dirs.drain(..));
+            let mut record = parsed.record;
+            // Rows share their file: `Dataset::item_file` finds it.
+            record.path = PathBuf::new();
+            let sources = parsed.source_paths.into_iter().map(|(_, href)| href).collect();
+            out.rows.push(Row { record, sources, collection, self_href });
+        }
+    }
+    Ok(out)
 }
 
 /// The last path segment of an href without its `.json`: how a row is
@@ -310,8 +366,14 @@ fn geojson_of(geometry: &geo::Geometry<f64>) -> Value {
 /// (under [`ROOT_KEY`]) or one made for the input; collections come from
 /// the `stac-geoparquet` metadata, else are made from the `collection`
 /// column with a warning.
-/// Also returns the node of each row.
-fn nodes(input: &Path, parts: &[Part], rows: &[Row], warnings: &mut Warnings) -> Result<(Vec<Node>, Vec<usize>)> {
+/// Also returns the node of each collection id of `collections`.
+fn nodes(
+    input: &Path,
+    parts: &[Part],
+    collections: &[String],
+    rows: &[Row],
+    warnings: &mut Warnings,
+) -> Result<(Vec<Node>, Vec<usize>)> {
     let input = std::fs::canonicalize(input).unwrap_or_else(|_| input.to_path_buf());
     // In the metadata's order, as a JSON tree keeps its links' order.
     let mut described: Vec<(String, Map<String, Value>)> = Vec::new();
@@ -370,7 +432,7 @@ fn nodes(input: &Path, parts: &[Part], rows: &[Row], warnings: &mut Warnings) ->
             );
         }
     }
-    let used: BTreeSet<&str> = rows.iter().filter_map(|r| r.collection.as_deref()).collect();
+    let used: BTreeSet<&str> = collections.iter().map(String::as_str).collect();
     let mut ids: Vec<String> = described.iter().map(|(id, _)| id.clone()).collect();
     ids.extend(used.iter().filter(|id| !described.iter().any(|(known, _)| known == *id)).map(|id| id.to_string()));
     let stem_name = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "catalog".into());
@@ -412,7 +474,8 @@ fn nodes(input: &Path, parts: &[Part], rows: &[Row], warnings: &mut Warnings) ->
                         "collection {id:?} is not described in the file metadata; a minimal collection is made for it"
                     ),
                 );
-                minimal_collection(&id, rows)
+                let k = collections.iter().position(|c| *c == id).map(|k| k as u32);
+                minimal_collection(&id, rows.iter().filter(|r| r.collection == k).map(|r| &r.record))
             }
         };
         let n = nodes.len();
@@ -428,9 +491,8 @@ fn nodes(input: &Path, parts: &[Part], rows: &[Row], warnings: &mut Warnings) ->
             items: Vec::new(),
         });
     }
-    let node_of_row =
-        rows.iter().map(|r| r.collection.as_deref().and_then(|c| index.get(c).copied()).unwrap_or(0)).collect();
-    Ok((nodes, node_of_row))
+    let node_of_collection = collections.iter().map(|c| index.get(c).copied().unwrap_or(0)).collect();
+    Ok((nodes, node_of_collection))
 }
 
 /// Links that point into a file tree mean nothing inside one file: the
@@ -443,11 +505,10 @@ fn strip_structural(json: &mut Map<String, Value>) {
     }
 }
 
-fn minimal_collection(id: &str, rows: &[Row]) -> Map<String, Value> {
+fn minimal_collection<'a>(id: &str, records: impl Iterator<Item = &'a ItemRecord>) -> Map<String, Value> {
     let mut bbox: Option<Bbox> = None;
     let (mut start, mut end): (Option<&str>, Option<&str>) = (None, None);
-    for row in rows.iter().filter(|r| r.collection.as_deref() == Some(id)) {
-        let record: &ItemRecord = &row.parsed.record;
+    for record in records {
         if let Some(b) = record.bbox {
             bbox = Some(match bbox {
                 None => b,
@@ -476,7 +537,7 @@ fn minimal_collection(id: &str, rows: &[Row]) -> Map<String, Value> {
     .expect("an object")
 }
 
-fn resolve_sources(dataset: &mut Dataset, hrefs: Vec<Vec<(PathBuf, String)>>, self_hrefs: &HashMap<String, usize>) {
+fn resolve_sources(dataset: &mut Dataset, hrefs: Vec<Vec<String>>, self_hrefs: &HashMap<Box<str>, usize>) {
     let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, item) in dataset.items.iter().enumerate() {
         by_id.entry(item.id.as_str()).or_default().push(i);
@@ -487,8 +548,8 @@ fn resolve_sources(dataset: &mut Dataset, hrefs: Vec<Vec<(PathBuf, String)>>, se
         .map(|(i, links)| {
             let mut found = Vec::new();
             let mut dangling = Vec::new();
-            for (_, href) in links {
-                let target = self_hrefs.get(&href).copied().or_else(|| {
+            for href in links {
+                let target = self_hrefs.get(href.as_str()).copied().or_else(|| {
                     let named: Vec<usize> = by_id.get(href_stem(&href))?.iter().copied().filter(|&j| j != i).collect();
                     // Ids repeat across collections (a label and its image
                     // often share one): the collection the href passes

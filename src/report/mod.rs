@@ -176,7 +176,7 @@ mod tests {
             items: (0..n).collect(),
         };
         (
-            Dataset { nodes: vec![root], items, warnings: Warnings::default(), linked_dirs: Vec::new(), tables: false },
+            Dataset { nodes: vec![root], items, warnings: Warnings::default(), linked_dirs: Vec::new(), table: None },
             split_of,
         )
     }
