@@ -562,7 +562,9 @@ fn resolve_against(
 
 /// The splits a previous Q2 catalog assigned, by item id.
 fn previous_splits(path: &Path, collection: &str, observer: &dyn Observer) -> Result<HashMap<String, String>> {
-    let previous = catalog::load(path)
+    // A previous output may be a JSON tree or stac-geoparquet.
+    let previous = crate::source::open(path)
+        .load()
         .map_err(|error| Error::PreviousUnreadable { path: path.to_path_buf(), error: Box::new(error) })?;
     warn(observer, &previous.warnings);
     let items: Vec<usize> = match previous.node_by_id(collection) {
