@@ -244,8 +244,14 @@ thread_local! {
 fn read_group(part: &Part, g: usize) -> Result<GroupRead> {
     let mut out =
         GroupRead { rows: Vec::new(), collections: Vec::new(), warnings: Warnings::default(), linked: BTreeSet::new() };
-    for batch in part.read_group(g, None)? {
-        for (json, geometry) in rows_of(part, batch?)? {
+    let columns = load_columns(part, g)?;
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    for batch in part.read_group(g, Some(&columns))? {
+        for (mut json, geometry) in rows_of(part, batch?)? {
+            // Only some properties were read: an item has properties all the same.
+            if !json.contains_key("properties") {
+                json.insert("properties".into(), Value::Object(Map::new()));
+            }
             let collection = json.get("collection").and_then(Value::as_str).map(|id| {
                 match out.collections.iter().position(|c| c == id) {
                     Some(k) => k as u32,
@@ -280,6 +286,53 @@ fn read_group(part: &Part, g: usize) -> Result<GroupRead> {
         }
     }
     Ok(out)
+}
+
+/// The columns loading reads from row group `g`: what the compact record
+/// keeps, the label fields, and the properties label items name as their
+/// class fields (read first, from `label:properties` alone). Assets and
+/// links are kept whole: label assets and `source` links live there.
+fn load_columns(part: &Part, g: usize) -> Result<Vec<String>> {
+    const KEPT: [&str; 12] = [
+        "type",
+        "id",
+        "collection",
+        "bbox",
+        "links",
+        "assets",
+        "stac_extensions",
+        "properties",
+        "datetime",
+        "start_datetime",
+        "ml-dataset:split",
+        "stac_version",
+    ];
+    let schema = part.schema();
+    let geometry = files::primary_geometry(part);
+    let mut columns: BTreeSet<String> = schema
+        .fields()
+        .iter()
+        .map(|f| f.name())
+        .filter(|name| KEPT.contains(&name.as_str()) || name.starts_with("label:") || **name == geometry)
+        .cloned()
+        .collect();
+    if schema.field_with_name("label:properties").is_ok() {
+        for batch in part.read_group(g, Some(&["label:properties"]))? {
+            let batch = batch?;
+            let Some(column) = batch.column_by_name("label:properties") else { continue };
+            // Not a list of strings: loading warns about it, row by row.
+            let Ok(list) = arrow_cast::cast(
+                column,
+                &DataType::List(Arc::new(arrow_schema::Field::new("item", DataType::Utf8, true))),
+            ) else {
+                continue;
+            };
+            let Some(list) = list.as_any().downcast_ref::<arrow_array::ListArray>() else { continue };
+            let Some(names) = list.values().as_any().downcast_ref::<arrow_array::StringArray>() else { continue };
+            columns.extend(names.iter().flatten().filter(|n| schema.field_with_name(n).is_ok()).map(String::from));
+        }
+    }
+    Ok(columns.into_iter().collect())
 }
 
 /// The last path segment of an href without its `.json`: how a row is
