@@ -239,8 +239,8 @@ fn write_table(
             .collect())
     };
     let mut totals = vec![0u64; options.classes];
-    for i in 0..n {
-        for (t, c) in totals.iter_mut().zip(pair_items(i, bbox_of(i), seeds[i], options.classes, true).counts) {
+    for (i, &seed) in seeds.iter().enumerate().take(n) {
+        for (t, c) in totals.iter_mut().zip(pair_items(i, bbox_of(i), seed, options.classes, true).counts) {
             *t += c;
         }
     }
