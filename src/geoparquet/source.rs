@@ -170,6 +170,10 @@ impl Source for GeoParquet {
                         } else {
                             json.insert("geometry".into(), Value::Null);
                         }
+                        // Required by STAC and by stac-geoparquet; a writer
+                        // drops the column when every row's is empty.
+                        json.entry("assets").or_insert_with(|| Value::Object(Map::new()));
+                        json.entry("links").or_insert_with(|| Value::Array(Vec::new()));
                         values.push(Value::Object(json));
                     }
                 }
