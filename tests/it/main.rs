@@ -9,6 +9,7 @@ mod errors;
 mod escaping;
 mod fuzz;
 mod generate;
+mod geoparquet;
 mod golden;
 mod hardening;
 mod info;
