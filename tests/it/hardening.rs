@@ -185,8 +185,8 @@ cases! {
     asset_file_extension_fields => Case { split: Succeeds, q2: Any, ..clean() };
     // stac-geoparquet instead of a JSON tree: the case folder is the input.
     geoparquet_control_valid => clean();
-    geoparquet_not_parquet => table_fails(TABLE, &[]);
-    geoparquet_truncated => table_fails(TABLE, &[]);
+    geoparquet_not_parquet => table_fails(TABLE, &["is not a Parquet file"]);
+    geoparquet_truncated => table_fails(TABLE, &["truncated"]);
     geoparquet_empty_file => table_fails(TABLE, &[]);
     geoparquet_missing_id => table_fails(TABLE, &["\"id\""]);
     geoparquet_missing_geometry => table_fails(TABLE, &["\"geometry\""]);
