@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::catalog::read::read_each;
 use crate::catalog::{Dataset, NodeKind, href};
 use crate::error::Result;
+use crate::source::Source;
 use crate::split::SplitView;
 use crate::validate::Quality;
 
@@ -93,10 +94,15 @@ struct ItemFacts {
     extensions: Vec<String>,
 }
 
-/// Builds the overview of a loaded catalog.
-pub fn info(dataset: &Dataset) -> Result<Info> {
-    let facts: Vec<Result<ItemFacts>> =
-        read_each(&dataset.items, |i, _, reader| item_facts(dataset.item_file(i), dataset.read_item(i, reader)?));
+/// Builds the overview of a dataset `source` loaded. Asset sizes and
+/// extensions come from each item's JSON: its file in a JSON tree, its row
+/// (read a chunk of rows per task, in row order) in a table.
+pub fn info(source: &dyn Source, dataset: &Dataset) -> Result<Info> {
+    let facts: Vec<Result<ItemFacts>> = if dataset.table.is_some() {
+        table_facts(source, dataset)
+    } else {
+        read_each(&dataset.items, |_, item, reader| Ok(facts_of(&item.path, &reader.read_json(&item.path)?)))
+    };
     let mut per_node: Vec<(AssetStats, BTreeSet<String>)> = vec![Default::default(); dataset.nodes.len()];
     for (item, facts) in dataset.items.iter().zip(facts) {
         let facts = facts?;
@@ -208,7 +214,34 @@ pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_str(&zoned, "%Y-%m-%dT%H:%M:%S%.f%:z").ok().map(|t| t.with_timezone(&Utc))
 }
 
-fn item_facts(path: &Path, value: Value) -> Result<ItemFacts> {
+/// The facts of every item of a table, in item order; rows are read in row
+/// order, a chunk per task, so each row group is decoded about once.
+fn table_facts(source: &dyn Source, dataset: &Dataset) -> Vec<Result<ItemFacts>> {
+    use rayon::prelude::*;
+    let order = source.item_order(dataset).unwrap_or_else(|| (0..dataset.items.len()).collect());
+    let read: Vec<(usize, Result<ItemFacts>)> = order
+        .par_chunks(crate::geoparquet::files::BATCH_ROWS)
+        .flat_map_iter(|chunk| {
+            let mut buffer = Vec::new();
+            chunk
+                .iter()
+                .map(|&i| {
+                    let path = dataset.item_file(i);
+                    (i, source.item_json(dataset, i, &mut buffer).map(|value| facts_of(path, &value)))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut facts: Vec<Option<Result<ItemFacts>>> = (0..dataset.items.len()).map(|_| None).collect();
+    for (i, result) in read {
+        facts[i] = Some(result);
+    }
+    facts.into_iter().map(|f| f.expect("the order holds every item once")).collect()
+}
+
+/// Extensions and local asset files of one item; relative asset hrefs start
+/// from its file (the Parquet file, for a table's row).
+fn facts_of(path: &Path, value: &Value) -> ItemFacts {
     let mut facts = ItemFacts::default();
     if let Some(Value::Array(list)) = value.get("stac_extensions") {
         facts.extensions = list.iter().filter_map(Value::as_str).map(String::from).collect();
@@ -229,5 +262,5 @@ fn item_facts(path: &Path, value: Value) -> Result<ItemFacts> {
             }
         }
     }
-    Ok(facts)
+    facts
 }

@@ -471,7 +471,7 @@ pub fn q2(source: &dyn Source, options: &Q2Options, observer: &dyn Observer) -> 
     observer.end("published");
     let validation = gate.into_report();
     let report = if options.report {
-        Some(write_report(&dataset, &assignment, &entries, &summary, validation.as_ref())?)
+        Some(write_report(source, &dataset, &assignment, &entries, &summary, validation.as_ref())?)
     } else {
         None
     };
@@ -513,13 +513,14 @@ fn warn(observer: &dyn Observer, warnings: &Warnings) {
 /// Writes `report.html` beside the published catalog, from what is in memory:
 /// the input's records, the assignment, the metrics, the gate's validation.
 fn write_report(
+    source: &dyn Source,
     dataset: &Dataset,
     assignment: &Assignment,
     entries: &QualityMetrics,
     summary: &WriteSummary,
     validation: Option<&Report>,
 ) -> Result<PathBuf> {
-    let mut overview = info(dataset)?;
+    let mut overview = info(source, dataset)?;
     overview.catalog = summary.catalog.display().to_string();
     overview.quality = Quality::Q2;
     overview.splits = (0..assignment.names.len())
@@ -907,8 +908,9 @@ pub fn report(catalog: &Path, options: &ReportOptions, observer: &dyn Observer) 
     // Before the catalog is read: a mistake in the output path is shown at once.
     crate::publish::check_output_path(&options.output)?;
     let metrics_options = MetricsOptions::new(options.iou)?;
-    let measured = measure(crate::source::open(catalog).as_ref(), metrics_options, observer)?;
-    let overview = info(&measured.dataset)?;
+    let source = crate::source::open(catalog);
+    let measured = measure(source.as_ref(), metrics_options, observer)?;
+    let overview = info(source.as_ref(), &measured.dataset)?;
     let validation = if options.validate {
         observer.begin("validating");
         Some(validate::validate_path(catalog, &validate::Options::default())?)

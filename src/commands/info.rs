@@ -4,8 +4,8 @@ use stac_ml::escape::escape;
 use std::io::Write;
 
 use anyhow::Result;
-use stac_ml::catalog;
 use stac_ml::info::{Info, human_bytes, info};
+use stac_ml::source;
 
 use super::{ExitStatus, Printer};
 use crate::cli::InfoArgs;
@@ -13,8 +13,9 @@ use crate::cli::InfoArgs;
 /// Runs `info`.
 pub fn run(args: InfoArgs, printer: Printer) -> Result<ExitStatus> {
     let spinner = printer.spinner("loading");
-    let dataset = catalog::load(&args.catalog)?;
-    let overview = info(&dataset)?;
+    let source = source::open(&args.catalog);
+    let dataset = source.load()?;
+    let overview = info(source.as_ref(), &dataset)?;
     spinner.finish_and_clear();
     printer.warnings(&dataset.warnings);
     let mut stdout = std::io::stdout().lock();

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use stac_ml::validate::{self, Finding, Kind, Options, Profile, Report, Severity};
+use stac_ml::validate::{self, Finding, Kind, Object, Options, Profile, Report, Severity};
 
 use super::{ExitStatus, Printer};
 use crate::cli::{ValidateArgs, ValidateFormat, ValidateProfile};
@@ -81,30 +81,48 @@ fn finding_line(finding: &Finding) -> String {
     format!("  {} [{:?}]{}: {}", severity(finding.severity), finding.kind, escape(&pointer), escape(&finding.message))
 }
 
-/// Findings grouped by file, each with its JSON pointer; findings identical
-/// (severity, kind, pointer, message) in several files folded into one line
-/// with the number of files and the first few; then a summary line.
+/// Where a finding is: its file, and the object within the file when the
+/// file holds several (a stac-geoparquet table).
+type Location<'a> = (&'a Path, Option<&'a Object>);
+
+fn location(finding: &Finding) -> Location<'_> {
+    (finding.path.as_path(), finding.object.as_ref())
+}
+
+/// A location for people: `FILE` or `FILE: item "ID"`.
+fn location_text((path, object): Location<'_>) -> String {
+    let path = escape(&path.display().to_string()).into_owned();
+    match object {
+        Some(object) => format!("{path}: {}", escape(&object.to_string())),
+        None => path,
+    }
+}
+
+/// Findings grouped by file (and object, in a table), each with its JSON
+/// pointer; findings identical (severity, kind, pointer, message) in several
+/// places folded into one line with the number of places and the first few;
+/// then a summary line.
 pub fn print_text(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
-    // The files of each key, in report order (sorted by path).
-    let mut files: BTreeMap<Key<'_>, Vec<&Path>> = BTreeMap::new();
+    // The locations of each key, in report order (sorted by path).
+    let mut places: BTreeMap<Key<'_>, Vec<Location<'_>>> = BTreeMap::new();
     for finding in &report.findings {
-        let list = files.entry(key(finding)).or_default();
-        if list.last() != Some(&finding.path.as_path()) {
-            list.push(&finding.path);
+        let list = places.entry(key(finding)).or_default();
+        if list.last() != Some(&location(finding)) {
+            list.push(location(finding));
         }
     }
     let mut current = None;
-    for finding in report.findings.iter().filter(|f| files[&key(f)].len() == 1) {
-        if current != Some(&finding.path) {
-            writeln!(out, "{}", escape(&finding.path.display().to_string()))?;
-            current = Some(&finding.path);
+    for finding in report.findings.iter().filter(|f| places[&key(f)].len() == 1) {
+        if current != Some(location(finding)) {
+            writeln!(out, "{}", location_text(location(finding)))?;
+            current = Some(location(finding));
         }
         writeln!(out, "{}", finding_line(finding))?;
     }
-    let mut folded: Vec<(&Finding, &Vec<&Path>)> = Vec::new();
+    let mut folded: Vec<(&Finding, &Vec<Location<'_>>)> = Vec::new();
     for finding in &report.findings {
-        let list = &files[&key(finding)];
-        if list.len() > 1 && list[0] == finding.path && !folded.iter().any(|(f, _)| key(f) == key(finding)) {
+        let list = &places[&key(finding)];
+        if list.len() > 1 && list[0] == location(finding) && !folded.iter().any(|(f, _)| key(f) == key(finding)) {
             folded.push((finding, list));
         }
     }
@@ -112,11 +130,12 @@ pub fn print_text(out: &mut impl Write, report: &Report) -> std::io::Result<()> 
         writeln!(out, "in several files:")?;
     }
     for (finding, list) in folded {
-        let names: Vec<String> =
-            list.iter().take(FOLDED_FILES).map(|p| escape(&p.display().to_string()).into_owned()).collect();
+        let names: Vec<String> = list.iter().take(FOLDED_FILES).map(|&l| location_text(l)).collect();
         let more = list.len().saturating_sub(FOLDED_FILES);
         let more = if more > 0 { format!(", … and {more} more") } else { String::new() };
-        writeln!(out, "{} ({} files: {}{more})", finding_line(finding), list.len(), names.join(", "))?;
+        let noun =
+            if list.iter().any(|(_, object)| object.is_some()) { ("object", "objects") } else { ("file", "files") };
+        writeln!(out, "{} ({}: {}{more})", finding_line(finding), count(list.len(), noun.0, noun.1), names.join(", "))?;
     }
     if report.omitted > 0 {
         writeln!(out, "({} not listed)", count(report.omitted, "more finding", "more findings"))?;
@@ -148,7 +167,10 @@ fn print_github(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
             severity(finding.severity),
             escape(&finding.path.display().to_string()).replace(',', "%2C"),
             escape(&title).replace(',', "%2C").replace(':', "%3A"),
-            escape(&finding.message)
+            escape(&match &finding.object {
+                Some(object) => format!("{object}: {}", finding.message),
+                None => finding.message.clone(),
+            })
         )?;
     }
     writeln!(out, "{}, {}", count(report.errors, "error", "errors"), count(report.warnings, "warning", "warnings"))

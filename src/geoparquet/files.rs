@@ -128,6 +128,10 @@ pub fn is_parquet_input(path: &Path) -> bool {
     if path.is_dir() {
         return !path.join("catalog.json").exists() && first_parquet(path, 0);
     }
+    // Only a regular file is opened: opening a named pipe would block.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let mut magic = [0u8; 4];
     use std::io::Read;
     std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"PAR1"
@@ -237,12 +241,16 @@ fn open_file(path: &Path, hive: Vec<(String, Option<String>)>) -> Result<Part> {
         return Err(Error::not_stac(path, "is empty (0 bytes); expected a stac-geoparquet file"));
     }
     let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| {
-        Error::not_stac(
-            path,
-            format!(
-                "is not a readable Parquet file ({e}); give a stac-geoparquet file, a folder of them, or a STAC catalog.json"
-            ),
-        )
+        let mut magic = [0u8; 4];
+        use std::io::Read;
+        let parquet =
+            std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"PAR1";
+        let message = if parquet {
+            format!("starts as Parquet but cannot be read ({e}); the file may be truncated or damaged")
+        } else {
+            "is not a Parquet file (it does not start with PAR1); give a stac-geoparquet file, a folder of them, or a STAC catalog.json".to_string()
+        };
+        Error::not_stac(path, message)
     })?;
     let part = Part { path: path.to_path_buf(), hive, meta, stamp: FileStamp::of(&stat) };
     check_columns(&part)?;

@@ -103,6 +103,10 @@ impl ItemTable for Rows {
                             _ => Value::Null,
                         };
                         json.insert("geometry".into(), geometry);
+                        // Required by STAC and by stac-geoparquet; a writer
+                        // drops the column when every row's is empty.
+                        json.entry("assets").or_insert_with(|| Value::Object(Map::new()));
+                        json.entry("links").or_insert_with(|| Value::Array(Vec::new()));
                         values.push(Value::Object(json));
                     }
                 }

@@ -5,7 +5,8 @@
 //! [`validate_path`] takes a catalog file or a dataset folder. A folder with
 //! `catalog.json` is validated as a STAC catalog (Q1, or Q2 when the root has
 //! `ml-dataset:name`); a folder with only `metadata.yml` gets the Q0 check
-//! ([`ingest::check_metadata`]). Unlike [`crate::catalog::load`], which stops at
+//! ([`ingest::check_metadata`]); a stac-geoparquet file, or a folder of
+//! Parquet files, has every row checked as an item (`table.rs`). Unlike [`crate::catalog::load`], which stops at
 //! the first structural problem, the walk here collects every problem it can
 //! and keeps going: a broken child link, an unreadable item or a schema
 //! violation is a [`Finding`], not an error. Only a path that cannot be read at
@@ -56,6 +57,7 @@ mod object;
 mod report;
 mod run;
 pub mod schemas;
+mod table;
 
 #[cfg(test)]
 mod differential;
@@ -70,7 +72,7 @@ use serde_json::Value;
 
 pub use collect::Checked;
 pub use incremental::Incremental;
-pub use report::{Finding, Kind, Quality, Report, Severity};
+pub use report::{Finding, Kind, Object, Quality, Report, Severity};
 pub use schemas::{ObjectKind, SchemaSet};
 
 use crate::error::{Error, Result};
@@ -148,10 +150,17 @@ pub fn validate_path_with(path: &Path, options: &Options, schemas: &SchemaSet) -
         if metadata.is_file() {
             return validate_metadata(&metadata, options);
         }
-        return Err(Error::not_stac(&path, "holds neither catalog.json (a Q1/Q2 dataset) nor metadata.yml (Q0)"));
+        if crate::geoparquet::is_parquet_input(&path) {
+            return table::validate_table(&path, options, schemas);
+        }
+        return Err(Error::not_stac(
+            &path,
+            "holds neither catalog.json (a Q1/Q2 dataset), nor metadata.yml (Q0), nor .parquet files (stac-geoparquet)",
+        ));
     }
     match path.extension().and_then(|e| e.to_str()) {
         Some("yml" | "yaml") => validate_metadata(&path, options),
+        _ if crate::geoparquet::is_parquet_input(&path) => table::validate_table(&path, options, schemas),
         _ => validate_catalog(&path, options, schemas),
     }
 }

@@ -73,6 +73,7 @@ pub(super) fn schema_findings(
                 };
                 Finding {
                     path: path.to_path_buf(),
+                    object: None,
                     pointer: Some(e.pointer),
                     message: format!("{} ({name} schema{note})", e.message),
                     severity,
@@ -113,6 +114,7 @@ pub(super) fn schema_findings(
                         severity: not_checked,
                         message: format!("not checked: no bundled schema for STAC {version}"),
                         path: path.to_path_buf(),
+                        object: None,
                         pointer: Some("/stac_version".into()),
                     });
                 }
@@ -147,6 +149,7 @@ pub(super) fn schema_findings(
                         "extension {url} is not the canonical URL; checked against the schema of {canonical}, which it names"
                     ),
                     path: path.to_path_buf(),
+                    object: None,
                     pointer: Some(format!("/stac_extensions/{i}")),
                 });
                 continue;
@@ -163,6 +166,7 @@ pub(super) fn schema_findings(
                 severity: not_checked,
                 message,
                 path: path.to_path_buf(),
+                object: None,
                 pointer: Some(format!("/stac_extensions/{i}")),
             });
         }
@@ -185,6 +189,7 @@ pub(super) fn schema_findings(
                 severity: Severity::Warning,
                 message: format!("uses {prefix}* fields but stac_extensions does not list the {name} extension, so they are not checked"),
                 path: path.to_path_buf(),
+                object: None,
                 pointer: Some(pointer),
             });
         }

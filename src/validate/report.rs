@@ -13,6 +13,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use super::schemas::ObjectKind;
+
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,10 +37,32 @@ pub enum Kind {
     Ingest,
     /// An extension that is listed but not checked, or used but not listed.
     Extension,
-    /// A file that could not be read.
+    /// A file that could not be read, or not read as stac-geoparquet.
     Io,
     /// A file that is not valid JSON.
     Json,
+}
+
+/// A STAC object inside a file that holds several: a row of a
+/// stac-geoparquet table (an item), or a collection or the root catalog in
+/// its file metadata.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Object {
+    /// What it is.
+    pub kind: ObjectKind,
+    /// Its id.
+    pub id: String,
+}
+
+impl std::fmt::Display for Object {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.kind {
+            ObjectKind::Item => "item",
+            ObjectKind::Catalog => "catalog",
+            ObjectKind::Collection => "collection",
+        };
+        write!(f, "{kind} {:?}", self.id)
+    }
 }
 
 /// One problem, in one file.
@@ -46,6 +70,10 @@ pub enum Kind {
 pub struct Finding {
     /// The file the problem is in (absolute).
     pub path: PathBuf,
+    /// The object within the file, when the file holds several (a
+    /// stac-geoparquet table); `None` for a JSON file, which is one object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<Object>,
     /// JSON pointer of the offending value in that file, when there is one
     /// (`""` is the whole object).
     pub pointer: Option<String>,
@@ -68,7 +96,7 @@ impl Finding {
         pointer: Option<String>,
         message: impl Into<String>,
     ) -> Self {
-        Finding { path: path.into(), pointer, message: message.into(), severity, kind, schema: None }
+        Finding { path: path.into(), object: None, pointer, message: message.into(), severity, kind, schema: None }
     }
 }
 

@@ -413,7 +413,12 @@ fn q0_metadata_folder() {
     assert!(finding.message.starts_with("missing required key \"source\""), "{}", finding.message);
     std::fs::remove_file(dir.path().join("metadata.yml")).unwrap();
     let err = validate_path(dir.path(), &Options::default()).unwrap_err().to_string();
-    assert!(err.ends_with("holds neither catalog.json (a Q1/Q2 dataset) nor metadata.yml (Q0)"), "{err}");
+    assert!(
+        err.ends_with(
+            "holds neither catalog.json (a Q1/Q2 dataset), nor metadata.yml (Q0), nor .parquet files (stac-geoparquet)"
+        ),
+        "{err}"
+    );
     let missing = dir.path().join("nope");
     let err = validate_path(&missing, &Options::default()).unwrap_err().to_string();
     assert!(err.starts_with(&missing.display().to_string()), "{err}");

@@ -507,7 +507,7 @@ fn load_and_run(catalog: &Path, out: &Path) -> Result<(), String> {
         let mut warnings = dataset.warnings.clone();
         let classes = stac_ml::balance::ClassCounts::read(&dataset, &mut warnings);
         compute(&dataset, &classes, None, MetricsOptions::default());
-        stac_ml::info::info(&dataset).ok();
+        stac_ml::info::info(&stac_ml::source::JsonTree::new(catalog), &dataset).ok();
         let node = dataset.node_by_id("labels").expect("the labels collection");
         for strategy in [Strategy::Random, Strategy::Stratified, Strategy::Spatial { block_size: Some(1.0) }] {
             let spec = SplitSpec::new(vec!["a".into(), "b".into()], vec![50.0, 50.0]).expect("a valid spec");

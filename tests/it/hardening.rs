@@ -52,26 +52,38 @@ struct Case {
     q2: Outcome,
     /// Run on the temp root (the case is copied to `ROOT/in`) before the commands.
     prepare: Option<fn(&Path)>,
+    /// Text the `error:` line of a failure and `validate`'s report must hold
+    /// besides the files: the column a bad stac-geoparquet file is refused for.
+    mentions: &'static [&'static str],
 }
 
 /// Unreadable structure: every reader stops with exit 2 naming the file.
 fn fails(blame: &'static [&'static str]) -> Case {
-    Case { blame, split: Fails, metrics: Fails, validate: 1, q2: Fails, prepare: None }
+    Case { blame, split: Fails, metrics: Fails, validate: 1, q2: Fails, prepare: None, mentions: &[] }
+}
+
+/// A file that cannot be read as stac-geoparquet: every reader stops with
+/// exit 2 and one line naming the file (and the column, in `mentions`);
+/// `validate` reports it as one error and exits 1, as for an unreadable
+/// `catalog.json`.
+fn table_fails(blame: &'static [&'static str], mentions: &'static [&'static str]) -> Case {
+    Case { mentions, ..fails(blame) }
 }
 
 /// Messy but readable: every reader warns, naming the file, and goes on.
 fn warns(blame: &'static [&'static str], validate: i32) -> Case {
-    Case { blame, split: Warns, metrics: Warns, validate, q2: Warns, prepare: None }
+    Case { blame, split: Warns, metrics: Warns, validate, q2: Warns, prepare: None, mentions: &[] }
 }
 
 /// Fine: no warning, valid.
 fn clean() -> Case {
-    Case { blame: &[], split: Clean, metrics: Clean, validate: 0, q2: Clean, prepare: None }
+    Case { blame: &[], split: Clean, metrics: Clean, validate: 0, q2: Clean, prepare: None, mentions: &[] }
 }
 
 const CATALOG: &[&str] = &["catalog.json"];
 const COLLECTION: &[&str] = &["labels/collection.json"];
 const BAD_ITEM: &[&str] = &["labels/bad/bad.json"];
+const TABLE: &[&str] = &["items.parquet"];
 
 /// One `#[test]` per case folder, named after it (`-` becomes `_`).
 macro_rules! cases {
@@ -171,11 +183,21 @@ cases! {
     // Valid STAC (file extension fields on an asset) that q2 refuses: see
     // `q2_accepts_file_extension_fields_on_assets`.
     asset_file_extension_fields => Case { split: Succeeds, q2: Any, ..clean() };
+    // stac-geoparquet instead of a JSON tree: the case folder is the input.
+    geoparquet_control_valid => clean();
+    geoparquet_not_parquet => table_fails(TABLE, &["is not a Parquet file"]);
+    geoparquet_truncated => table_fails(TABLE, &["truncated"]);
+    geoparquet_empty_file => table_fails(TABLE, &[]);
+    geoparquet_missing_id => table_fails(TABLE, &["\"id\""]);
+    geoparquet_missing_geometry => table_fails(TABLE, &["\"geometry\""]);
+    geoparquet_id_int64 => table_fails(TABLE, &["\"id\"", "Int64"]);
+    geoparquet_geometry_string => table_fails(TABLE, &["\"geometry\"", "Utf8"]);
+    geoparquet_mixed_schemas => table_fails(&["part=b/y.parquet", "part=a/x.parquet"], &["\"label:description\""]);
 }
 
 /// Exit 0, warnings allowed.
 fn succeeds() -> Case {
-    Case { blame: &[], split: Succeeds, metrics: Succeeds, validate: 0, q2: Succeeds, prepare: None }
+    Case { blame: &[], split: Succeeds, metrics: Succeeds, validate: 0, q2: Succeeds, prepare: None, mentions: &[] }
 }
 
 /// The case folders that only hold the base of a case made at test time by
@@ -216,8 +238,11 @@ impl Scene {
         self.root.join("in")
     }
 
+    /// What the commands are given: `catalog.json`, or the case folder itself
+    /// when it has none (a stac-geoparquet case: Parquet files).
     fn catalog(&self) -> PathBuf {
-        self.input().join("catalog.json")
+        let catalog = self.input().join("catalog.json");
+        if catalog.exists() || !self.input().is_dir() { catalog } else { self.input() }
     }
 }
 
@@ -240,10 +265,11 @@ fn run_case(name: &str, case: Case) {
 fn check_case(name: &str, root: &Path, catalog: &Path, case: &Case, blame: &[PathBuf]) {
     let before = snapshot(root);
     let outputs = ["out-split", "out-q2"];
-    check_writer(name, "split", root, catalog, case.split, blame);
-    check_reader(name, catalog, case.metrics, blame);
-    check_validate(name, catalog, case.validate, blame);
-    check_writer(name, "q2", root, catalog, case.q2, blame);
+    let mentions = case.mentions;
+    check_writer(name, "split", root, catalog, case.split, blame, mentions);
+    check_reader(name, catalog, case.metrics, blame, mentions);
+    check_validate(name, catalog, case.validate, blame, mentions);
+    check_writer(name, "q2", root, catalog, case.q2, blame, mentions);
     // The input, and whatever else sat beside it, is untouched; nothing but
     // the outputs was added (no hidden temp folder, nothing escaped OUT).
     assert_same_tree(&before, &snapshot_except(root, &outputs), &format!("case {name}: the temp root after all runs"));
@@ -262,16 +288,21 @@ fn no_panic(context: &str, output: &Output) {
 
 /// Checks the exit code and messages of a `split`/`metrics`/`q2` run.
 #[track_caller]
-fn check_outcome(context: &str, output: &Output, outcome: Outcome, blame: &[PathBuf]) {
+fn check_outcome(context: &str, output: &Output, outcome: Outcome, blame: &[PathBuf], mentions: &[&str]) {
     no_panic(context, output);
     let warnings: Vec<&str> = output.stderr.lines().filter(|l| l.starts_with("warning: ")).collect();
     let names_all = |text: &str| blame.iter().all(|b| text.contains(&path_str(b)));
     match outcome {
         Fails => {
             assert_eq!(output.code, 2, "{context}: expected exit 2\n{output:?}");
-            let error = output.stderr.lines().find(|l| l.starts_with("error: "));
-            let error = error.unwrap_or_else(|| panic!("{context}: no error line\n{}", output.stderr));
+            let errors: Vec<&str> = output.stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+            assert_eq!(errors.len(), 1, "{context}: expected one error line\n{}", output.stderr);
+            let error = errors[0];
             assert!(names_all(error), "{context}: the error does not name {blame:?}:\n{error}");
+            assert!(
+                mentions.iter().all(|m| error.contains(m)),
+                "{context}: the error does not say {mentions:?}:\n{error}"
+            );
         }
         Warns => {
             assert_eq!(output.code, 0, "{context}: expected exit 0\n{output:?}");
@@ -292,11 +323,19 @@ fn check_outcome(context: &str, output: &Output, outcome: Outcome, blame: &[Path
 
 /// `split` or `q2` to `ROOT/out-COMMAND`: the outcome, then the output is
 /// absent after a failure or a complete catalog after a success.
-fn check_writer(name: &str, command: &str, root: &Path, catalog: &Path, outcome: Outcome, blame: &[PathBuf]) {
+fn check_writer(
+    name: &str,
+    command: &str,
+    root: &Path,
+    catalog: &Path,
+    outcome: Outcome,
+    blame: &[PathBuf],
+    mentions: &[&str],
+) {
     let context = format!("case {name}: {command}");
     let out = root.join(format!("out-{command}"));
     let output = run([command, &path_str(catalog), "-o", &path_str(&out)]);
-    check_outcome(&context, &output, outcome, blame);
+    check_outcome(&context, &output, outcome, blame, mentions);
     assert_no_temp_siblings(&context, &out);
     if output.code == 0 {
         assert_complete(&context, &out, catalog);
@@ -334,17 +373,17 @@ fn assert_complete(context: &str, out: &Path, input: &Path) {
     }
 }
 
-fn check_reader(name: &str, catalog: &Path, outcome: Outcome, blame: &[PathBuf]) {
+fn check_reader(name: &str, catalog: &Path, outcome: Outcome, blame: &[PathBuf], mentions: &[&str]) {
     let context = format!("case {name}: metrics");
     let output = run(["metrics", &path_str(catalog), "--json"]);
-    check_outcome(&context, &output, outcome, blame);
+    check_outcome(&context, &output, outcome, blame, mentions);
     if output.code == 0 {
         let entries = output.json();
         assert!(entries.as_array().is_some_and(|e| !e.is_empty()), "{context}: no metric entries");
     }
 }
 
-fn check_validate(name: &str, catalog: &Path, expected: i32, blame: &[PathBuf]) {
+fn check_validate(name: &str, catalog: &Path, expected: i32, blame: &[PathBuf], mentions: &[&str]) {
     let context = format!("case {name}: validate");
     let output = run(["validate", &path_str(catalog)]);
     no_panic(&context, &output);
@@ -360,6 +399,9 @@ fn check_validate(name: &str, catalog: &Path, expected: i32, blame: &[PathBuf]) 
                 file.display(),
                 output.stdout
             );
+        }
+        for text in mentions {
+            assert!(output.stdout.contains(text), "{context}: the report does not say {text}\n{}", output.stdout);
         }
     }
 }
@@ -466,7 +508,7 @@ fn run_commands(runner: Runner, name: &str, root: &Path, case: &Case, blame: &[P
         let out = root.join(format!("out-{command}"));
         let outcome = if command == "split" { case.split } else { case.q2 };
         let output = runner.run(&[command.into(), catalog.clone(), "-o".into(), path_str(&out)]);
-        check_outcome(&context, &output, outcome, blame);
+        check_outcome(&context, &output, outcome, blame, &[]);
         assert_no_temp_siblings(&context, &out);
         if output.code == 0 {
             assert!(out.join("catalog.json").is_file(), "{context}: no root catalog after a success");
@@ -478,7 +520,7 @@ fn run_commands(runner: Runner, name: &str, root: &Path, case: &Case, blame: &[P
     }
     let context = format!("case {name} ({runner:?}): metrics");
     let output = runner.run(&["metrics".into(), catalog.clone()]);
-    check_outcome(&context, &output, case.metrics, blame);
+    check_outcome(&context, &output, case.metrics, blame, &[]);
     let context = format!("case {name} ({runner:?}): validate");
     let output = runner.run(&["validate".into(), catalog.clone()]);
     no_panic(&context, &output);

@@ -10,6 +10,7 @@ mod escaping;
 mod fuzz;
 mod generate;
 mod geoparquet;
+mod geoparquet_checks;
 mod golden;
 mod hardening;
 mod info;
