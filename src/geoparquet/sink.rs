@@ -533,8 +533,9 @@ fn encode_items(
 }
 
 /// One item as a row of the table: the split fields and extensions set as
-/// the JSON writer sets them, structural links dropped (a table has no
-/// files to link), relative hrefs made relative to the output's folder.
+/// the JSON writer sets them, every link kept (as stac-geoparquet keeps
+/// them) and relative hrefs made relative to the output's folder, so they
+/// still reach the files they reached.
 fn row_json(
     dataset: &Dataset,
     content: &Q2Content,
@@ -558,9 +559,6 @@ fn row_json(
         Some(href::relative(row_dir, &href::resolve(file, href)))
     };
     if let Some(Value::Array(links)) = json.get_mut("links") {
-        links.retain(|l| {
-            !matches!(l.get("rel").and_then(Value::as_str), Some("root" | "parent" | "collection" | "self"))
-        });
         for link in links.iter_mut() {
             if let Some(new) = link.get("href").and_then(Value::as_str).and_then(rewrite) {
                 link["href"] = Value::String(new);

@@ -121,17 +121,18 @@ pub(super) fn validate_table(input: &Path, options: &Options, schemas: &SchemaSe
             let mut buffer = Vec::new();
             for &i in chunk {
                 let record = &dataset.items[i];
+                let file_path = dataset.item_file(i);
                 let object = Object { kind: ObjectKind::Item, id: record.id.clone() };
                 let mut file = Bounded::new(options.max_findings_per_file);
                 gathered.items += 1;
                 match source.item_json(&dataset, i, &mut buffer) {
                     Ok(mut value) => {
-                        link_collection(&mut value, &record.path, &seen);
+                        link_collection(&mut value, file_path, &seen);
                         gathered.remote_assets += remote_assets(&value);
-                        check(schemas, options, &record.path, &value, &object, &mut file, &mut gathered.notices);
+                        check(schemas, options, file_path, &value, &object, &mut file, &mut gathered.notices);
                     }
                     Err(error) => {
-                        let finding = Finding::new(&record.path, Severity::Error, Kind::Io, None, message(&error));
+                        let finding = Finding::new(file_path, Severity::Error, Kind::Io, None, message(&error));
                         file.push(Finding { object: Some(object), ..finding });
                     }
                 }
