@@ -520,10 +520,8 @@ fn remove_stale(parent: &Path, name: &str) {
 /// replaced million-item output would otherwise take minutes to remove.
 pub fn remove_tree(path: &Path) -> std::io::Result<()> {
     // A staged output file (or a symlink) is one entry, not a folder.
-    match std::fs::symlink_metadata(path) {
-        Ok(meta) if !meta.is_dir() => return std::fs::remove_file(path),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        _ => {}
+    if !std::fs::symlink_metadata(path)?.is_dir() {
+        return std::fs::remove_file(path);
     }
     fn remove(path: &Path) -> std::io::Result<()> {
         let entries: Vec<std::fs::DirEntry> = match std::fs::read_dir(path) {
