@@ -4,6 +4,7 @@
 //! or one hive partition per split, with the collections, the root's
 //! ML-Dataset fields and the quality metrics in the file metadata.
 
+mod columns;
 mod encode;
 pub mod files;
 mod sink;

@@ -85,8 +85,8 @@ impl Sink for GeoParquetSink {
         let metadata = key_values(content);
         let mut table = ItemTable::new(staged.path(), self.partition_by_split, metadata);
         let written = match source.as_geoparquet() {
-            Some(input) => copy_rows(input, content, &out, &mut table, observer),
-            None => encode_items(content, source, &out, &mut table, observer),
+            Some(input) => copy_rows(input, content, &mut table, observer),
+            None => encode_items(content, source, &mut table, observer),
         };
         written.and_then(|()| table.finish()).map_err(|e| staged.blame(e))?;
         staged.publish(self.force)?;
@@ -225,15 +225,8 @@ const NO_SPLIT: &str = "__HIVE_DEFAULT_PARTITION__";
 /// Copies the input's rows batch by batch, row groups decoded in parallel
 /// and written in order, changing only the split columns and
 /// `stac_extensions`.
-fn copy_rows(
-    input: &GeoParquet,
-    content: &Q2Content,
-    out: &Path,
-    table: &mut ItemTable,
-    observer: &dyn Observer,
-) -> Result<()> {
+fn copy_rows(input: &GeoParquet, content: &Q2Content, table: &mut ItemTable, observer: &dyn Observer) -> Result<()> {
     let rows = input.rows()?;
-    let row_dir = row_dir(out, table.partitioned);
     for part in &rows.parts {
         let stamp = std::fs::metadata(&part.path).map(|m| crate::catalog::read::FileStamp::of(&m));
         if stamp.ok() != Some(part.stamp) {
@@ -255,7 +248,7 @@ fn copy_rows(
                         (row..row + batch.num_rows()).map(|r| rows.item_of_row[r] as usize).collect();
                     row += batch.num_rows();
                     let batch = with_splits(part, batch, &items, content)?;
-                    let batch = with_hrefs_from(part, batch, &row_dir)?;
+                    let batch = with_hrefs_from(part, batch)?;
                     out.extend(by_split(batch, &items, content, table.partitioned)?);
                 }
                 Ok(out)
@@ -362,31 +355,22 @@ fn extensions(
     Ok(Arc::new(builder.finish()))
 }
 
-/// The folder relative hrefs of the output's rows start from: the output
-/// file's, or a partition's (one folder below the output folder).
-fn row_dir(out: &Path, partitioned: bool) -> PathBuf {
-    if partitioned { out.join("split") } else { out.parent().unwrap_or(Path::new("/")).to_path_buf() }
+/// A local relative href, written in `file`, as an absolute path; `None`
+/// for hrefs that are remote, absolute or within the document.
+fn absolute(file: &Path, href: &str) -> Option<String> {
+    let local = !(href::is_remote(href)
+        || href.starts_with('/')
+        || href.starts_with("file://")
+        || href.starts_with('#')
+        || href.is_empty());
+    local.then(|| href::resolve(file, href).to_string_lossy().into_owned())
 }
 
 /// The batch with the relative hrefs of `assets` and `links`, written from
-/// `part`'s folder, made to start from `row_dir` instead: a row moved to
-/// another folder still reaches its files.
-fn with_hrefs_from(part: &files::Part, batch: RecordBatch, row_dir: &Path) -> Result<RecordBatch> {
-    let from = part.path.parent().unwrap_or(Path::new("/"));
-    if from == row_dir {
-        return Ok(batch);
-    }
-    let rewrite = |old: &str| -> Option<String> {
-        if href::is_remote(old)
-            || old.starts_with('/')
-            || old.starts_with("file://")
-            || old.starts_with('#')
-            || old.is_empty()
-        {
-            return None;
-        }
-        Some(href::relative(row_dir, &href::resolve(&part.path, old)))
-    };
+/// `part`'s folder, made absolute: engines move rows between files and
+/// folders (Spark's partitions), and a row must still reach its files.
+fn with_hrefs_from(part: &files::Part, batch: RecordBatch) -> Result<RecordBatch> {
+    let rewrite = |old: &str| absolute(&part.path, old);
     let schema = batch.schema();
     let mut columns = batch.columns().to_vec();
     for (i, field) in schema.fields().iter().enumerate() {
@@ -472,12 +456,10 @@ fn by_split(
 fn encode_items(
     content: &Q2Content,
     source: &dyn Source,
-    out: &Path,
     table: &mut ItemTable,
     observer: &dyn Observer,
 ) -> Result<()> {
     let dataset = content.dataset;
-    let row_dir = row_dir(out, table.partitioned);
     let chunks: Vec<std::ops::Range<usize>> =
         (0..dataset.items.len()).step_by(CHUNK).map(|s| s..(s + CHUNK).min(dataset.items.len())).collect();
     let rows_of = |range: &std::ops::Range<usize>| -> Result<Vec<FlatRow>> {
@@ -488,7 +470,7 @@ fn encode_items(
                 .map_init(Vec::new, |buffer, i| {
                     crate::publish::interrupted()?;
                     let json = source.item_json(dataset, i, buffer)?;
-                    Ok(encode::flatten(row_json(dataset, content, i, json, &row_dir)?))
+                    Ok(encode::flatten(row_json(dataset, content, i, json)?))
                 })
                 .collect()
         })
@@ -534,15 +516,9 @@ fn encode_items(
 
 /// One item as a row of the table: the split fields and extensions set as
 /// the JSON writer sets them, every link kept (as stac-geoparquet keeps
-/// them) and relative hrefs made relative to the output's folder, so they
-/// still reach the files they reached.
-fn row_json(
-    dataset: &Dataset,
-    content: &Q2Content,
-    i: usize,
-    json: Value,
-    row_dir: &Path,
-) -> Result<Map<String, Value>> {
+/// them) and local relative hrefs made absolute, so they still reach their
+/// files wherever an engine moves the row.
+fn row_json(dataset: &Dataset, content: &Q2Content, i: usize, json: Value) -> Result<Map<String, Value>> {
     let item = &dataset.items[i];
     let file = dataset.item_file(i);
     let Value::Object(mut json) = json else { return Err(Error::not_stac(file, "expected a STAC Item object")) };
@@ -552,12 +528,7 @@ fn row_json(
     } else {
         json.remove("collection");
     }
-    let rewrite = |href: &str| -> Option<String> {
-        if href::is_remote(href) || href.starts_with('/') || href.starts_with("file://") || href.starts_with('#') {
-            return None;
-        }
-        Some(href::relative(row_dir, &href::resolve(file, href)))
-    };
+    let rewrite = |href: &str| absolute(file, href);
     if let Some(Value::Array(links)) = json.get_mut("links") {
         for link in links.iter_mut() {
             if let Some(new) = link.get("href").and_then(Value::as_str).and_then(rewrite) {

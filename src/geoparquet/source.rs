@@ -251,7 +251,7 @@ fn read_group(part: &Part, g: usize) -> Result<GroupRead> {
     let columns = load_columns(part, g)?;
     let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
     for batch in part.read_group(g, Some(&columns))? {
-        for (mut json, geometry) in rows_of(part, batch?)? {
+        for (mut json, geometry) in super::columns::load_rows(part, batch?)? {
             // Only some properties were read: an item has properties all the same.
             if !json.contains_key("properties") {
                 json.insert("properties".into(), Value::Object(Map::new()));
@@ -348,7 +348,7 @@ pub fn href_stem(href: &str) -> &str {
 }
 
 /// A geometry read from WKB, or why it could not be.
-type ReadGeometry = Option<std::result::Result<geo::Geometry<f64>, String>>;
+pub(crate) type ReadGeometry = Option<std::result::Result<geo::Geometry<f64>, String>>;
 
 /// Each row of `batch` as item JSON (properties nested, as in a STAC file)
 /// without its geometry, and the geometry read from WKB.
@@ -404,7 +404,7 @@ fn plain_strings(batch: RecordBatch) -> std::result::Result<RecordBatch, String>
     RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), columns).map_err(|e| e.to_string())
 }
 
-fn geometry_from_wkb(bytes: &[u8]) -> std::result::Result<geo::Geometry<f64>, String> {
+pub(crate) fn geometry_from_wkb(bytes: &[u8]) -> std::result::Result<geo::Geometry<f64>, String> {
     use geo::CoordsIter;
     use geo_traits::to_geo::ToGeoGeometry;
     let wkb = wkb::reader::read_wkb(bytes).map_err(|e| format!("not WKB: {e}"))?;
