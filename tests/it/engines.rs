@@ -68,10 +68,15 @@ fn object_counts(counts: &Value) -> BTreeMap<String, u64> {
     counts.iter().map(|(k, v)| (k.clone(), v.as_u64().expect("a count"))).collect()
 }
 
-/// `stac-ml metrics PATH --json`, entries by name. The `samples` entry's
-/// collections are sorted by id: their order follows the input's walk (JSON)
-/// or rows (Parquet), which says nothing about the items. Everything else is
-/// compared as printed.
+/// `stac-ml metrics PATH --json`, entries by name, in an order-free form:
+/// - the `samples` entry's collections sorted by id: their order follows the
+///   input's walk (JSON) or rows (Parquet);
+/// - every entry's per-split list (`splits`) sorted by split name, and
+///   `split-leakage`'s pairs of splits sorted: a JSON catalog's root lists its
+///   splits in order (`ml-dataset:splits`), a file written by a peer or by
+///   Spark has no root and stac-ml then orders them by name.
+///
+/// Everything else (every count, class, item id, ratio) is compared as printed.
 #[track_caller]
 fn metrics(path: &Path) -> BTreeMap<String, Value> {
     let value = stac_ml_json(&["metrics", &path_str(path), "--json"]);
@@ -80,10 +85,21 @@ fn metrics(path: &Path) -> BTreeMap<String, Value> {
         .iter()
         .map(|entry| {
             let mut entry = entry.clone();
-            if entry["name"] == "samples"
-                && let Some(collections) = entry.get_mut("collections").and_then(Value::as_array_mut)
+            if let Some(collections) = entry.get_mut("collections").and_then(Value::as_array_mut) {
+                collections.sort_by_key(|c| c["id"].to_string());
+            }
+            if let Some(splits) = entry.get_mut("splits").and_then(Value::as_array_mut) {
+                splits.sort_by_key(|s| s.get("split").or_else(|| s.get("name")).map(Value::to_string));
+            }
+            if entry["name"] == "split-leakage"
+                && let Some(values) = entry.get_mut("values").and_then(Value::as_array_mut)
             {
-                collections.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+                for pair in values.iter_mut() {
+                    if let Some(splits) = pair.get_mut("splits").and_then(Value::as_array_mut) {
+                        splits.sort_by_key(Value::to_string);
+                    }
+                }
+                values.sort_by_key(|v| v["splits"].to_string());
             }
             (entry["name"].as_str().expect("entry name").to_string(), entry)
         })
