@@ -7,6 +7,10 @@
 //! - `has_pystac`: `python3` on `PATH` can `import pystac`;
 //! - `has_tifffile`: `python3` on `PATH` can `import tifffile, numpy,
 //!   imagecodecs` (the independent reader of raster label masks);
+//! - `has_duckdb`, `has_stac_geoparquet` (with `pyarrow`), `has_rustac`,
+//!   `has_geopandas` (with `shapely`): `python3` can import them (the peers
+//!   that read and write stac-geoparquet, tests/engines/);
+//! - `has_pyspark`: `python3` can `import pyspark` and `java` is on `PATH`;
 //! - `has_eotdl`: the EOTDL peer's python, `$EOTDL_PYTHON` or
 //!   `$TMPDIR/eotdl-venv/bin/python`.
 //!
@@ -27,7 +31,30 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const FLAGS: [&str; 5] = ["has_shared_testdata", "has_chromium", "has_pystac", "has_tifffile", "has_eotdl"];
+const FLAGS: [&str; 10] = [
+    "has_shared_testdata",
+    "has_chromium",
+    "has_pystac",
+    "has_tifffile",
+    "has_eotdl",
+    "has_duckdb",
+    "has_pyspark",
+    "has_stac_geoparquet",
+    "has_rustac",
+    "has_geopandas",
+];
+
+/// The Python flags, each with the modules `python3` must import (the last
+/// one's file is watched).
+const PYTHON_FLAGS: [(&str, &[&str]); 7] = [
+    ("has_pystac", &["pystac"]),
+    ("has_tifffile", &["numpy", "imagecodecs", "tifffile"]),
+    ("has_duckdb", &["duckdb"]),
+    ("has_pyspark", &["pyspark"]),
+    ("has_stac_geoparquet", &["pyarrow", "stac_geoparquet"]),
+    ("has_rustac", &["rustac"]),
+    ("has_geopandas", &["shapely", "geopandas"]),
+];
 
 fn main() {
     for flag in FLAGS {
@@ -47,13 +74,19 @@ fn main() {
     // Only paths that exist are watched: cargo treats a missing watched path
     // as changed, which would rerun this script (and rebuild the crate) on
     // every build.
-    let found = [
-        ("has_shared_testdata", shared_testdata()),
-        ("has_chromium", chromium()),
-        ("has_pystac", pystac()),
-        ("has_tifffile", tifffile()),
-        ("has_eotdl", eotdl_python()),
-    ];
+    let python = python_modules();
+    let java = on_path(&["java"]);
+    let mut found =
+        vec![("has_shared_testdata", shared_testdata()), ("has_chromium", chromium()), ("has_eotdl", eotdl_python())];
+    for (flag, _) in PYTHON_FLAGS {
+        let path = python.iter().find(|(f, _)| f == flag).map(|(_, path)| path.clone());
+        // Spark runs on a JVM: without `java` pyspark cannot start a session.
+        let path = if flag == "has_pyspark" { path.filter(|_| java.is_some()) } else { path };
+        found.push((flag, path));
+    }
+    if let Some(java) = &java {
+        println!("cargo::rerun-if-changed={}", java.display());
+    }
     for (flag, path) in found {
         if let Some(path) = path {
             println!("cargo::rustc-cfg={flag}");
@@ -79,27 +112,34 @@ fn chromium() -> Option<PathBuf> {
     if fixed.is_file() { Some(fixed) } else { on_path(&["chromium", "chromium-browser"]) }
 }
 
-/// The file of the `pystac` package `python3` imports; watching it notices an
-/// uninstall or an upgrade.
-fn pystac() -> Option<PathBuf> {
-    python_module_file("import pystac; print(pystac.__file__)")
-}
-
-/// The file of the `tifffile` package, when numpy and imagecodecs (its LZW
-/// and deflate codecs) import too.
-fn tifffile() -> Option<PathBuf> {
-    python_module_file("import numpy, imagecodecs, tifffile; print(tifffile.__file__)")
-}
-
-/// Runs `script` with `python3`; the path it prints, if it is a file.
-fn python_module_file(script: &str) -> Option<PathBuf> {
-    on_path(&["python3"])?;
-    let output = Command::new("python3").args(["-c", script]).output().ok()?;
-    if !output.status.success() {
-        return None;
+/// Every flag of [`PYTHON_FLAGS`] whose modules `python3` imports, with the
+/// file of its last module; watching it notices an uninstall or an upgrade.
+/// One `python3` run tries them all.
+fn python_modules() -> Vec<(String, PathBuf)> {
+    if on_path(&["python3"]).is_none() {
+        return Vec::new();
     }
-    let path = PathBuf::from(String::from_utf8(output.stdout).ok()?.trim());
-    path.is_file().then_some(path)
+    let checks: Vec<String> = PYTHON_FLAGS.iter().map(|(flag, modules)| format!("({flag:?}, {modules:?})")).collect();
+    // A module that fails to import (missing, or a broken dependency) leaves
+    // its flag out; the others still print.
+    let script = format!(
+        "import importlib\n\
+         for flag, modules in [{}]:\n    \
+         try:\n        \
+         print(flag, [importlib.import_module(m) for m in modules][-1].__file__)\n    \
+         except Exception:\n        \
+         pass\n",
+        checks.join(", ")
+    );
+    let Ok(output) = Command::new("python3").args(["-c", &script]).output() else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_once(' '))
+        .map(|(flag, path)| (flag.to_string(), PathBuf::from(path.trim())))
+        .filter(|(_, path)| path.is_file())
+        .collect()
 }
 
 fn eotdl_python() -> Option<PathBuf> {

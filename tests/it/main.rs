@@ -4,6 +4,7 @@
 mod cli;
 mod compat;
 mod crash;
+mod engines;
 mod eotdl;
 mod errors;
 mod escaping;
