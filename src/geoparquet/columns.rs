@@ -133,7 +133,18 @@ fn fast(part: &Part, batch: &RecordBatch) -> Option<Result<JsonRows>> {
                 })
         })
         .collect();
-    // Their label fields, assets and class properties, fully converted.
+    // Label fields read directly: lists of strings and a string.
+    let label_lists: Vec<(&str, ListArray)> = ["label:properties", "label:tasks"]
+        .into_iter()
+        .filter_map(|name| Some((name, column(name)?)))
+        .map(|(name, c)| Some((name, string_list(c)?)))
+        .collect::<Option<_>>()?;
+    let label_type = match column("label:type") {
+        Some(c) => Some(strings(c)?),
+        None => None,
+    };
+    // The nested label fields, assets and class properties of label rows,
+    // fully converted.
     let mut labelled = if is_label.iter().any(|&l| l) {
         let keep: Vec<usize> = schema
             .fields()
@@ -141,7 +152,7 @@ fn fast(part: &Part, batch: &RecordBatch) -> Option<Result<JsonRows>> {
             .enumerate()
             .filter(|(_, f)| {
                 let name = f.name().as_str();
-                !matches!(
+                let direct = matches!(
                     name,
                     "id" | "collection"
                         | "bbox"
@@ -152,7 +163,13 @@ fn fast(part: &Part, batch: &RecordBatch) -> Option<Result<JsonRows>> {
                         | "stac_extensions"
                         | "type"
                         | "stac_version"
-                ) && *name != geometry_name
+                        | "label:properties"
+                        | "label:tasks"
+                        | "label:type"
+                );
+                // Other label fields (descriptions, methods) are not kept.
+                let nested = matches!(name, "label:classes" | "label:overviews" | "label:overview");
+                !direct && *name != geometry_name && (nested || !name.starts_with("label:"))
             })
             .map(|(i, _)| i)
             .collect();
@@ -202,6 +219,23 @@ fn fast(part: &Part, batch: &RecordBatch) -> Option<Result<JsonRows>> {
             && split.is_valid(r)
         {
             properties.insert("ml-dataset:split".into(), Value::String(split.value(r).to_string()));
+        }
+        if is_label[r] {
+            for (name, lists) in &label_lists {
+                if lists.is_valid(r) {
+                    let values = lists.value(r);
+                    let values = values.as_string::<i32>();
+                    let list = values.iter().map(|v| v.map_or(Value::Null, |v| Value::String(v.into()))).collect();
+                    properties.insert((*name).into(), Value::Array(list));
+                } else {
+                    properties.insert((*name).into(), Value::Null);
+                }
+            }
+            if let Some(t) = &label_type
+                && t.is_valid(r)
+            {
+                properties.insert("label:type".into(), Value::String(t.value(r).into()));
+            }
         }
         if let Some(e) = &extensions
             && e.is_valid(r)

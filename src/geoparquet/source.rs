@@ -68,6 +68,8 @@ struct Row {
     collection: Option<u32>,
     /// A self href that does not end in the item's id.
     self_href: Option<Box<str>>,
+    /// Its position among all rows, in read order.
+    position: u32,
 }
 
 /// What one row group gives the load.
@@ -160,55 +162,60 @@ impl Source for GeoParquet {
                     }
                 })
                 .collect();
-            rows.extend(group.rows.into_iter().map(|mut row| {
+            let first = rows.len();
+            rows.extend(group.rows.into_iter().enumerate().map(|(k, mut row)| {
                 row.collection = row.collection.map(|c| global[c as usize]);
+                row.position = (first + k) as u32;
                 row
             }));
             warnings.absorb(group.warnings);
             linked.extend(group.linked);
         }
         let (nodes, node_of_collection) = nodes(&self.input, &parts, &collections, &rows, &mut warnings)?;
-        let node_of_row: Vec<usize> =
-            rows.iter().map(|r| r.collection.map_or(0, |c| node_of_collection[c as usize])).collect();
-        let mut order: Vec<u32> = (0..rows.len() as u32).collect();
-        order.par_sort_by(|&a, &b| {
-            (node_of_row[a as usize], &rows[a as usize].record.id)
-                .cmp(&(node_of_row[b as usize], &rows[b as usize].record.id))
+        let node_of_row: Vec<u32> =
+            rows.iter().map(|r| r.collection.map_or(0, |c| node_of_collection[c as usize] as u32)).collect();
+        // Sorted in place: a second array of rows would double the peak.
+        rows.par_sort_by(|a, b| {
+            (node_of_row[a.position as usize], &a.record.id).cmp(&(node_of_row[b.position as usize], &b.record.id))
         });
+        let row_of_item: Vec<u32> = rows.iter().map(|r| r.position).collect();
         let mut item_of_row = vec![0u32; rows.len()];
-        for (i, &r) in order.iter().enumerate() {
+        for (i, &r) in row_of_item.iter().enumerate() {
             item_of_row[r as usize] = i as u32;
         }
-        let table = Rows { parts, groups, item_of_row, row_of_item: order };
-        for pair in table.row_of_item.windows(2) {
-            let (a, b) = (pair[0] as usize, pair[1] as usize);
-            if node_of_row[a] == node_of_row[b] && rows[a].record.id == rows[b].record.id {
-                let (p, _, _) = table.group_of(b);
+        let table = Rows { parts, groups, item_of_row, row_of_item };
+        for pair in rows.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            if node_of_row[a.position as usize] == node_of_row[b.position as usize] && a.record.id == b.record.id {
+                let (p, _, _) = table.group_of(b.position as usize);
                 return Err(Error::not_stac(
                     &table.parts[p].path,
                     format!(
                         "has item id {:?} twice in {:?} (rows {} and {}); ids must be unique within a collection",
-                        rows[b].record.id,
-                        nodes[node_of_row[b]].id,
-                        a.min(b),
-                        a.max(b)
+                        b.record.id,
+                        nodes[node_of_row[b.position as usize] as usize].id,
+                        a.position.min(b.position),
+                        a.position.max(b.position)
                     ),
                 ));
             }
         }
-        let mut slots: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
-        let mut items = Vec::with_capacity(slots.len());
-        let mut source_hrefs = Vec::with_capacity(slots.len());
+        let source_hrefs: Vec<Vec<String>> = rows.iter_mut().map(|r| std::mem::take(&mut r.sources)).collect();
         let mut self_hrefs: HashMap<Box<str>, usize> = HashMap::new();
-        for (i, &r) in table.row_of_item.iter().enumerate() {
-            let Row { mut record, sources, self_href, .. } = slots[r as usize].take().expect("each row once");
-            record.node = node_of_row[r as usize];
-            if let Some(href) = self_href {
+        for (i, row) in rows.iter_mut().enumerate() {
+            if let Some(href) = row.self_href.take() {
                 self_hrefs.insert(href, i);
             }
-            source_hrefs.push(sources);
-            items.push(record);
         }
+        // In place, too: records are smaller than rows.
+        let items: Vec<ItemRecord> = rows
+            .into_iter()
+            .map(|row| {
+                let mut record = row.record;
+                record.node = node_of_row[row.position as usize] as usize;
+                record
+            })
+            .collect();
         let table = Arc::new(table);
         let mut dataset =
             Dataset { nodes, items, warnings, linked_dirs: linked.into_iter().collect(), table: Some(table.clone()) };
@@ -286,7 +293,7 @@ fn read_group(part: &Part, g: usize) -> Result<GroupRead> {
             // Rows share their file: `Dataset::item_file` finds it.
             record.path = PathBuf::new();
             let sources = parsed.source_paths.into_iter().map(|(_, href)| href).collect();
-            out.rows.push(Row { record, sources, collection, self_href });
+            out.rows.push(Row { record, sources, collection, self_href, position: 0 });
         }
     }
     Ok(out)
