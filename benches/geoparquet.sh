@@ -37,19 +37,7 @@ print(f"{seconds:.2f} {rss:.0f}")
 PY
 }
 
-floor() { # in out: pyarrow reads every row group and writes them back
-  python3 - "$1" "$2" <<'PY'
-import sys, pyarrow.parquet as pq
-source = pq.ParquetFile(sys.argv[1])
-writer = None
-for i in range(source.num_row_groups):
-    table = source.read_row_group(i)
-    if writer is None:
-        writer = pq.ParquetWriter(sys.argv[2], table.schema, compression="zstd")
-    writer.write_table(table)
-writer.close()
-PY
-}
+floor() { python3 benches/parquet_floor.py "$@"; }
 
 printf '%-10s %-22s %10s %10s %12s\n' items run wall_s rss_mb items_per_s
 row() { printf '%-10s %-22s %10s %10s %12s\n' "$1" "$2" "$3" "$4" "$(python3 -c "print(round($1 / max($3, 0.01)))")"; }
@@ -62,7 +50,7 @@ for pairs in "${sizes[@]}"; do
   fi
   sync
   floor "$input" "$out/warm-$pairs.parquet" # warms the page cache for both
-  read -r floor_s floor_rss < <(measure floor "$input" "$out/floor-$pairs.parquet")
+  read -r floor_s floor_rss < <(measure python3 benches/parquet_floor.py "$input" "$out/floor-$pairs.parquet")
   row "$items" "pyarrow read+write" "$floor_s" "$floor_rss"
   read -r q2_s q2_rss < <(measure "$STAC_ML" q2 "$input" -o "$out/q2-$pairs.parquet" -q)
   row "$items" "q2 geoparquet" "$q2_s" "$q2_rss"
