@@ -34,7 +34,7 @@ pub fn position(seed: u64, key: &str) -> u64 {
     u64::from_be_bytes(first)
 }
 
-/// The thresholds of fractions summing to 1 (as [`crate::split::SplitSpec`]
+/// The thresholds of fractions summing to 1 (as `SplitSpec`
 /// keeps them): floor(`c_k` × 2^64) for the cumulative fractions `c_k`,
 /// and 2^64 for the last split. Never decreasing.
 pub fn thresholds(ratios: &[f64]) -> Vec<u128> {

@@ -48,6 +48,7 @@ pub mod hash_split;
 pub mod hints;
 pub mod index;
 pub mod info;
+pub mod input;
 pub mod io_pool;
 pub mod label_assets;
 pub mod largest_remainder;

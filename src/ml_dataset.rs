@@ -126,6 +126,18 @@ pub fn ml_aoi_split(name: &str) -> Result<&'static str> {
     }
 }
 
+pub(crate) fn add_extension(json: &mut serde_json::Map<String, serde_json::Value>, id: &str) {
+    use serde_json::Value;
+    let list = json.entry("stac_extensions").or_insert_with(|| Value::Array(Vec::new()));
+    if !list.is_array() {
+        *list = Value::Array(Vec::new());
+    }
+    let list = list.as_array_mut().expect("made an array above");
+    if !list.iter().any(|v| v.as_str() == Some(id)) {
+        list.push(Value::String(id.to_string()));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

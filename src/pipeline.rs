@@ -329,7 +329,7 @@ impl SplitRunOptions {
 /// around the input's root folder, and empty unless `force`. The writer
 /// checks again (and against every input folder) before it writes.
 pub fn check_output(input: Option<&Path>, out: &Path, force: bool) -> Result<()> {
-    let out_abs = crate::write::resolve_out(out)?;
+    let out_abs = crate::publish::resolve_out(out)?;
     if let Some(input) = input.filter(|i| crate::geoparquet::is_parquet_input(i)) {
         // A Parquet input is that file or folder alone.
         let input = std::fs::canonicalize(input).unwrap_or_else(|_| input.to_path_buf());
@@ -342,7 +342,7 @@ pub fn check_output(input: Option<&Path>, out: &Path, force: bool) -> Result<()>
                 ),
             });
         }
-        return crate::write::check_vacant(&out_abs, force);
+        return crate::publish::check_vacant(&out_abs, force);
     }
     // An input that cannot be found is reported by the load that follows.
     let root = input.and_then(|path| catalog::root_file(path).ok());
@@ -366,7 +366,7 @@ pub fn check_output(input: Option<&Path>, out: &Path, force: bool) -> Result<()>
             });
         }
     }
-    crate::write::check_vacant(&out_abs, force)
+    crate::publish::check_vacant(&out_abs, force)
 }
 
 /// The output checks for a single output file that need no data: a new or
@@ -564,7 +564,7 @@ fn resolve_against(
 /// The splits a previous Q2 catalog assigned, by item id.
 fn previous_splits(path: &Path, collection: &str, observer: &dyn Observer) -> Result<HashMap<String, String>> {
     // A previous output may be a JSON tree or stac-geoparquet.
-    let previous = crate::source::open(path)
+    let previous = crate::input::open(path)
         .load()
         .map_err(|error| Error::PreviousUnreadable { path: path.to_path_buf(), error: Box::new(error) })?;
     warn(observer, &previous.warnings);
@@ -908,7 +908,7 @@ pub fn report(catalog: &Path, options: &ReportOptions, observer: &dyn Observer) 
     // Before the catalog is read: a mistake in the output path is shown at once.
     crate::publish::check_output_path(&options.output)?;
     let metrics_options = MetricsOptions::new(options.iou)?;
-    let source = crate::source::open(catalog);
+    let source = crate::input::open(catalog);
     let measured = measure(source.as_ref(), metrics_options, observer)?;
     let overview = info(source.as_ref(), &measured.dataset)?;
     let validation = if options.validate {

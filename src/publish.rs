@@ -549,6 +549,61 @@ pub fn remove_tree(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// The output folder as an absolute path with symlinks in its existing part
+/// resolved; refuses `.`, `..` and paths without a last name.
+pub(crate) fn resolve_out(out: &Path) -> Result<PathBuf> {
+    if out.file_name().is_none_or(|n| n == ".." || n == ".") {
+        return Err(Error::Output { path: out.to_path_buf(), message: "is not a folder name".into() });
+    }
+    let absolute = if out.is_absolute() {
+        out.to_path_buf()
+    } else {
+        std::env::current_dir().map_err(|e| Error::io(out, e))?.join(out)
+    };
+    resolve_existing_prefix(&crate::catalog::href::normalize(&absolute))
+}
+
+/// Refuses an output that exists and is not a folder, or is a non-empty
+/// folder when replacing it was not asked for.
+pub(crate) fn check_vacant(out_abs: &Path, force: bool) -> Result<()> {
+    match std::fs::symlink_metadata(out_abs) {
+        Ok(meta) if !meta.is_dir() => {
+            Err(Error::Output { path: out_abs.to_path_buf(), message: "exists and is not a folder".into() })
+        }
+        Ok(_) => {
+            let mut entries = std::fs::read_dir(out_abs).map_err(|e| Error::io(out_abs, e))?;
+            if entries.next().is_some() && !force {
+                Err(Error::OutputOccupied { path: out_abs.to_path_buf() })
+            } else {
+                Ok(())
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(out_abs, e)),
+    }
+}
+
+/// Canonicalises the longest existing prefix of an absolute, normalised path
+/// (resolving symlinks there) and appends the rest unchanged.
+fn resolve_existing_prefix(path: &Path) -> Result<PathBuf> {
+    let mut existing = path.to_path_buf();
+    let mut rest = Vec::new();
+    while std::fs::symlink_metadata(&existing).is_err() {
+        match (existing.file_name().map(|n| n.to_os_string()), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut resolved = std::fs::canonicalize(&existing).map_err(|e| Error::io(&existing, e))?;
+    for name in rest.into_iter().rev() {
+        resolved.push(name);
+    }
+    Ok(resolved)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

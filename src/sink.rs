@@ -6,12 +6,12 @@
 
 use std::path::PathBuf;
 
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 use crate::catalog::Dataset;
 use crate::error::Result;
 use crate::metrics::QualityMetrics;
-use crate::ml_dataset::Metadata;
+use crate::ml_dataset::{ML_DATASET_EXTENSION, Metadata};
 use crate::progress::Observer;
 use crate::source::Source;
 use crate::split::Assignment;
@@ -80,6 +80,42 @@ pub struct Q2Content<'a> {
     pub provenance: &'a Value,
     /// Quality metrics; their entries replace existing entries of the same name.
     pub quality_metrics: Option<&'a QualityMetrics>,
+}
+
+impl Q2Content<'_> {
+    /// Puts the ML-Dataset fields, the split provenance and the quality
+    /// metrics on the root catalog `json`, whatever the output format.
+    pub(crate) fn patch_root(&self, json: &mut Map<String, Value>) {
+        let m = &self.metadata;
+        if self.format.ml_dataset() || self.format.ml_aoi() {
+            crate::ml_dataset::add_extension(json, ML_DATASET_EXTENSION);
+        }
+        json.insert("ml-dataset:name".into(), json!(m.name));
+        json.insert("ml-dataset:tasks".into(), json!(m.tasks));
+        json.insert("ml-dataset:inputs-type".into(), json!(m.inputs_type));
+        json.insert("ml-dataset:annotations-type".into(), json!(m.annotations_type));
+        json.insert("ml-dataset:version".into(), json!(m.version));
+        match m.dataset_type {
+            Some(t) => json.insert("ml-dataset:type".into(), json!(t)),
+            None => json.remove("ml-dataset:type"),
+        };
+        json.insert("ml-dataset:splits".into(), json!(self.assignment.names));
+        json.insert("stac-ml:split".into(), self.provenance.clone());
+        if let Some(metrics) = self.quality_metrics {
+            let mut entries: Vec<Value> = match json.remove("ml-dataset:quality-metrics") {
+                Some(Value::Array(existing)) => existing,
+                _ => Vec::new(),
+            };
+            for entry in metrics.to_entries() {
+                let name = entry.get("name");
+                match entries.iter_mut().position(|e| e.get("name") == name) {
+                    Some(slot) => entries[slot] = entry,
+                    None => entries.push(entry),
+                }
+            }
+            json.insert("ml-dataset:quality-metrics".into(), Value::Array(entries));
+        }
+    }
 }
 
 /// What was written.

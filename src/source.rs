@@ -32,21 +32,9 @@ pub trait Source: Sync {
         None
     }
 
-    /// This source as stac-geoparquet, whose rows a geoparquet sink copies
-    /// batch by batch instead of item by item.
-    fn as_geoparquet(&self) -> Option<&crate::geoparquet::GeoParquet> {
-        None
-    }
-}
-
-/// The source for `input`: stac-geoparquet when it is a Parquet file or a
-/// folder of them, else a JSON tree.
-pub fn open(input: &Path) -> Box<dyn Source> {
-    if crate::geoparquet::is_parquet_input(input) {
-        Box::new(crate::geoparquet::GeoParquet::new(input))
-    } else {
-        Box::new(JsonTree::new(input))
-    }
+    /// This source as itself, so a sink that knows a source's own form
+    /// (a table sink and a table source) can copy it without item JSON.
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 /// A STAC catalog as a tree of JSON files linked from a root `catalog.json`.
@@ -86,5 +74,9 @@ impl Source for JsonTree {
 
     fn location(&self) -> Option<&Path> {
         Some(&self.catalog)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }

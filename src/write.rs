@@ -182,69 +182,14 @@ fn prepare_out(dataset: &Dataset, out: &Path, force: bool) -> Result<PathBuf> {
     // Resolve the output without creating anything: the checks below must
     // run before a single folder is made, or a refused output could still
     // leave an empty folder inside the input.
-    let out_abs = resolve_out(out)?;
+    let out_abs = crate::publish::resolve_out(out)?;
     // Not only the root's folder: a collection reached through a symlink,
     // an absolute or `../` href, or the folder of a linked asset is input too.
     crate::publish::check_apart(dataset, &out_abs)?;
-    check_vacant(&out_abs, force)?;
+    crate::publish::check_vacant(&out_abs, force)?;
     let parent = out_abs.parent().unwrap_or(Path::new("/"));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     Ok(out_abs)
-}
-
-/// The output folder as an absolute path with symlinks in its existing part
-/// resolved; refuses `.`, `..` and paths without a last name.
-pub(crate) fn resolve_out(out: &Path) -> Result<PathBuf> {
-    if out.file_name().is_none_or(|n| n == ".." || n == ".") {
-        return Err(Error::Output { path: out.to_path_buf(), message: "is not a folder name".into() });
-    }
-    let absolute = if out.is_absolute() {
-        out.to_path_buf()
-    } else {
-        std::env::current_dir().map_err(|e| Error::io(out, e))?.join(out)
-    };
-    resolve_existing_prefix(&href::normalize(&absolute))
-}
-
-/// Refuses an output that exists and is not a folder, or is a non-empty
-/// folder when replacing it was not asked for.
-pub(crate) fn check_vacant(out_abs: &Path, force: bool) -> Result<()> {
-    match std::fs::symlink_metadata(out_abs) {
-        Ok(meta) if !meta.is_dir() => {
-            Err(Error::Output { path: out_abs.to_path_buf(), message: "exists and is not a folder".into() })
-        }
-        Ok(_) => {
-            let mut entries = std::fs::read_dir(out_abs).map_err(|e| Error::io(out_abs, e))?;
-            if entries.next().is_some() && !force {
-                Err(Error::OutputOccupied { path: out_abs.to_path_buf() })
-            } else {
-                Ok(())
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io(out_abs, e)),
-    }
-}
-
-/// Canonicalises the longest existing prefix of an absolute, normalised path
-/// (resolving symlinks there) and appends the rest unchanged.
-fn resolve_existing_prefix(path: &Path) -> Result<PathBuf> {
-    let mut existing = path.to_path_buf();
-    let mut rest = Vec::new();
-    while std::fs::symlink_metadata(&existing).is_err() {
-        match (existing.file_name().map(|n| n.to_os_string()), existing.parent()) {
-            (Some(name), Some(parent)) => {
-                rest.push(name);
-                existing = parent.to_path_buf();
-            }
-            _ => break,
-        }
-    }
-    let mut resolved = std::fs::canonicalize(&existing).map_err(|e| Error::io(&existing, e))?;
-    for name in rest.into_iter().rev() {
-        resolved.push(name);
-    }
-    Ok(resolved)
 }
 
 fn layout(dataset: &Dataset) -> Result<Layout> {
@@ -371,7 +316,7 @@ impl Context<'_> {
         let sources = &self.dataset.items[i].sources;
         for link in links.iter_mut().filter(|l| l.get("rel").and_then(Value::as_str) == Some("source")) {
             let Some(href) = link.get("href").and_then(Value::as_str) else { continue };
-            let stem = crate::geoparquet::href_stem(href);
+            let stem = href::stem(href);
             if let Some(&j) = sources.iter().find(|&&j| self.dataset.items[j].id == stem) {
                 link["href"] = Value::String(self.href_to(new_file, &self.layout.item_files[j]));
             }
@@ -430,10 +375,10 @@ impl Context<'_> {
                 properties.insert("ml-aoi:split".into(), Value::String(ml_aoi_split(name)?.to_string()));
             }
             if format.ml_dataset() {
-                add_extension(&mut json, ML_DATASET_EXTENSION);
+                crate::ml_dataset::add_extension(&mut json, ML_DATASET_EXTENSION);
             }
             if format.ml_aoi() {
-                add_extension(&mut json, ML_AOI_EXTENSION);
+                crate::ml_dataset::add_extension(&mut json, ML_AOI_EXTENSION);
             }
         }
 
@@ -472,7 +417,7 @@ impl Context<'_> {
         json.remove("ml-dataset:split-items");
         if !split_items.is_empty() && self.content.format.ml_dataset() {
             json.insert("ml-dataset:split-items".into(), Value::Array(split_items));
-            add_extension(&mut json, ML_DATASET_EXTENSION);
+            crate::ml_dataset::add_extension(&mut json, ML_DATASET_EXTENSION);
         }
         if n == 0 {
             self.patch_root(&mut json);
@@ -511,41 +456,7 @@ impl Context<'_> {
     }
 
     fn patch_root(&self, json: &mut Map<String, Value>) {
-        patch_root(json, self.content);
-    }
-}
-
-/// Puts the ML-Dataset fields, the split provenance and the quality metrics
-/// on the root catalog, whatever the output format.
-pub(crate) fn patch_root(json: &mut Map<String, Value>, content: &Q2Content) {
-    let m = &content.metadata;
-    if content.format.ml_dataset() || content.format.ml_aoi() {
-        add_extension(json, ML_DATASET_EXTENSION);
-    }
-    json.insert("ml-dataset:name".into(), json!(m.name));
-    json.insert("ml-dataset:tasks".into(), json!(m.tasks));
-    json.insert("ml-dataset:inputs-type".into(), json!(m.inputs_type));
-    json.insert("ml-dataset:annotations-type".into(), json!(m.annotations_type));
-    json.insert("ml-dataset:version".into(), json!(m.version));
-    match m.dataset_type {
-        Some(t) => json.insert("ml-dataset:type".into(), json!(t)),
-        None => json.remove("ml-dataset:type"),
-    };
-    json.insert("ml-dataset:splits".into(), json!(content.assignment.names));
-    json.insert("stac-ml:split".into(), content.provenance.clone());
-    if let Some(metrics) = content.quality_metrics {
-        let mut entries: Vec<Value> = match json.remove("ml-dataset:quality-metrics") {
-            Some(Value::Array(existing)) => existing,
-            _ => Vec::new(),
-        };
-        for entry in metrics.to_entries() {
-            let name = entry.get("name");
-            match entries.iter_mut().position(|e| e.get("name") == name) {
-                Some(slot) => entries[slot] = entry,
-                None => entries.push(entry),
-            }
-        }
-        json.insert("ml-dataset:quality-metrics".into(), Value::Array(entries));
+        self.content.patch_root(json);
     }
 }
 
@@ -560,17 +471,6 @@ fn prepend_links(json: &mut Map<String, Value>, mut structural: Vec<Value>) {
     };
     structural.extend(rest);
     json.insert("links".into(), Value::Array(structural));
-}
-
-pub(crate) fn add_extension(json: &mut Map<String, Value>, id: &str) {
-    let list = json.entry("stac_extensions").or_insert_with(|| Value::Array(Vec::new()));
-    if !list.is_array() {
-        *list = Value::Array(Vec::new());
-    }
-    let list = list.as_array_mut().expect("made an array above");
-    if !list.iter().any(|v| v.as_str() == Some(id)) {
-        list.push(Value::String(id.to_string()));
-    }
 }
 
 /// Pretty JSON with a final newline, the way pystac writes catalogs.

@@ -68,6 +68,14 @@ pub fn relative(from_dir: &Path, target: &Path) -> String {
     if parts.first().is_some_and(|first| first == "..") { parts.join("/") } else { format!("./{}", parts.join("/")) }
 }
 
+/// The last path segment of an href without its `.json`: how a row is
+/// named by the JSON file it came from.
+pub fn stem(href: &str) -> &str {
+    let href = href.split(['?', '#']).next().unwrap_or(href);
+    let last = href.rsplit('/').next().unwrap_or(href);
+    last.strip_suffix(".json").unwrap_or(last)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

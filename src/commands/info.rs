@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use stac_ml::info::{Info, human_bytes, info};
-use stac_ml::source;
+use stac_ml::input;
 
 use super::{ExitStatus, Printer};
 use crate::cli::InfoArgs;
@@ -13,7 +13,7 @@ use crate::cli::InfoArgs;
 /// Runs `info`.
 pub fn run(args: InfoArgs, printer: Printer) -> Result<ExitStatus> {
     let spinner = printer.spinner("loading");
-    let source = source::open(&args.catalog);
+    let source = input::open(&args.catalog);
     let dataset = source.load()?;
     let overview = info(source.as_ref(), &dataset)?;
     spinner.finish_and_clear();

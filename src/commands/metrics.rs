@@ -6,9 +6,9 @@ use std::io::Write;
 
 use anyhow::Result;
 use stac_ml::class_counts::ClassSource;
+use stac_ml::input;
 use stac_ml::metrics::{self, MetricsOptions, QualityMetrics, TargetDistribution};
 use stac_ml::pipeline::{self, Measured};
-use stac_ml::source;
 
 use super::{ExitStatus, Printer, Terminal};
 use crate::cli::MetricsArgs;
@@ -17,7 +17,7 @@ use crate::cli::MetricsArgs;
 pub fn run(args: MetricsArgs, printer: Printer) -> Result<ExitStatus> {
     let terminal = Terminal::new(printer);
     let measured = MetricsOptions::new(args.iou)
-        .and_then(|options| pipeline::measure(source::open(&args.catalog).as_ref(), options, &terminal));
+        .and_then(|options| pipeline::measure(input::open(&args.catalog).as_ref(), options, &terminal));
     terminal.finish();
     let Measured { metrics, warnings, hints, .. } = measured?;
     printer.warnings(&warnings);

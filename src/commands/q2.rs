@@ -4,8 +4,8 @@
 use std::io::Write;
 
 use anyhow::Result;
+use stac_ml::input;
 use stac_ml::pipeline::{self, Q2Options};
-use stac_ml::source;
 
 use super::split::run_options;
 use super::{ExitStatus, Printer, Terminal};
@@ -23,7 +23,7 @@ pub fn run(args: Box<Q2Args>, printer: Printer) -> Result<ExitStatus> {
         report: args.report,
     };
     let terminal = Terminal::new(printer);
-    let outcome = pipeline::q2(source::open(&args.catalog).as_ref(), &options, &terminal);
+    let outcome = pipeline::q2(input::open(&args.catalog).as_ref(), &options, &terminal);
     terminal.finish();
     let outcome = outcome?;
     printer.hints(&outcome.hints);

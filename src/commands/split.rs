@@ -6,9 +6,9 @@ use std::path::Path;
 use anyhow::Result;
 use serde_json::{Value, json};
 use stac_ml::catalog::Dataset;
+use stac_ml::input;
 use stac_ml::pipeline::{self, MetadataOverrides, SplitRunOptions, SplitSettings, StrategyKind};
 use stac_ml::sink::{OutputFormat, SplitFormat, WriteSummary};
-use stac_ml::source;
 use stac_ml::split::Assignment;
 
 use super::{ExitStatus, Printer, Terminal};
@@ -21,7 +21,7 @@ pub fn run(args: Box<SplitArgs>, printer: Printer) -> Result<ExitStatus> {
     }
     let options = run_options(&args.split, &args.metadata, &args.output, &args.output_flags, !args.no_validate)?;
     let terminal = Terminal::new(printer);
-    let outcome = pipeline::split(source::open(&args.catalog).as_ref(), &options, &terminal);
+    let outcome = pipeline::split(input::open(&args.catalog).as_ref(), &options, &terminal);
     terminal.finish();
     let outcome = outcome?;
     print_summary(&outcome.dataset, &outcome.assignment, &outcome.summary, args.output_flags.json())?;

@@ -12,4 +12,4 @@ mod source;
 
 pub use files::is_parquet_input;
 pub use sink::{GeoParquetSink, ItemTable, write_items};
-pub use source::{GeoParquet, ROOT_KEY, Rows, href_stem};
+pub use source::{GeoParquet, ROOT_KEY, Rows};

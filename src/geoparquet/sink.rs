@@ -60,11 +60,11 @@ impl Sink for GeoParquetSink {
             }
         }
         let out = if self.partition_by_split {
-            let out = crate::write::resolve_out(&self.out)?;
-            crate::write::check_vacant(&out, self.force)?;
+            let out = crate::publish::resolve_out(&self.out)?;
+            crate::publish::check_vacant(&out, self.force)?;
             crate::publish::check_apart(dataset, &out)?;
             out
-        } else if let Some(input) = source.as_geoparquet() {
+        } else if let Some(input) = source.as_any().downcast_ref::<GeoParquet>() {
             // A Parquet input is its files alone, not their folder: an
             // output beside it is fine, the input itself never.
             let out = crate::publish::check_output_path(&self.out)?;
@@ -84,7 +84,7 @@ impl Sink for GeoParquetSink {
         let staged = if self.partition_by_split { Staged::begin(&out)? } else { Staged::begin_file(&out)? };
         let metadata = key_values(content);
         let mut table = ItemTable::new(staged.path(), self.partition_by_split, metadata);
-        let written = match source.as_geoparquet() {
+        let written = match source.as_any().downcast_ref::<GeoParquet>() {
             Some(input) => copy_rows(input, content, &mut table, observer),
             None => encode_items(content, source, &mut table, observer),
         };
@@ -102,7 +102,7 @@ fn key_values(content: &Q2Content) -> Vec<KeyValue> {
         collections.insert(node.id.clone(), Value::Object(without_structural_links(&node.json)));
     }
     let mut root = without_structural_links(&dataset.root().json);
-    crate::write::patch_root(&mut root, content);
+    content.patch_root(&mut root);
     vec![
         KeyValue::new("stac-geoparquet".into(), json!({"version": "1.0.0", "collections": collections}).to_string()),
         KeyValue::new(ROOT_KEY.into(), Value::Object(root).to_string()),
@@ -557,10 +557,10 @@ fn row_json(dataset: &Dataset, content: &Q2Content, i: usize, json: Value) -> Re
             properties.insert("ml-aoi:split".into(), Value::String(ml_aoi_split(name)?.to_string()));
         }
         if content.format.ml_dataset() {
-            crate::write::add_extension(&mut json, ML_DATASET_EXTENSION);
+            crate::ml_dataset::add_extension(&mut json, ML_DATASET_EXTENSION);
         }
         if content.format.ml_aoi() {
-            crate::write::add_extension(&mut json, ML_AOI_EXTENSION);
+            crate::ml_dataset::add_extension(&mut json, ML_AOI_EXTENSION);
         }
     }
     Ok(json)

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
 use super::files::{self, Part};
-use crate::catalog::{Bbox, Dataset, ItemRecord, ItemTable, Node, NodeKind, Sources, Warnings, item_from_object};
+use crate::catalog::{Bbox, Dataset, ItemRecord, ItemTable, Node, NodeKind, Sources, Warnings, href, item_from_object};
 use crate::error::{Error, Result};
 use crate::source::Source;
 
@@ -238,8 +238,8 @@ impl Source for GeoParquet {
         Some(rows.item_of_row.iter().map(|&i| i as usize).collect())
     }
 
-    fn as_geoparquet(&self) -> Option<&GeoParquet> {
-        Some(self)
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 
@@ -278,7 +278,7 @@ fn read_group(part: &Part, g: usize) -> Result<GroupRead> {
                     .iter()
                     .find(|l| l.get("rel").and_then(Value::as_str) == Some("self"))
                     .and_then(|l| l.get("href")?.as_str())
-                    .filter(|href| href_stem(href) != id)
+                    .filter(|href| href::stem(href) != id)
                     .map(Into::into)
             });
             let mut parsed = item_from_object(&part.path, 0, json, geometry, Sources::Names).map_err(|e| match e {
@@ -344,14 +344,6 @@ fn load_columns(part: &Part, g: usize) -> Result<Vec<String>> {
         }
     }
     Ok(columns.into_iter().collect())
-}
-
-/// The last path segment of an href without its `.json`: how a row is
-/// named by the JSON file it came from.
-pub fn href_stem(href: &str) -> &str {
-    let href = href.split(['?', '#']).next().unwrap_or(href);
-    let last = href.rsplit('/').next().unwrap_or(href);
-    last.strip_suffix(".json").unwrap_or(last)
 }
 
 /// A geometry read from WKB, or why it could not be.
@@ -614,7 +606,7 @@ fn resolve_sources(dataset: &mut Dataset, hrefs: Vec<Vec<String>>, self_hrefs: &
             let mut dangling = Vec::new();
             for href in links {
                 let target = self_hrefs.get(href.as_str()).copied().or_else(|| {
-                    let named: Vec<usize> = by_id.get(href_stem(&href))?.iter().copied().filter(|&j| j != i).collect();
+                    let named: Vec<usize> = by_id.get(href::stem(&href))?.iter().copied().filter(|&j| j != i).collect();
                     // Ids repeat across collections (a label and its image
                     // often share one): the collection the href passes
                     // through decides, else the item's own collection.
@@ -650,8 +642,8 @@ mod tests {
 
     #[test]
     fn stems_name_items() {
-        assert_eq!(href_stem("../source-12/source-12.json"), "source-12");
-        assert_eq!(href_stem("https://example.com/items/a.json?x=1"), "a");
-        assert_eq!(href_stem("b"), "b");
+        assert_eq!(href::stem("../source-12/source-12.json"), "source-12");
+        assert_eq!(href::stem("https://example.com/items/a.json?x=1"), "a");
+        assert_eq!(href::stem("b"), "b");
     }
 }
