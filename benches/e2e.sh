@@ -23,19 +23,7 @@ remove() { # a large tree, many folders at a time (rm -rf alone takes minutes at
   rm -rf "$1"
 }
 
-measure() { # label, command... -> prints "wall_s rss_mb"
-  local log="$work/time.log"
-  /usr/bin/time -v "$@" > /dev/null 2> "$log"
-  python3 - "$log" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-wall = re.search(r"Elapsed \(wall clock\) time.*: (.*)", text).group(1)
-parts = [float(p) for p in wall.split(":")]
-seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
-rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1)) / 1024
-print(f"{seconds:.2f} {rss:.0f}")
-PY
-}
+source benches/measure.sh
 
 printf '%-10s %10s %10s %12s %10s %10s %8s %10s\n' items q2_s rss_mb items_per_s floor_s load_s ratio metrics_s
 for pairs in "${sizes[@]}"; do

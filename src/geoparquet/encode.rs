@@ -100,14 +100,14 @@ fn drop_empty_objects(map: &mut Map<String, Value>) {
 
 /// The table schema, learnt from every row.
 #[derive(Default)]
-pub(crate) struct SchemaLearner {
+struct SchemaLearner {
     /// Datetime columns with a value that is not RFC 3339 stay text.
     not_times: HashMap<String, ()>,
 }
 
 impl SchemaLearner {
     /// Notes what the schema cannot learn from the JSON types alone.
-    pub(crate) fn look(&mut self, row: &FlatRow) {
+    fn look(&mut self, row: &FlatRow) {
         for key in DATETIMES {
             if let Some(value) = row.columns.get(key)
                 && !value.is_null()
@@ -120,7 +120,7 @@ impl SchemaLearner {
 
     /// The schema of all rows `values` (each row's columns), which the caller
     /// has [looked at](Self::look) first.
-    pub(crate) fn finish(&self, inferred: Schema) -> SchemaRef {
+    fn finish(&self, inferred: Schema) -> SchemaRef {
         let fields: Vec<Field> = inferred
             .fields()
             .iter()
@@ -138,6 +138,36 @@ impl SchemaLearner {
             .collect();
         Arc::new(Schema::new(fields))
     }
+}
+
+/// The schema of every row `chunks` give, chunk by chunk (rows are dropped
+/// once seen); the first error of a chunk stops, and `refused` words why
+/// the rows make no one table.
+pub(crate) fn learn_schema(
+    chunks: impl Iterator<Item = crate::error::Result<Vec<FlatRow>>>,
+    refused: impl FnOnce(String) -> crate::error::Error,
+) -> crate::error::Result<SchemaRef> {
+    let mut learner = SchemaLearner::default();
+    let mut failure = None;
+    let inferred = arrow_json::reader::infer_json_schema_from_iterator(
+        chunks
+            .map_while(|chunk| match chunk {
+                Ok(rows) => Some(rows),
+                Err(e) => {
+                    failure = Some(e);
+                    None
+                }
+            })
+            .flatten()
+            .map(|row| {
+                learner.look(&row);
+                Ok::<Value, arrow_schema::ArrowError>(Value::Object(row.columns))
+            }),
+    );
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    Ok(learner.finish(inferred.map_err(|e| refused(e.to_string()))?))
 }
 
 /// Rows into one record batch of `schema` (the columns) plus the WKB

@@ -22,7 +22,7 @@ use parquet::file::properties::WriterProperties;
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::encode::{self, FlatRow, SchemaLearner};
+use super::encode::{self, FlatRow};
 use super::files;
 use super::source::{GeoParquet, ROOT_KEY};
 use crate::catalog::{Dataset, NodeKind, href};
@@ -475,31 +475,9 @@ fn encode_items(
                 .collect()
         })
     };
-    let mut learner = SchemaLearner::default();
-    let mut failure = None;
-    let inferred = arrow_json::reader::infer_json_schema_from_iterator(
-        chunks
-            .iter()
-            .map_while(|range| match rows_of(range) {
-                Ok(rows) => Some(rows),
-                Err(e) => {
-                    failure = Some(e);
-                    None
-                }
-            })
-            .flatten()
-            .map(|row| {
-                learner.look(&row);
-                Ok::<Value, arrow_schema::ArrowError>(Value::Object(row.columns))
-            }),
-    );
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    let inferred = inferred.map_err(|e| {
+    let schema = encode::learn_schema(chunks.iter().map(rows_of), |e| {
         Error::not_stac(&dataset.root().path, format!("its items cannot be written as one Parquet table: {e}"))
     })?;
-    let schema = learner.finish(inferred);
     for range in &chunks {
         let rows = rows_of(range)?;
         let batch = encode::encode(&schema, &rows).map_err(|e| {
@@ -575,28 +553,9 @@ pub fn write_items(
     items: &(dyn Fn(usize) -> Result<Vec<Map<String, Value>>> + Sync),
     metadata: Vec<KeyValue>,
 ) -> Result<()> {
-    let mut learner = SchemaLearner::default();
-    let mut failure = None;
-    let inferred = arrow_json::reader::infer_json_schema_from_iterator(
-        (0..chunks)
-            .map_while(|c| match items(c) {
-                Ok(rows) => Some(rows),
-                Err(e) => {
-                    failure = Some(e);
-                    None
-                }
-            })
-            .flatten()
-            .map(|item| {
-                let row = encode::flatten(item);
-                learner.look(&row);
-                Ok::<Value, arrow_schema::ArrowError>(Value::Object(row.columns))
-            }),
-    );
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    let schema = learner.finish(inferred.map_err(|e| Error::not_stac(path, format!("cannot be written: {e}")))?);
+    let flat = |c: usize| -> Result<Vec<FlatRow>> { Ok(items(c)?.into_iter().map(encode::flatten).collect()) };
+    let schema =
+        encode::learn_schema((0..chunks).map(flat), |e| Error::not_stac(path, format!("cannot be written: {e}")))?;
     let mut table = ItemTable::new(path, false, metadata);
     for c in 0..chunks {
         let rows: Vec<FlatRow> = items(c)?.into_par_iter().map(encode::flatten).collect();
