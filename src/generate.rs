@@ -240,7 +240,15 @@ fn write_table(
     };
     let totals = (0..n)
         .into_par_iter()
-        .map(|i| pair_items(i, bbox_of(i), seeds[i], options.classes, true).counts)
+        .fold(
+            || vec![0u64; options.classes],
+            |mut totals, i| {
+                for k in feature_classes(seeds[i], options.classes) {
+                    totals[k] += 1;
+                }
+                totals
+            },
+        )
         .reduce(|| vec![0u64; options.classes], |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect());
     let all: Vec<[f64; 4]> = (0..n).map(bbox_of).collect();
     let collections: serde_json::Map<String, Value> = [
@@ -265,6 +273,13 @@ fn write_table(
     crate::geoparquet::write_items(staged.path(), chunks, &rows, metadata).map_err(|e| staged.blame(e))?;
     staged.publish(false)?;
     Ok(totals)
+}
+
+/// The class of each of a label's 1 to 3 shapes: the pair's only draws.
+fn feature_classes(seed: u64, classes: usize) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let features = rng.random_range(1..=3usize);
+    (0..features).map(|_| rng.random_range(0..classes)).collect()
 }
 
 /// One generated pair: the source item, the label item, the label GeoJSON
@@ -293,7 +308,6 @@ fn write_pair(out: &Path, i: usize, bbox: [f64; 4], seed: u64, classes: usize) -
 /// by collection and id, and the label carries `label:overviews`.
 fn pair_items(i: usize, bbox: [f64; 4], seed: u64, classes: usize, table: bool) -> Pair {
     let id = item_id(i);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let start = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).single().expect("valid date");
     let datetime = start + Duration::days((i % 365) as i64);
 
@@ -316,11 +330,10 @@ fn pair_items(i: usize, bbox: [f64; 4], seed: u64, classes: usize, table: bool) 
     }
 
     // 1-3 labelled shapes inside the tile.
-    let features = rng.random_range(1..=3usize);
+    let drawn = feature_classes(seed, classes);
     let mut counts = vec![0u64; classes];
-    let mut shapes = Vec::with_capacity(features);
-    for f in 0..features {
-        let k = rng.random_range(0..classes);
+    let mut shapes = Vec::with_capacity(drawn.len());
+    for (f, &k) in drawn.iter().enumerate() {
         counts[k] += 1;
         let w = (bbox[2] - bbox[0]) / 4.0;
         let x = bbox[0] + w * f as f64;
