@@ -331,6 +331,12 @@ impl<'a> InputPlaces<'a> {
             .chain((0..dataset.items.len()).map(|i| dataset.item_file(i)))
             .chain(dataset.items.iter().filter_map(|i| i.label.as_ref()?.asset.as_deref()))
             .collect();
+        // A table's rows share their file: each file once.
+        let mut files = files;
+        if dataset.table.is_some() {
+            let mut once = HashSet::new();
+            files.retain(|path| once.insert(*path));
+        }
         let linked: Vec<&Path> = dataset.linked_dirs.iter().map(PathBuf::as_path).collect();
         // Each path and its ancestors, once: stop climbing at one already seen.
         let mut seen: HashSet<&Path> = HashSet::new();

@@ -67,18 +67,30 @@ impl Part {
         Arc::new(Schema::new_with_metadata(fields, file.metadata().clone()))
     }
 
-    /// Reads row group `group`, in batches of [`BATCH_ROWS`], with the hive
-    /// columns added. `columns`, when given, limits the file's columns read
-    /// (by name; names the file lacks are ignored).
+    /// Rows in row group `group`.
+    pub fn group_rows(&self, group: usize) -> usize {
+        usize::try_from(self.meta.metadata().row_group(group).num_rows()).unwrap_or(0)
+    }
+
+    /// Reads row group `group` (only the rows `rows` of it, when given), in
+    /// batches of [`BATCH_ROWS`], with the hive columns added. `columns`,
+    /// when given, limits the file's columns read (by name; names the file
+    /// lacks are ignored).
     pub fn read_group(
         &self,
         group: usize,
         columns: Option<&[&str]>,
+        rows: Option<std::ops::Range<usize>>,
     ) -> Result<impl Iterator<Item = Result<RecordBatch>> + use<'_>> {
         let file = std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
         let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone())
             .with_row_groups(vec![group])
             .with_batch_size(BATCH_ROWS);
+        if let Some(rows) = rows {
+            use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
+            let selection = vec![RowSelector::skip(rows.start), RowSelector::select(rows.len())];
+            builder = builder.with_row_selection(RowSelection::from(selection));
+        }
         if let Some(columns) = columns {
             let schema = self.meta.schema();
             let roots: Vec<usize> =
@@ -301,6 +313,19 @@ pub fn check_same_schema(parts: &[Part]) -> Result<SchemaRef> {
     let first = parts.first().expect("open returns at least one part").schema();
     for part in &parts[1..] {
         let schema = part.schema();
+        // Batches are written by position: the same columns in another
+        // order would put values under the wrong names.
+        let names = |s: &Schema| s.fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>();
+        let (ours, theirs) = (names(&schema), names(&first));
+        if ours != theirs && ours.len() == theirs.len() && ours.iter().all(|n| theirs.contains(n)) {
+            return Err(Error::not_stac(
+                &part.path,
+                format!(
+                    "has the columns of {} in another order; all files of one input need the same columns in the same order",
+                    parts[0].path.display()
+                ),
+            ));
+        }
         for field in first.fields() {
             match schema.field_with_name(field.name()) {
                 Err(_) => {

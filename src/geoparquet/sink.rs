@@ -40,6 +40,9 @@ const GROUP_ROWS: usize = 65_536;
 /// Items encoded from JSON at a time.
 const CHUNK: usize = 8192;
 
+/// Rows of a table source copied per task.
+const COPY_ROWS: usize = 65_536;
+
 /// Writes Q2 datasets as stac-geoparquet.
 #[derive(Debug, Clone)]
 pub struct GeoParquetSink {
@@ -64,21 +67,9 @@ impl Sink for GeoParquetSink {
             crate::publish::check_vacant(&out, self.force)?;
             crate::publish::check_apart(dataset, &out)?;
             out
-        } else if let Some(input) = source.as_any().downcast_ref::<GeoParquet>() {
-            // A Parquet input is its files alone, not their folder: an
-            // output beside it is fine, the input itself never.
-            let out = crate::publish::check_output_path(&self.out)?;
-            if input.rows()?.parts.iter().any(|p| p.path == out) {
-                return Err(Error::Output {
-                    path: self.out.clone(),
-                    message: "is a file of the input; the input is only read: write the output elsewhere".into(),
-                });
-            }
-            if !self.force && std::fs::symlink_metadata(&out).is_ok() {
-                return Err(Error::OutputOccupied { path: self.out.clone() });
-            }
-            out
         } else {
+            // For a table input, its folder may hold the output; its files,
+            // label files and linked folders never (see `Dataset::table`).
             crate::publish::check_output_file(dataset, &self.out, self.force)?
         };
         let staged = if self.partition_by_split { Staged::begin(&out)? } else { Staged::begin_file(&out)? };
@@ -233,16 +224,26 @@ fn copy_rows(input: &GeoParquet, content: &Q2Content, table: &mut ItemTable, obs
             return Err(Error::InputChanged { path: part.path.clone() });
         }
     }
+    // Slices of row groups, so memory does not grow with the input's
+    // row-group size (pyarrow writes a million rows to a group).
+    let units: Vec<(usize, usize, usize, std::ops::Range<usize>)> = rows
+        .groups
+        .iter()
+        .flat_map(|&(p, g, first)| {
+            let n = rows.parts[p].group_rows(g);
+            (0..n).step_by(COPY_ROWS).map(move |s| (p, g, first + s, s..(s + COPY_ROWS).min(n)))
+        })
+        .collect();
     let window = rayon::current_num_threads().max(1) * 2;
-    for groups in rows.groups.chunks(window) {
-        let done: Vec<Result<Vec<(String, RecordBatch)>>> = groups
+    for units in units.chunks(window) {
+        let done: Vec<Result<Vec<(String, RecordBatch)>>> = units
             .par_iter()
-            .map(|&(p, g, first)| {
+            .map(|(p, g, first, within)| {
                 crate::publish::interrupted()?;
-                let part = &rows.parts[p];
+                let part = &rows.parts[*p];
                 let mut out = Vec::new();
-                let mut row = first;
-                for batch in part.read_group(g, None)? {
+                let mut row = *first;
+                for batch in part.read_group(*g, None, Some(within.clone()))? {
                     let batch = batch?;
                     let items: Vec<usize> =
                         (row..row + batch.num_rows()).map(|r| rows.item_of_row[r] as usize).collect();
@@ -285,6 +286,15 @@ fn with_splits(part: &files::Part, batch: RecordBatch, items: &[usize], content:
                     arrow_cast::cast(&listed, field.data_type()).map_err(|e| part.unreadable(&e.to_string()))?;
                 fields.push(field.clone());
                 columns.push(listed);
+            }
+            "geometry" if geometry != "geometry" => {
+                return Err(Error::not_stac(
+                    &part.path,
+                    format!(
+                        "has a column \"geometry\" besides its primary geometry column {geometry:?}; \
+                         rename one: stac-geoparquet output holds the geometry as \"geometry\""
+                    ),
+                ));
             }
             name if name == geometry => {
                 fields.push(Arc::new(Field::new("geometry", DataType::Binary, true)));

@@ -30,9 +30,14 @@ pub struct GeoParquet {
     loaded: Mutex<Option<Arc<Rows>>>,
 }
 
+/// Numbers each load, so a row cache never serves another load's rows.
+static LOADS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Where each item's row is, kept from loading for writing.
 #[derive(Debug)]
 pub struct Rows {
+    /// This load's number.
+    id: u64,
     /// The files.
     pub parts: Vec<Part>,
     /// Every row group in read order: (part, group, first row overall).
@@ -92,13 +97,17 @@ impl ItemTable for Rows {
         let row = self.row_of_item[item] as usize;
         let (p, group, first) = self.group_of(row);
         let part = &self.parts[p];
-        let key = (std::ptr::from_ref(self) as usize, p, group);
+        // One batch of rows at a time: a row group can hold a million rows.
+        let chunk = (row - first) / files::BATCH_ROWS;
+        let start = chunk * files::BATCH_ROWS;
+        let rows = start..(start + files::BATCH_ROWS).min(part.group_rows(group));
+        let key = (self.id, p, group, chunk);
         CACHE.with(|cache| {
             let mut cache = cache.borrow_mut();
             if cache.as_ref().is_none_or(|(k, _)| *k != key) {
                 *cache = None;
                 let mut values = Vec::new();
-                for batch in part.read_group(group, None)? {
+                for batch in part.read_group(group, None, Some(rows))? {
                     for (mut json, geometry) in rows_of(part, batch?)? {
                         let geometry = match geometry {
                             Some(Ok(geometry)) => geojson_of(&geometry),
@@ -115,7 +124,10 @@ impl ItemTable for Rows {
                 *cache = Some((key, values));
             }
             let (_, values) = cache.as_ref().expect("filled above");
-            values.get(row - first).cloned().ok_or_else(|| part.unreadable("a row changed while stac-ml was running"))
+            values
+                .get(row - first - start)
+                .cloned()
+                .ok_or_else(|| part.unreadable("a row changed while stac-ml was running"))
         })
     }
 
@@ -132,12 +144,11 @@ impl Source for GeoParquet {
         let mut groups = Vec::new();
         let mut first = 0;
         for (p, part) in parts.iter().enumerate() {
-            let mut offset = 0;
+            // Counted from the row groups, which are what is decoded.
             for g in 0..part.row_groups() {
-                groups.push((p, g, first + offset));
-                offset += usize::try_from(part.meta.metadata().row_group(g).num_rows()).unwrap_or(0);
+                groups.push((p, g, first));
+                first += part.group_rows(g);
             }
-            first += part.rows();
         }
         let total = first;
         if u32::try_from(total).is_err() {
@@ -183,7 +194,8 @@ impl Source for GeoParquet {
         for (i, &r) in row_of_item.iter().enumerate() {
             item_of_row[r as usize] = i as u32;
         }
-        let table = Rows { parts, groups, item_of_row, row_of_item };
+        let id = LOADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let table = Rows { id, parts, groups, item_of_row, row_of_item };
         for pair in rows.windows(2) {
             let (a, b) = (&pair[0], &pair[1]);
             if node_of_row[a.position as usize] == node_of_row[b.position as usize] && a.record.id == b.record.id {
@@ -243,7 +255,7 @@ impl Source for GeoParquet {
     }
 }
 
-type RowGroupCache = Option<((usize, usize, usize), Vec<Value>)>;
+type RowGroupCache = Option<((u64, usize, usize, usize), Vec<Value>)>;
 
 thread_local! {
     /// The decoded rows of the row group last asked for on this thread:
@@ -257,7 +269,7 @@ fn read_group(part: &Part, g: usize) -> Result<GroupRead> {
         GroupRead { rows: Vec::new(), collections: Vec::new(), warnings: Warnings::default(), linked: BTreeSet::new() };
     let columns = load_columns(part, g)?;
     let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
-    for batch in part.read_group(g, Some(&columns))? {
+    for batch in part.read_group(g, Some(&columns), None)? {
         for (mut json, geometry) in super::columns::load_rows(part, batch?)? {
             // Only some properties were read: an item has properties all the same.
             if !json.contains_key("properties") {
@@ -328,7 +340,7 @@ fn load_columns(part: &Part, g: usize) -> Result<Vec<String>> {
         .cloned()
         .collect();
     if schema.field_with_name("label:properties").is_ok() {
-        for batch in part.read_group(g, Some(&["label:properties"]))? {
+        for batch in part.read_group(g, Some(&["label:properties"]), None)? {
             let batch = batch?;
             let Some(column) = batch.column_by_name("label:properties") else { continue };
             // Not a list of strings: loading warns about it, row by row.
@@ -365,22 +377,41 @@ pub(crate) fn rows_of(part: &Part, batch: RecordBatch) -> Result<Vec<(Map<String
         }
         batch.remove_column(index);
     }
-    // Other WKB columns (`proj:geometry`) read as GeoJSON, as the spec says.
-    let binary: Vec<String> = batch
+    // Other binary columns: `proj:geometry` is WKB, read here as GeoJSON (as
+    // the spec says; an empty or unreadable one is left out); any other is
+    // not JSON and is left out of the item.
+    let mut projections: Vec<Option<Value>> = Vec::new();
+    let binary: Vec<(usize, String)> = batch
         .schema()
         .fields()
         .iter()
-        .filter(|f| matches!(f.data_type(), DataType::Binary | DataType::LargeBinary))
-        .map(|f| f.name().clone())
+        .enumerate()
+        .filter(|(_, f)| matches!(f.data_type(), DataType::Binary | DataType::LargeBinary | DataType::BinaryView))
+        .map(|(i, f)| (i, f.name().clone()))
         .collect();
-    for name in binary {
-        batch = stac::geoarrow::add_wkb_metadata(batch, &name).map_err(|e| part.unreadable(&e.to_string()))?;
+    for (index, name) in binary.iter().rev() {
+        if name == "proj:geometry" {
+            let column = arrow_cast::cast(batch.column(*index), &DataType::Binary)
+                .map_err(|e| part.unreadable(&e.to_string()))?;
+            let wkb = column.as_any().downcast_ref::<BinaryArray>().expect("cast to binary");
+            projections =
+                wkb.iter().map(|v| v.and_then(|v| geometry_from_wkb(v).ok()).map(|g| geojson_of(&g))).collect();
+        }
+        batch.remove_column(*index);
     }
     let batch = plain_strings(batch).map_err(|e| part.unreadable(&e))?;
     let schema = batch.schema();
     let rows = stac::geoarrow::json::from_record_batch_reader(RecordBatchIterator::new([Ok(batch)], schema))
         .map_err(|e| Error::not_stac(&part.path, format!("has rows that cannot be read as STAC items: {e}")))?;
-    Ok(rows.into_iter().zip(geometries).collect())
+    let mut rows: Vec<(Map<String, Value>, ReadGeometry)> = rows.into_iter().zip(geometries).collect();
+    for ((json, _), projection) in rows.iter_mut().zip(projections) {
+        if let Some(projection) = projection
+            && let Value::Object(properties) = json.entry("properties").or_insert_with(|| Value::Object(Map::new()))
+        {
+            properties.insert("proj:geometry".into(), projection);
+        }
+    }
+    Ok(rows)
 }
 
 /// String views (DuckDB, Polars) as plain strings, which the JSON conversion reads.

@@ -151,3 +151,44 @@ fn output_flags_are_checked_before_reading() {
     assert!(error.contains("does not exist"), "{error}");
     assert!(!error.contains("missing.parquet"), "the input was read before the output was checked: {error}");
 }
+
+#[test]
+fn a_table_input_s_label_files_are_never_an_output() {
+    let dir = tempdir();
+    let catalog = generate(&dir.path().join("in"), 10, 1, &[]);
+    let table = dir.path().join("t.parquet");
+    run(["split", &path_str(&catalog), "-o", &path_str(&table), "-q"]).success();
+    let label = dir.path().join("in/labels/tile_0000001/tile_0000001.geojson");
+    let before = std::fs::read(&label).unwrap();
+    let error =
+        run(["split", &path_str(&table), "-o", &path_str(&label), "--output-format", "geoparquet", "--force", "-q"])
+            .usage_error();
+    assert!(error.contains("input"), "{error}");
+    assert_eq!(std::fs::read(&label).unwrap(), before, "a label file of the input changed");
+}
+
+#[test]
+fn parts_with_the_same_columns_in_another_order_are_refused() {
+    use parquet::arrow::ArrowWriter;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let dir = tempdir();
+    let catalog = generate(&dir.path().join("in"), 10, 1, &[]);
+    let parts = dir.path().join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    let first = parts.join("a.parquet");
+    run(["split", &path_str(&catalog), "-o", &path_str(&first), "-q"]).success();
+    // The same rows with the columns reversed, as another writer may order them.
+    let reader =
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&first).unwrap()).unwrap().build().unwrap();
+    let batches: Vec<_> = reader.map(Result::unwrap).collect();
+    let order: Vec<usize> = (0..batches[0].num_columns()).rev().collect();
+    let reversed: Vec<_> = batches.iter().map(|b| b.project(&order).unwrap()).collect();
+    let second = parts.join("b.parquet");
+    let mut writer = ArrowWriter::try_new(std::fs::File::create(&second).unwrap(), reversed[0].schema(), None).unwrap();
+    for batch in &reversed {
+        writer.write(batch).unwrap();
+    }
+    writer.close().unwrap();
+    let error = run(["metrics", &path_str(&parts)]).usage_error();
+    assert!(error.contains("b.parquet") && error.contains("another order"), "{error}");
+}
