@@ -352,6 +352,12 @@ fn resolve_sources(dataset: &mut Dataset, sources: Vec<SourcePaths>) {
             (found, dangling)
         })
         .collect();
+    attach_sources(dataset, resolved);
+}
+
+/// Gives each item its resolved `source` links, (found items, dangling
+/// hrefs) in item order, and each node its items.
+pub(crate) fn attach_sources(dataset: &mut Dataset, resolved: Vec<(Vec<usize>, Vec<String>)>) {
     for (item, (mut found, dangling)) in dataset.items.iter_mut().zip(resolved) {
         // A Vec grows to 4 slots on its first push; most items have one source.
         found.shrink_to_fit();

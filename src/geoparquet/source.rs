@@ -657,14 +657,7 @@ fn resolve_sources(dataset: &mut Dataset, hrefs: Vec<Vec<String>>, self_hrefs: &
             (found, dangling)
         })
         .collect();
-    for (item, (mut found, dangling)) in dataset.items.iter_mut().zip(resolved) {
-        found.shrink_to_fit();
-        item.sources = found;
-        item.dangling_sources = dangling;
-    }
-    for (i, item) in dataset.items.iter().enumerate() {
-        dataset.nodes[item.node].items.push(i);
-    }
+    crate::catalog::attach_sources(dataset, resolved);
 }
 
 #[cfg(test)]
