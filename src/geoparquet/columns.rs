@@ -60,14 +60,20 @@ fn times(array: &ArrayRef) -> Option<Vec<Option<String>>> {
     }
 }
 
+/// A column read by `read` when present: `Some(None)` when absent, `None`
+/// when present but not readable so (the batch then takes the full path).
+fn optional<T>(column: Option<&ArrayRef>, read: impl Fn(&ArrayRef) -> Option<T>) -> Option<Option<T>> {
+    match column {
+        Some(c) => Some(Some(read(c)?)),
+        None => Some(None),
+    }
+}
+
 fn fast(part: &Part, batch: &RecordBatch) -> Option<Result<JsonRows>> {
     let rows = batch.num_rows();
     let column = |name: &str| batch.column_by_name(name);
     let ids = strings(column("id")?)?;
-    let collections = match column("collection") {
-        Some(c) => Some(strings(c)?),
-        None => None,
-    };
+    let collections = optional(column("collection"), strings)?;
     let bbox = match column("bbox") {
         None => None,
         Some(c) => {
@@ -79,30 +85,12 @@ fn fast(part: &Part, batch: &RecordBatch) -> Option<Result<JsonRows>> {
             Some((bbox.clone(), [corner("xmin")?, corner("ymin")?, corner("xmax")?, corner("ymax")?]))
         }
     };
-    let datetime = match column("datetime") {
-        Some(c) => Some(times(c)?),
-        None => None,
-    };
-    let start = match column("start_datetime") {
-        Some(c) => Some(times(c)?),
-        None => None,
-    };
-    let split = match column("ml-dataset:split") {
-        Some(c) => Some(strings(c)?),
-        None => None,
-    };
-    let extensions = match column("stac_extensions") {
-        Some(c) => Some(string_list(c)?),
-        None => None,
-    };
-    let links = match column("links") {
-        Some(c) => Some(rel_hrefs(c)?),
-        None => None,
-    };
-    let assets = match column("assets") {
-        Some(c) => Some(asset_hrefs(c)?),
-        None => None,
-    };
+    let datetime = optional(column("datetime"), times)?;
+    let start = optional(column("start_datetime"), times)?;
+    let split = optional(column("ml-dataset:split"), strings)?;
+    let extensions = optional(column("stac_extensions"), string_list)?;
+    let links = optional(column("links"), rel_hrefs)?;
+    let assets = optional(column("assets"), asset_hrefs)?;
     let geometry_name = files::primary_geometry(part);
     let geometries: Vec<ReadGeometry> = match column(&geometry_name) {
         Some(c) => {
@@ -139,10 +127,7 @@ fn fast(part: &Part, batch: &RecordBatch) -> Option<Result<JsonRows>> {
         .filter_map(|name| Some((name, column(name)?)))
         .map(|(name, c)| Some((name, string_list(c)?)))
         .collect::<Option<_>>()?;
-    let label_type = match column("label:type") {
-        Some(c) => Some(strings(c)?),
-        None => None,
-    };
+    let label_type = optional(column("label:type"), strings)?;
     // The nested label fields, assets and class properties of label rows,
     // fully converted.
     let mut labelled = if is_label.iter().any(|&l| l) {

@@ -21,6 +21,12 @@ fn errors(report: &Value) -> Vec<&Value> {
     report["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "error").collect()
 }
 
+/// `q2 CATALOG -o PARTS --partition-by split`: one stac-geoparquet file per split.
+fn write_partitions(catalog: &Path, parts: &Path) {
+    run(["q2", &path_str(catalog), "-o", &path_str(parts), "--output-format", "geoparquet", "--partition-by", "split"])
+        .success();
+}
+
 /// What of `info --json` does not depend on where the dataset is stored.
 fn overview(info: &Value) -> Value {
     let mut info = info.clone();
@@ -48,17 +54,7 @@ fn info_reads_geoparquet_like_the_json_tree() {
 
     // A folder of Parquet files (hive partitions) reads the same.
     let parts = dir.path().join("parts");
-    run([
-        "q2",
-        &path_str(&catalog),
-        "-o",
-        &path_str(&parts),
-        "--output-format",
-        "geoparquet",
-        "--partition-by",
-        "split",
-    ])
-    .success();
+    write_partitions(&catalog, &parts);
     let from_parts = run(["info", &path_str(&parts), "--json"]).success().json();
     assert_eq!(from_parts["items"], from_tree["items"]);
     assert_eq!(from_parts["splits"], from_tree["splits"]);
@@ -87,17 +83,7 @@ fn validate_geoparquet_written_by_q2() {
 
     // A folder of partitions, one file per split.
     let parts = dir.path().join("parts");
-    run([
-        "q2",
-        &path_str(&catalog),
-        "-o",
-        &path_str(&parts),
-        "--output-format",
-        "geoparquet",
-        "--partition-by",
-        "split",
-    ])
-    .success();
+    write_partitions(&catalog, &parts);
     let (code, report) = validate(&parts);
     assert_eq!((code, &report["errors"]), (0, &json!(0)), "{report:#}");
     assert_eq!(report["items"], tree["items"]);
