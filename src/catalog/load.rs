@@ -450,7 +450,7 @@ pub(crate) fn item_from_object(
         warnings.push(("zero bbox", "bbox is [0, 0, 0, 0]".to_string()));
     }
     let has_geometry = geometry.is_some();
-    let footprint = geometry.and_then(|g| footprint(g, bbox)).map(Box::new);
+    let footprint = geometry.and_then(|g| footprint_of(g, bbox)).map(Box::new);
     let empty = Map::new();
     let properties = match json.get("properties") {
         Some(Value::Object(p)) => p,
@@ -482,15 +482,10 @@ pub(crate) fn item_from_object(
     let own_dir = path.parent().unwrap_or(Path::new("/"));
     let mut linked_dirs: Vec<PathBuf> = Vec::new();
     let mut linked = |href: &str| {
-        if href::is_remote(href) || href.starts_with('#') || href.is_empty() {
-            return;
-        }
-        let target = href::resolve(path, href);
-        if let Some(dir) = target.parent()
-            && dir != own_dir
-            && !linked_dirs.iter().any(|d| d == dir)
+        if let Some(dir) = linked_dir(path, own_dir, href)
+            && !linked_dirs.contains(&dir)
         {
-            linked_dirs.push(dir.to_path_buf());
+            linked_dirs.push(dir);
         }
     };
     if let Some(Value::Object(assets)) = json.get("assets") {
@@ -526,6 +521,16 @@ pub(crate) fn item_from_object(
         stamp: Default::default(),
     };
     Ok(Parsed { record, source_paths, linked_dirs, warnings })
+}
+
+/// The folder of the local file `href` (written in the file `path`) names,
+/// when it is not `own_dir`, the folder of `path`.
+pub(crate) fn linked_dir(path: &Path, own_dir: &Path, href: &str) -> Option<PathBuf> {
+    if href::is_remote(href) || href.starts_with('#') || href.is_empty() {
+        return None;
+    }
+    let target = href::resolve(path, href);
+    target.parent().filter(|dir| *dir != own_dir).map(Path::to_path_buf)
 }
 
 fn label_info(
@@ -657,14 +662,14 @@ fn positions_ok(geometry: &Value) -> std::result::Result<(), String> {
     }
 }
 
-fn geometry_bbox(geometry: &geo::Geometry<f64>) -> Option<Bbox> {
+pub(crate) fn geometry_bbox(geometry: &geo::Geometry<f64>) -> Option<Bbox> {
     use geo::BoundingRect;
     geometry.bounding_rect().map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
 }
 
 /// The footprint worth keeping: polygons that are not simply the bbox
 /// rectangle (most tiles are, and then the bbox says it all).
-fn footprint(geometry: geo::Geometry<f64>, bbox: Option<Bbox>) -> Option<geo::MultiPolygon<f64>> {
+pub(crate) fn footprint_of(geometry: geo::Geometry<f64>, bbox: Option<Bbox>) -> Option<geo::MultiPolygon<f64>> {
     use geo::{Area, BoundingRect};
     let polygons = match geometry {
         geo::Geometry::Polygon(p) => geo::MultiPolygon(vec![p]),

@@ -91,9 +91,10 @@ impl Printer {
     pub fn stage(&self, what: &str, started: std::time::Instant) {
         if let Some(start) = self.timings {
             eprintln!(
-                "timing: {:>8.2} s  {what} ({:.2} s)",
+                "timing: {:>8.2} s  {what} ({:.2} s{})",
                 start.elapsed().as_secs_f64(),
-                started.elapsed().as_secs_f64()
+                started.elapsed().as_secs_f64(),
+                memory().map(|(now, peak)| format!("; {now} MB resident, {peak} MB peak")).unwrap_or_default()
             );
         }
     }
@@ -168,4 +169,16 @@ impl Observer for Terminal {
     fn warning(&self, line: &str) {
         self.bar.read().unwrap_or_else(|e| e.into_inner()).suspend(|| self.printer.warn(line));
     }
+}
+
+/// The process's resident and peak resident memory in MB, where the system
+/// tells (Linux's `/proc/self/status`): what each stage adds.
+fn memory() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kib: u64 = line[name.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
+        Some(kib / 1024)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
 }

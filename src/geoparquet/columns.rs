@@ -28,19 +28,19 @@ pub(crate) fn load_rows(part: &Part, batch: RecordBatch) -> Result<JsonRows> {
     }
 }
 
-fn strings(array: &ArrayRef) -> Option<StringArray> {
+pub(super) fn strings(array: &ArrayRef) -> Option<StringArray> {
     let cast = arrow_cast::cast(array, &DataType::Utf8).ok()?;
     Some(cast.as_string::<i32>().clone())
 }
 
-fn string_list(array: &ArrayRef) -> Option<ListArray> {
+pub(super) fn string_list(array: &ArrayRef) -> Option<ListArray> {
     let target = DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)));
     let cast = arrow_cast::cast(array, &target).ok()?;
     Some(cast.as_list::<i32>().clone())
 }
 
 /// Times as RFC 3339 text, as the full conversion writes them.
-fn times(array: &ArrayRef) -> Option<Vec<Option<String>>> {
+pub(super) fn times(array: &ArrayRef) -> Option<Vec<Option<String>>> {
     match array.data_type() {
         DataType::Timestamp(_, _) => {
             let target = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
@@ -62,7 +62,7 @@ fn times(array: &ArrayRef) -> Option<Vec<Option<String>>> {
 
 /// A column read by `read` when present: `Some(None)` when absent, `None`
 /// when present but not readable so (the batch then takes the full path).
-fn optional<T>(column: Option<&ArrayRef>, read: impl Fn(&ArrayRef) -> Option<T>) -> Option<Option<T>> {
+pub(super) fn optional<T>(column: Option<&ArrayRef>, read: impl Fn(&ArrayRef) -> Option<T>) -> Option<Option<T>> {
     match column {
         Some(c) => Some(Some(read(c)?)),
         None => Some(None),
@@ -101,16 +101,10 @@ fn fast(part: &Part, batch: &RecordBatch) -> Option<Result<JsonRows>> {
     };
     // Label rows: the label extension listed, or a label field set.
     let schema = batch.schema();
-    let label_columns: Vec<&ArrayRef> = schema
-        .fields()
-        .iter()
-        .zip(batch.columns())
-        .filter(|(f, _)| f.name().starts_with("label:"))
-        .map(|(_, c)| c)
-        .collect();
+    let label_columns = label_validity(batch);
     let is_label: Vec<bool> = (0..rows)
         .map(|r| {
-            label_columns.iter().any(|c| c.is_valid(r))
+            label_columns.iter().any(|c| c.as_ref().is_none_or(|v| v.is_valid(r)))
                 || extensions.as_ref().is_some_and(|e| {
                     e.is_valid(r)
                         && e.value(r)
@@ -242,6 +236,19 @@ fn fast(part: &Part, batch: &RecordBatch) -> Option<Result<JsonRows>> {
         out.push((json, geometry));
     }
     Some(Ok(out))
+}
+
+/// Where each `label:` column holds a value. Logical nulls: a column of the
+/// null type has no null buffer, yet holds no value.
+pub(super) fn label_validity(batch: &RecordBatch) -> Vec<Option<arrow_buffer::NullBuffer>> {
+    let schema = batch.schema();
+    schema
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .filter(|(f, _)| f.name().starts_with("label:"))
+        .map(|(_, c)| c.logical_nulls())
+        .collect()
 }
 
 type RowValue = Box<dyn Fn(usize) -> Value>;

@@ -7,6 +7,7 @@
 mod columns;
 mod encode;
 pub mod files;
+mod records;
 mod sink;
 mod source;
 

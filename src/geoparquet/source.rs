@@ -78,11 +78,25 @@ struct Row {
 }
 
 /// What one row group gives the load.
+#[derive(Default)]
 struct GroupRead {
     rows: Vec<Row>,
     collections: Vec<String>,
     warnings: Warnings,
     linked: BTreeSet<PathBuf>,
+}
+
+impl GroupRead {
+    /// The number of collection `id` among the group's, in order of first use.
+    fn collection_index(&mut self, id: &str) -> u32 {
+        match self.collections.iter().position(|c| c == id) {
+            Some(k) => k as u32,
+            None => {
+                self.collections.push(id.to_string());
+                (self.collections.len() - 1) as u32
+            }
+        }
+    }
 }
 
 impl Rows {
@@ -265,25 +279,43 @@ thread_local! {
 
 /// Reads row group `g` of `part` into compact rows.
 fn read_group(part: &Part, g: usize) -> Result<GroupRead> {
-    let mut out =
-        GroupRead { rows: Vec::new(), collections: Vec::new(), warnings: Warnings::default(), linked: BTreeSet::new() };
+    let mut out = GroupRead::default();
     let columns = load_columns(part, g)?;
     let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
     for batch in part.read_group(g, Some(&columns), None)? {
-        for (mut json, geometry) in super::columns::load_rows(part, batch?)? {
+        let batch = batch?;
+        if !out.typed(part, &batch) {
+            out.json(part, batch)?;
+        }
+    }
+    Ok(out)
+}
+
+impl GroupRead {
+    /// Adds the rows of `batch` read straight from its columns; false,
+    /// adding nothing, when a row needs the JSON path.
+    fn typed(&mut self, part: &Part, batch: &RecordBatch) -> bool {
+        let Some(read) = super::records::read(part, batch) else { return false };
+        let local: Vec<u32> = read.collections.iter().map(|id| self.collection_index(id)).collect();
+        self.rows.extend(read.records.into_iter().map(|r| Row {
+            record: r.record,
+            sources: r.sources,
+            collection: r.collection.map(|c| local[c as usize]),
+            self_href: r.self_href,
+            position: 0,
+        }));
+        self.linked.extend(read.linked);
+        true
+    }
+
+    /// Adds the rows of `batch` read as JSON, the path that knows every warning.
+    fn json(&mut self, part: &Part, batch: RecordBatch) -> Result<()> {
+        for (mut json, geometry) in super::columns::load_rows(part, batch)? {
             // Only some properties were read: an item has properties all the same.
             if !json.contains_key("properties") {
                 json.insert("properties".into(), Value::Object(Map::new()));
             }
-            let collection = json.get("collection").and_then(Value::as_str).map(|id| {
-                match out.collections.iter().position(|c| c == id) {
-                    Some(k) => k as u32,
-                    None => {
-                        out.collections.push(id.to_string());
-                        (out.collections.len() - 1) as u32
-                    }
-                }
-            });
+            let collection = json.get("collection").and_then(Value::as_str).map(|id| self.collection_index(id));
             let id = json.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
             let self_href = json.get("links").and_then(Value::as_array).and_then(|links| {
                 links
@@ -298,17 +330,17 @@ fn read_group(part: &Part, g: usize) -> Result<GroupRead> {
                 other => other,
             })?;
             for (kind, message) in parsed.warnings.drain(..) {
-                out.warnings.push(kind, &part.path, format!("item {id:?}: {message}"));
+                self.warnings.push(kind, &part.path, format!("item {id:?}: {message}"));
             }
-            out.linked.extend(parsed.linked_dirs.drain(..));
+            self.linked.extend(parsed.linked_dirs.drain(..));
             let mut record = parsed.record;
             // Rows share their file: `Dataset::item_file` finds it.
             record.path = PathBuf::new();
             let sources = parsed.source_paths.into_iter().map(|(_, href)| href).collect();
-            out.rows.push(Row { record, sources, collection, self_href, position: 0 });
+            self.rows.push(Row { record, sources, collection, self_href, position: 0 });
         }
+        Ok(())
     }
-    Ok(out)
 }
 
 /// The columns loading reads from row group `g`: what the compact record
@@ -663,6 +695,113 @@ fn resolve_sources(dataset: &mut Dataset, hrefs: Vec<Vec<String>>, self_hrefs: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each batch read both ways: the typed path must give the JSON path's
+    /// rows exactly, or step aside. Returns how many batches it read.
+    fn typed_matches_json(path: &Path) -> usize {
+        let parts = files::open(path).unwrap();
+        let mut typed_batches = 0;
+        for part in &parts {
+            for g in 0..part.row_groups() {
+                let columns = load_columns(part, g).unwrap();
+                let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+                for batch in part.read_group(g, Some(&columns), None).unwrap() {
+                    let batch = batch.unwrap();
+                    let mut typed = GroupRead::default();
+                    if !typed.typed(part, &batch) {
+                        assert!(typed.rows.is_empty() && typed.collections.is_empty());
+                        continue;
+                    }
+                    typed_batches += 1;
+                    let mut json = GroupRead::default();
+                    json.json(part, batch).unwrap();
+                    assert!(json.warnings.is_empty(), "a batch with warnings was read typed");
+                    let show = |read: &GroupRead| -> Vec<String> {
+                        read.rows
+                            .iter()
+                            .map(|r| {
+                                let collection = r.collection.map(|c| read.collections[c as usize].clone());
+                                format!("{:?} {:?} {collection:?} {:?}", r.record, r.sources, r.self_href)
+                            })
+                            .collect()
+                    };
+                    assert_eq!(show(&typed), show(&json));
+                    assert_eq!(typed.linked, json.linked);
+                }
+            }
+        }
+        typed_batches
+    }
+
+    fn table_of(path: &Path, items: Vec<Value>) {
+        let items: Vec<Map<String, Value>> = items.into_iter().map(|v| v.as_object().unwrap().clone()).collect();
+        super::super::write_items(path, 1, &|_| Ok(items.clone()), Vec::new()).unwrap();
+    }
+
+    fn item(id: &str, collection: &str, extra: Value) -> Value {
+        let mut item = json!({
+            "type": "Feature", "stac_version": "1.1.0", "id": id, "collection": collection,
+            "bbox": [0.0, 0.0, 1.0, 1.0],
+            "geometry": {"type": "Polygon", "coordinates": [[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]]},
+            "properties": {"datetime": "2020-01-01T00:00:00Z"},
+            "links": [], "assets": {"image": {"href": "./img/a.tif", "type": "image/tiff", "roles": ["data"]}}
+        });
+        let (Value::Object(target), Value::Object(extra)) = (&mut item, extra) else { unreachable!() };
+        for (k, v) in extra {
+            match (k.as_str(), v) {
+                ("properties", Value::Object(p)) => target["properties"].as_object_mut().unwrap().extend(p),
+                (_, v) => {
+                    target.insert(k, v);
+                }
+            }
+        }
+        item
+    }
+
+    #[test]
+    fn typed_rows_are_the_json_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        // Label items of every shape the typed path reads, beside plain ones.
+        let label = "https://stac-extensions.github.io/label/v1.0.1/schema.json";
+        let table = dir.path().join("hand.parquet");
+        table_of(
+            &table,
+            vec![
+                item("s1", "src", json!({"links": [{"rel": "self", "href": "../elsewhere/x.json"}],
+                    "properties": {"start_datetime": "2019-01-01T00:00:00Z", "ml-dataset:split": "train"}})),
+                item("s2", "src", json!({"bbox": [0.0, 0.0, 2.0, 2.0], "links": [{"rel": "license", "href": "../docs/l.txt"}]})),
+                item("l1", "lab", json!({"stac_extensions": [label],
+                    "links": [{"rel": "source", "href": "../src/s1.json"}, {"rel": "source", "href": "https://x.org/s9.json"}],
+                    "assets": {"labels": {"href": "./masks/l1.tif", "type": "image/tiff", "roles": ["labels"]}},
+                    "properties": {"label:properties": ["kind"], "label:tasks": ["classification"], "label:type": "raster",
+                        "kind": "water",
+                        "label:classes": [{"name": "kind", "classes": ["water", "land"]}],
+                        "label:overviews": [{"property_key": "kind", "counts": [{"name": "water", "count": 3}]}]}})),
+                item("l2", "lab", json!({"stac_extensions": [label], "assets": {},
+                    "properties": {"label:properties": null, "label:type": "vector",
+                        "label:classes": [{"name": "kind", "classes": []}]}})),
+            ],
+        );
+        assert_eq!(typed_matches_json(&table), 1);
+        // A generated table: overviews, source links, footprints that are not rectangles.
+        let generated = dir.path().join("gen.parquet");
+        crate::generate::generate(&crate::generate::GenerateOptions {
+            out: generated.clone(),
+            pairs: 300,
+            classes: 4,
+            dup_rate: 0.0,
+            overlap: 0.0,
+            seed: 3,
+            footprints: Some(7),
+            geoparquet: true,
+        })
+        .unwrap();
+        assert!(typed_matches_json(&generated) > 0);
+        // A row to warn about sends its batch to the JSON path.
+        let warned = dir.path().join("warned.parquet");
+        table_of(&warned, vec![item("a", "src", json!({})), item("b", "src", json!({"bbox": [0.0, 0.0, 0.0, 0.0]}))]);
+        assert_eq!(typed_matches_json(&warned), 0);
+    }
 
     #[test]
     fn stems_name_items() {
