@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::catalog::Dataset;
+use crate::catalog::{Dataset, ItemRecord};
 use crate::geometry::iou;
 use crate::index::SpatialIndex;
 use crate::union_find::UnionFind;
@@ -106,6 +106,84 @@ pub fn clusters(n: usize, pairs: &[Overlap], threshold: f64) -> Vec<Vec<usize>> 
 /// them, and of those the pairs at or above the IoU threshold.
 pub type LeakCounts = std::collections::BTreeMap<(u16, u16), (usize, usize)>;
 
+/// Groups of items in compressed form: group `g` is
+/// `members[starts[g]..starts[g + 1]]`, ascending, and groups are ordered by
+/// their first member. Four bytes per item, whatever the group sizes.
+#[derive(Debug, Clone, Default)]
+pub struct Groups {
+    members: Vec<u32>,
+    starts: Vec<u32>,
+}
+
+impl Groups {
+    /// The number of groups.
+    pub fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    /// True when there is no group.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The members of group `g`, ascending.
+    pub fn get(&self, g: usize) -> &[u32] {
+        &self.members[self.starts[g] as usize..self.starts[g + 1] as usize]
+    }
+
+    /// The first (smallest) member of group `g`.
+    pub fn first(&self, g: usize) -> usize {
+        self.members[self.starts[g] as usize] as usize
+    }
+}
+
+/// Orders items by footprint: role (when `by_role`), bbox bits, then the
+/// kept geometry's coordinate bits. Equal means bit-identical footprints.
+fn footprint_cmp(a: &ItemRecord, b: &ItemRecord, by_role: bool) -> std::cmp::Ordering {
+    // `+ 0.0` folds -0.0 into 0.0 so equal numbers have equal bits.
+    let bits = |v: f64| (v + 0.0).to_bits();
+    fn shape(item: &ItemRecord) -> impl Iterator<Item = u64> + '_ {
+        let bits = |v: f64| (v + 0.0).to_bits();
+        // The leading 1 tells a kept (even empty) footprint from none.
+        item.footprint.iter().flat_map(move |footprint| {
+            std::iter::once(1).chain(footprint.0.iter().flat_map(move |polygon| {
+                std::iter::once(polygon.exterior())
+                    .chain(polygon.interiors())
+                    .flat_map(move |ring| ring.0.iter().flat_map(move |c| [bits(c.x), bits(c.y)]).chain([u64::MAX]))
+            }))
+        })
+    }
+    let role = if by_role { a.is_label().cmp(&b.is_label()) } else { std::cmp::Ordering::Equal };
+    role.then_with(|| a.bbox.map(|x| x.map(bits)).cmp(&b.bbox.map(|x| x.map(bits))))
+        .then_with(|| shape(a).cmp(shape(b)))
+}
+
+/// Groups the `candidates` that have a bbox by bit-identical footprint (and
+/// role, when `by_role`), by sorting: no key is built, so memory stays a few
+/// bytes per item.
+pub(crate) fn group_footprints(items: &[ItemRecord], candidates: Vec<u32>, by_role: bool) -> Groups {
+    let mut order: Vec<u32> = candidates.into_iter().filter(|&i| items[i as usize].bbox.is_some()).collect();
+    let cmp = |a: u32, b: u32| footprint_cmp(&items[a as usize], &items[b as usize], by_role);
+    order.par_sort_unstable_by(|&a, &b| cmp(a, b).then(a.cmp(&b)));
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    let mut start = 0;
+    for k in 1..=order.len() {
+        if k == order.len() || cmp(order[k - 1], order[k]).is_ne() {
+            runs.push((start as u32, k as u32));
+            start = k;
+        }
+    }
+    runs.par_sort_unstable_by_key(|&(s, _)| order[s as usize]);
+    let mut members = Vec::with_capacity(order.len());
+    let mut starts = Vec::with_capacity(runs.len() + 1);
+    starts.push(0);
+    for (s, e) in runs {
+        members.extend_from_slice(&order[s as usize..e as usize]);
+        starts.push(members.len() as u32);
+    }
+    Groups { members, starts }
+}
+
 /// Items of the same role with bit-identical footprints (bbox, and real
 /// geometry when kept): a time series of one tile is one group. Every pair
 /// inside a group has the same IoU, and every pair across two groups too, so
@@ -113,8 +191,8 @@ pub type LeakCounts = std::collections::BTreeMap<(u16, u16), (usize, usize)>;
 /// overlap stage linear in items when many share a footprint.
 #[derive(Debug, Clone)]
 pub struct FootprintGroups {
-    /// Members of each group, ascending; groups ordered by their first member.
-    pub members: Vec<Vec<usize>>,
+    /// The groups.
+    pub groups: Groups,
     /// The IoU of two members of the group (0 when the footprint has no area).
     pub self_iou: Vec<f64>,
     /// Pairs of groups whose footprints overlap with positive area, `a < b`
@@ -122,61 +200,25 @@ pub struct FootprintGroups {
     pub overlaps: Vec<Overlap>,
 }
 
-/// The exact identity of an item's footprint: its bbox's bits, and its kept
-/// geometry's coordinates' bits (empty when only the bbox is kept).
-pub(crate) type FootprintKey = ([u64; 4], Vec<u64>);
-
-/// The [`FootprintKey`] of an item with a bbox.
-pub(crate) fn footprint_key(item: &crate::catalog::ItemRecord) -> Option<FootprintKey> {
-    let b = item.bbox?;
-    // `+ 0.0` folds -0.0 into 0.0 so equal numbers have equal bits.
-    let bits = |v: f64| (v + 0.0).to_bits();
-    let shape: Vec<u64> = match &item.footprint {
-        // The leading 1 tells a kept (even empty) footprint from none.
-        Some(footprint) => std::iter::once(1)
-            .chain(footprint.0.iter().flat_map(|polygon| {
-                std::iter::once(polygon.exterior())
-                    .chain(polygon.interiors())
-                    .flat_map(|ring| ring.0.iter().flat_map(|c| [bits(c.x), bits(c.y)]).chain([u64::MAX]))
-            }))
-            .collect(),
-        None => Vec::new(),
-    };
-    Some((b.map(bits), shape))
-}
-
 impl FootprintGroups {
     /// Groups the items with a bbox and finds overlapping groups through an
     /// R-tree over one representative per group.
     pub fn new(dataset: &Dataset) -> Self {
         let items = &dataset.items;
-        let mut by_key: HashMap<(bool, FootprintKey), usize> = HashMap::new();
-        let mut members: Vec<Vec<usize>> = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            let Some(key) = footprint_key(item) else { continue };
-            let key = (item.is_label(), key);
-            let next = members.len();
-            let group = *by_key.entry(key).or_insert(next);
-            if group == next {
-                members.push(Vec::new());
-            }
-            members[group].push(i);
-        }
-        drop(by_key);
-        let representatives: Vec<usize> = members.iter().map(|m| m[0]).collect();
+        let groups = group_footprints(items, (0..items.len() as u32).collect(), true);
+        // Ascending, as groups are ordered by their first member.
+        let representatives: Vec<usize> = (0..groups.len()).map(|g| groups.first(g)).collect();
         let self_iou: Vec<f64> = representatives.par_iter().map(|&r| iou(&items[r], &items[r])).collect();
         let index = SpatialIndex::of(dataset, &representatives);
-        let mut group_of: HashMap<usize, usize> = HashMap::with_capacity(representatives.len());
-        group_of.extend(representatives.iter().enumerate().map(|(g, &r)| (r, g)));
+        let representatives = &representatives;
         let mut overlaps: Vec<Overlap> = (0..representatives.len())
             .into_par_iter()
             .flat_map_iter(|g| {
                 let a = representatives[g];
                 let hits = items[a].bbox.map(|b| index.touching(&b)).unwrap_or_default();
-                let (items, group_of) = (items, &group_of);
                 hits.into_iter().filter(move |&b| b != a && items[a].is_label() == items[b].is_label()).filter_map(
                     move |b| {
-                        let h = group_of[&b];
+                        let h = representatives.binary_search(&b).expect("the index holds representatives only");
                         if h <= g {
                             return None;
                         }
@@ -187,31 +229,27 @@ impl FootprintGroups {
             })
             .collect();
         overlaps.sort_by_key(|o| (o.a, o.b));
-        FootprintGroups { members, self_iou, overlaps }
+        FootprintGroups { groups, self_iou, overlaps }
     }
 
     /// Pairs of items with IoU at or above `threshold`, counted, not listed.
     pub fn pairs_at_or_above(&self, threshold: f64) -> usize {
-        let within: usize = (0..self.members.len())
+        let size = |g: usize| self.groups.get(g).len();
+        let within: usize = (0..self.groups.len())
             .filter(|&g| self.self_iou[g] >= threshold)
-            .map(|g| self.members[g].len() * (self.members[g].len() - 1) / 2)
+            .map(|g| size(g) * (size(g) - 1) / 2)
             .sum();
-        let across: usize = self
-            .overlaps
-            .iter()
-            .filter(|o| o.iou >= threshold)
-            .map(|o| self.members[o.a].len() * self.members[o.b].len())
-            .sum();
+        let across: usize = self.overlaps.iter().filter(|o| o.iou >= threshold).map(|o| size(o.a) * size(o.b)).sum();
         within + across
     }
 
     /// Clusters of items joined by pairs with IoU ≥ `threshold`, as
     /// [`clusters`] gives them: each sorted, ordered by their first item.
     pub fn clusters(&self, threshold: f64) -> Vec<Vec<usize>> {
-        let groups = self.members.len();
+        let groups = self.groups.len();
         let mut sets = UnionFind::new(groups);
         let mut involved: Vec<bool> =
-            (0..groups).map(|g| self.self_iou[g] >= threshold && self.members[g].len() > 1).collect();
+            (0..groups).map(|g| self.self_iou[g] >= threshold && self.groups.get(g).len() > 1).collect();
         for o in self.overlaps.iter().filter(|o| o.iou >= threshold) {
             sets.union(o.a, o.b);
             involved[o.a] = true;
@@ -219,7 +257,7 @@ impl FootprintGroups {
         }
         let mut clusters: HashMap<usize, Vec<usize>> = HashMap::new();
         for g in (0..groups).filter(|&g| involved[g]) {
-            clusters.entry(sets.find(g)).or_default().extend(&self.members[g]);
+            clusters.entry(sets.find(g)).or_default().extend(self.groups.get(g).iter().map(|&i| i as usize));
         }
         let mut clusters: Vec<Vec<usize>> = clusters.into_values().collect();
         for cluster in &mut clusters {
@@ -235,26 +273,24 @@ impl FootprintGroups {
     /// [`overlaps`] would list them.
     pub fn leakage(&self, split_of: &[Option<u16>], threshold: f64, examples: usize) -> (LeakCounts, Vec<Overlap>) {
         let mut per_pair = LeakCounts::new();
-        // Members per split, per group.
-        let counts: Vec<std::collections::BTreeMap<u16, usize>> = self
-            .members
-            .iter()
-            .map(|m| {
-                let mut c = std::collections::BTreeMap::new();
-                for &i in m {
-                    if let Some(s) = split_of[i] {
-                        *c.entry(s).or_insert(0) += 1;
-                    }
-                }
-                c
-            })
-            .collect();
-        let mut add = |g: &std::collections::BTreeMap<u16, usize>,
-                       h: &std::collections::BTreeMap<u16, usize>,
-                       same: bool,
-                       above: bool| {
-            for (&k, &n) in g {
-                for (&l, &m) in h {
+        // Members per split, per group, in compressed form like the groups.
+        let mut counts: Vec<(u16, usize)> = Vec::new();
+        let mut starts: Vec<usize> = Vec::with_capacity(self.groups.len() + 1);
+        let mut splits: Vec<u16> = Vec::new();
+        starts.push(0);
+        for g in 0..self.groups.len() {
+            splits.clear();
+            splits.extend(self.groups.get(g).iter().filter_map(|&i| split_of[i as usize]));
+            splits.sort_unstable();
+            for chunk in splits.chunk_by(|a, b| a == b) {
+                counts.push((chunk[0], chunk.len()));
+            }
+            starts.push(counts.len());
+        }
+        let of = |g: usize| &counts[starts[g]..starts[g + 1]];
+        let mut add = |g: &[(u16, usize)], h: &[(u16, usize)], same: bool, above: bool| {
+            for &(k, n) in g {
+                for &(l, m) in h {
                     if k == l || (same && k > l) {
                         continue;
                     }
@@ -266,13 +302,13 @@ impl FootprintGroups {
                 }
             }
         };
-        for (g, count) in counts.iter().enumerate() {
+        for g in 0..self.groups.len() {
             if self.self_iou[g] > 0.0 {
-                add(count, count, true, self.self_iou[g] >= threshold);
+                add(of(g), of(g), true, self.self_iou[g] >= threshold);
             }
         }
         for o in &self.overlaps {
-            add(&counts[o.a], &counts[o.b], false, o.iou >= threshold);
+            add(of(o.a), of(o.b), false, o.iou >= threshold);
         }
         (per_pair, self.first_leaks(split_of, examples))
     }
@@ -285,45 +321,59 @@ impl FootprintGroups {
         if limit == 0 {
             return Vec::new();
         }
-        let groups = self.members.len();
-        // Per group: its overlapping groups with the IoU, itself first when its footprint has area.
-        let mut neighbours: Vec<Vec<(usize, f64)>> = (0..groups)
-            .map(|g| if self.self_iou[g] > 0.0 { vec![(g, self.self_iou[g])] } else { Vec::new() })
-            .collect();
+        let groups = self.groups.len();
+        // Per group: its overlapping groups with the IoU, itself when its
+        // footprint has area; compressed like the groups.
+        let mut starts = vec![0usize; groups + 1];
+        for g in (0..groups).filter(|&g| self.self_iou[g] > 0.0) {
+            starts[g + 1] += 1;
+        }
         for o in &self.overlaps {
-            neighbours[o.a].push((o.b, o.iou));
-            neighbours[o.b].push((o.a, o.iou));
+            starts[o.a + 1] += 1;
+            starts[o.b + 1] += 1;
         }
-        // Per group, per split: members ascending.
-        let by_split: Vec<std::collections::BTreeMap<u16, Vec<usize>>> = self
-            .members
-            .iter()
-            .map(|m| {
-                let mut c: std::collections::BTreeMap<u16, Vec<usize>> = Default::default();
-                for &i in m {
-                    if let Some(s) = split_of[i] {
-                        c.entry(s).or_default().push(i);
-                    }
-                }
-                c
-            })
-            .collect();
-        let mut order: Vec<(usize, usize)> = Vec::new();
-        for (g, m) in self.members.iter().enumerate() {
-            order.extend(m.iter().map(|&i| (i, g)));
+        for g in 0..groups {
+            starts[g + 1] += starts[g];
         }
-        order.sort_unstable();
+        let mut neighbours = vec![(0usize, 0.0f64); starts[groups]];
+        let mut next = starts.clone();
+        let mut put = |g: usize, h: usize, iou: f64| {
+            neighbours[next[g]] = (h, iou);
+            next[g] += 1;
+        };
+        for g in (0..groups).filter(|&g| self.self_iou[g] > 0.0) {
+            put(g, g, self.self_iou[g]);
+        }
+        for o in &self.overlaps {
+            put(o.a, o.b, o.iou);
+            put(o.b, o.a, o.iou);
+        }
+        // Per group: members by (split, item), so each split's are a run.
+        let mut by_split = self.groups.members.clone();
+        let mut group_of = vec![u32::MAX; split_of.len()];
+        for g in 0..groups {
+            let range = self.groups.starts[g] as usize..self.groups.starts[g + 1] as usize;
+            by_split[range.clone()].sort_unstable_by_key(|&i| (split_of[i as usize], i));
+            for &i in self.groups.get(g) {
+                group_of[i as usize] = g as u32;
+            }
+        }
         let mut found = Vec::new();
-        for (a, g) in order {
+        for a in 0..split_of.len() {
+            let g = group_of[a];
             let Some(sa) = split_of[a] else { continue };
+            if g == u32::MAX {
+                continue;
+            }
             let mut candidates: Vec<(usize, f64)> = Vec::new();
-            for &(h, iou) in &neighbours[g] {
-                for (&s, list) in &by_split[h] {
-                    if s == sa {
+            for &(h, iou) in &neighbours[starts[g as usize]..starts[g as usize + 1]] {
+                let members = &by_split[self.groups.starts[h] as usize..self.groups.starts[h + 1] as usize];
+                for run in members.chunk_by(|x, y| split_of[*x as usize] == split_of[*y as usize]) {
+                    if split_of[run[0] as usize].is_none_or(|s| s == sa) {
                         continue;
                     }
-                    let start = list.partition_point(|&b| b <= a);
-                    candidates.extend(list[start..].iter().take(limit - found.len()).map(|&b| (b, iou)));
+                    let start = run.partition_point(|&b| b as usize <= a);
+                    candidates.extend(run[start..].iter().take(limit - found.len()).map(|&b| (b as usize, iou)));
                 }
             }
             candidates.sort_unstable_by_key(|c| c.0);

@@ -679,24 +679,16 @@ fn join_spatially(dataset: &Dataset, members: &[usize], block_size: Option<f64>,
     // Members with bit-identical footprints (a time series of one tile) form
     // one group, joined at once; the R-tree holds one representative per
     // group, so many items on one footprint cost linear work, not a pair each.
-    let mut by_key: HashMap<crate::duplicates::FootprintKey, usize> = HashMap::new();
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for &i in members {
-        let Some(key) = crate::duplicates::footprint_key(&items[i]) else { continue };
-        let next = groups.len();
-        let group = *by_key.entry(key).or_insert(next);
-        if group == next {
-            groups.push(Vec::new());
-        }
-        groups[group].push(i);
-    }
-    drop(by_key);
-    let representatives: Vec<usize> = groups.iter().map(|g| g[0]).collect();
-    for group in &groups {
+    let candidates: Vec<u32> = members.iter().map(|&i| i as u32).collect();
+    let groups = crate::duplicates::group_footprints(items, candidates, false);
+    let representatives: Vec<usize> = (0..groups.len()).map(|g| groups.first(g)).collect();
+    for g in 0..groups.len() {
+        let group = groups.get(g);
+        let first = group[0] as usize;
         // A footprint without area overlaps nothing, not even its twins.
-        if group.len() > 1 && crate::geometry::iou(&items[group[0]], &items[group[0]]) > 0.0 {
+        if group.len() > 1 && crate::geometry::iou(&items[first], &items[first]) > 0.0 {
             for &i in &group[1..] {
-                units.union(group[0], i);
+                units.union(first, i as usize);
             }
         }
     }

@@ -289,10 +289,7 @@ impl Assets {
     /// Row `r`'s asset hrefs, or `None` when an asset lacks one (the JSON
     /// path warns about it).
     fn hrefs(&self, r: usize) -> Option<Vec<&str>> {
-        self.valid(r)
-            .into_iter()
-            .map(|a| a.href.as_ref().filter(|h| h.is_valid(r)).map(|h| h.value(r)))
-            .collect()
+        self.valid(r).into_iter().map(|a| a.href.as_ref().filter(|h| h.is_valid(r)).map(|h| h.value(r))).collect()
     }
 
     /// Row `r`'s assets as JSON with the fields the label asset is found
@@ -474,7 +471,11 @@ impl Labels {
                 let inner = counts.value_offsets();
                 for j in inner[i] as usize..inner[i + 1] as usize {
                     if entries.is_valid(j) && names.is_valid(j) && numbers.is_valid(j) && numbers.value(j) >= 0 {
-                        info.overview_counts.push((key.to_string(), names.value(j).to_string(), numbers.value(j) as u64));
+                        info.overview_counts.push((
+                            key.to_string(),
+                            names.value(j).to_string(),
+                            numbers.value(j) as u64,
+                        ));
                     }
                 }
             }

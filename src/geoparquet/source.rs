@@ -767,19 +767,35 @@ mod tests {
         table_of(
             &table,
             vec![
-                item("s1", "src", json!({"links": [{"rel": "self", "href": "../elsewhere/x.json"}],
-                    "properties": {"start_datetime": "2019-01-01T00:00:00Z", "ml-dataset:split": "train"}})),
-                item("s2", "src", json!({"bbox": [0.0, 0.0, 2.0, 2.0], "links": [{"rel": "license", "href": "../docs/l.txt"}]})),
-                item("l1", "lab", json!({"stac_extensions": [label],
+                item(
+                    "s1",
+                    "src",
+                    json!({"links": [{"rel": "self", "href": "../elsewhere/x.json"}],
+                    "properties": {"start_datetime": "2019-01-01T00:00:00Z", "ml-dataset:split": "train"}}),
+                ),
+                item(
+                    "s2",
+                    "src",
+                    json!({"bbox": [0.0, 0.0, 2.0, 2.0], "links": [{"rel": "license", "href": "../docs/l.txt"}]}),
+                ),
+                item(
+                    "l1",
+                    "lab",
+                    json!({"stac_extensions": [label],
                     "links": [{"rel": "source", "href": "../src/s1.json"}, {"rel": "source", "href": "https://x.org/s9.json"}],
                     "assets": {"labels": {"href": "./masks/l1.tif", "type": "image/tiff", "roles": ["labels"]}},
                     "properties": {"label:properties": ["kind"], "label:tasks": ["classification"], "label:type": "raster",
                         "kind": "water",
                         "label:classes": [{"name": "kind", "classes": ["water", "land"]}],
-                        "label:overviews": [{"property_key": "kind", "counts": [{"name": "water", "count": 3}]}]}})),
-                item("l2", "lab", json!({"stac_extensions": [label], "assets": {},
+                        "label:overviews": [{"property_key": "kind", "counts": [{"name": "water", "count": 3}]}]}}),
+                ),
+                item(
+                    "l2",
+                    "lab",
+                    json!({"stac_extensions": [label], "assets": {},
                     "properties": {"label:properties": null, "label:type": "vector",
-                        "label:classes": [{"name": "kind", "classes": []}]}})),
+                        "label:classes": [{"name": "kind", "classes": []}]}}),
+                ),
             ],
         );
         assert_eq!(typed_matches_json(&table), 1);
