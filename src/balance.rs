@@ -57,10 +57,10 @@ pub struct Balance {
 }
 
 /// Rows of (property, class, split, count), one per label feature or count.
-struct Rows {
-    property: Vec<String>,
-    class: Vec<String>,
-    split: Vec<String>,
+struct Rows<'a> {
+    property: Vec<&'a str>,
+    class: Vec<&'a str>,
+    split: Vec<&'a str>,
     count: Vec<u64>,
 }
 
@@ -73,9 +73,9 @@ pub fn balance(classes: &ClassCounts, splits: Option<&SplitView>) -> Balance {
         *sources.entry(counts.source).or_insert(0u64) += 1;
         let split = splits.and_then(|s| s.name_of(i)).unwrap_or_default();
         for (property, class, count) in &counts.rows {
-            rows.property.push(property.clone());
-            rows.class.push(class.clone());
-            rows.split.push(split.to_string());
+            rows.property.push(property.as_str());
+            rows.class.push(class.as_str());
+            rows.split.push(split);
             rows.count.push(*count);
         }
     }
@@ -122,7 +122,7 @@ fn summarise(rows: &Rows, by_split: bool) -> Vec<(String, Vec<PropertyBalance>)>
 /// The polars part: a frame of rows, grouped and summed.
 fn group_counts(rows: &Rows, by_split: bool) -> PolarsResult<Vec<(String, String, String, u64)>> {
     let frame = DataFrame::new_infer_height(vec![
-        Column::new("split".into(), if by_split { rows.split.clone() } else { vec![String::new(); rows.split.len()] }),
+        Column::new("split".into(), if by_split { rows.split.clone() } else { vec![""; rows.split.len()] }),
         Column::new("property".into(), rows.property.clone()),
         Column::new("class".into(), rows.class.clone()),
         Column::new("count".into(), rows.count.clone()),

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::catalog::{Dataset, ItemRecord, Warnings};
+use crate::catalog::{Dataset, ItemRecord, Ustr, Warnings};
 use crate::raster_labels::RasterLabels;
 
 /// Where an item's class counts came from.
@@ -62,13 +62,13 @@ pub struct ItemClasses {
     /// Where the counts came from.
     pub source: ClassSource,
     /// (label property, class, count), sorted by property then class.
-    pub rows: Vec<(String, String, u64)>,
+    pub rows: Vec<(Ustr, Ustr, u64)>,
     /// Features of its label GeoJSON, when that was read (whether or not
     /// they carry a class): the objects of a detection label.
     pub features: Option<u64>,
     /// Regression targets: (label property, value), one per feature (or the
     /// item's own property), in file order. Empty for class labels.
-    pub targets: Vec<(String, f64)>,
+    pub targets: Vec<(Ustr, f64)>,
 }
 
 /// The classes of every label item of a dataset.
@@ -160,20 +160,23 @@ fn item_classes(item: &ItemRecord) -> (ItemClasses, Option<String>) {
     }
     if regression_task {
         // The task says numbers: the item's own label property values are its targets.
-        let targets: Vec<(String, f64)> = label
+        let targets: Vec<(Ustr, f64)> = label
             .item_classes
             .iter()
             // `parse` also takes "NaN" and "inf", which are no targets.
-            .filter_map(|(p, v)| Some((p.clone(), v.parse::<f64>().ok().filter(|t| t.is_finite())?)))
+            .filter_map(|(p, v)| Some((*p, v.parse::<f64>().ok().filter(|t| t.is_finite())?)))
             .collect();
         let source = if targets.is_empty() { ClassSource::None } else { ClassSource::RegressionTargets };
         return (ItemClasses { source, features, targets, ..ItemClasses::default() }, warning);
     }
     if !label.overview_counts.is_empty() {
-        return (ItemClasses { features, ..with(ClassSource::LabelOverviews, label.overview_counts.clone()) }, warning);
+        return (
+            ItemClasses { features, ..with(ClassSource::LabelOverviews, label.overview_counts.to_vec()) },
+            warning,
+        );
     }
     if !label.item_classes.is_empty() {
-        let rows = label.item_classes.iter().map(|(p, c)| (p.clone(), c.clone(), 1)).collect();
+        let rows = label.item_classes.iter().map(|&(p, c)| (p, c, 1)).collect();
         return (ItemClasses { features, ..with(ClassSource::ItemProperties, rows) }, warning);
     }
     (ItemClasses { features, ..with(ClassSource::None, Vec::new()) }, warning)
@@ -181,9 +184,9 @@ fn item_classes(item: &ItemRecord) -> (ItemClasses, Option<String>) {
 
 /// Sums rows of the same (property, class): a label GeoJSON yields one row
 /// per feature, and the counts are held for the whole run.
-fn merged(mut rows: Vec<(String, String, u64)>) -> Vec<(String, String, u64)> {
-    rows.sort_unstable_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-    let mut out: Vec<(String, String, u64)> = Vec::with_capacity(rows.len().min(16));
+fn merged(mut rows: Vec<(Ustr, Ustr, u64)>) -> Vec<(Ustr, Ustr, u64)> {
+    rows.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let mut out: Vec<(Ustr, Ustr, u64)> = Vec::with_capacity(rows.len().min(16));
     for row in rows {
         match out.last_mut() {
             Some(last) if last.0 == row.0 && last.1 == row.1 => last.2 += row.2,
@@ -198,12 +201,12 @@ struct AssetLabels {
     /// Its features.
     features: u64,
     /// (property, class, 1) per feature and label property with a value.
-    rows: Vec<(String, String, u64)>,
+    rows: Vec<(Ustr, Ustr, u64)>,
     /// (property, value) for each of those values that is a JSON number.
-    targets: Vec<(String, f64)>,
+    targets: Vec<(Ustr, f64)>,
 }
 
-fn asset_labels(path: &std::path::Path, properties: &[String]) -> Result<AssetLabels, String> {
+fn asset_labels(path: &std::path::Path, properties: &[Ustr]) -> Result<AssetLabels, String> {
     let mut bytes = Vec::new();
     crate::catalog::read::read_file(path, &mut bytes).map_err(|e| e.to_string())?;
     let value: Value = crate::catalog::read::parse_json(&bytes).map_err(|e| format!("malformed JSON: {e}"))?;
@@ -217,20 +220,20 @@ fn asset_labels(path: &std::path::Path, properties: &[String]) -> Result<AssetLa
     let mut targets = Vec::new();
     for feature in features {
         let Some(props) = feature.get("properties") else { continue };
-        for property in properties {
-            let class = match props.get(property) {
-                Some(Value::String(s)) => Some(s.clone()),
+        for &property in properties {
+            let class = match props.get(property.as_str()) {
+                Some(Value::String(s)) => Some(Ustr::from(s)),
                 Some(Value::Number(n)) => {
                     if let Some(v) = n.as_f64().filter(|v| v.is_finite()) {
-                        targets.push((property.clone(), v));
+                        targets.push((property, v));
                     }
-                    Some(n.to_string())
+                    Some(Ustr::from(&n.to_string()))
                 }
                 // SCANEO writes the class list under `labels`, not under the property.
-                _ => props.get("labels").and_then(|l| l.get(0)).and_then(Value::as_str).map(String::from),
+                _ => props.get("labels").and_then(|l| l.get(0)).and_then(Value::as_str).map(Ustr::from),
             };
             if let Some(class) = class {
-                rows.push((property.clone(), class, 1));
+                rows.push((property, class, 1));
             }
         }
     }
@@ -241,7 +244,7 @@ fn asset_labels(path: &std::path::Path, properties: &[String]) -> Result<AssetLa
 mod tests {
     use super::*;
 
-    fn row(p: &str, c: &str, n: u64) -> (String, String, u64) {
+    fn row(p: &str, c: &str, n: u64) -> (Ustr, Ustr, u64) {
         (p.into(), c.into(), n)
     }
 

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::href;
 use super::read::read_each;
-use super::record::{Bbox, ItemRecord, LabelInfo, bbox_from_json, is_label_item};
+use super::record::{Bbox, ItemRecord, LabelInfo, Ustr, bbox_from_json, is_label_item};
 use super::walk::{ItemLink, Link, Policy, Problem, Reached, Step, Walker, links_strict};
 use crate::error::{Error, Result};
 
@@ -542,16 +542,16 @@ fn label_info(
     let mut info = LabelInfo::default();
     match properties.get("label:properties") {
         Some(Value::Array(list)) => {
-            info.properties = Some(list.iter().filter_map(Value::as_str).map(String::from).collect());
+            info.properties = Some(list.iter().filter_map(Value::as_str).map(Ustr::from).collect());
         }
         Some(Value::Null) => {}
         Some(_) => warnings.push(("bad label field", "label:properties is neither an array nor null".into())),
         None => warnings.push(("bad label field", "label item without label:properties".into())),
     }
     if let Some(Value::Array(tasks)) = properties.get("label:tasks") {
-        info.tasks = tasks.iter().filter_map(Value::as_str).map(String::from).collect();
+        info.tasks = tasks.iter().filter_map(Value::as_str).map(Ustr::from).collect();
     }
-    info.label_type = properties.get("label:type").and_then(Value::as_str).map(String::from);
+    info.label_type = properties.get("label:type").and_then(Value::as_str).map(Ustr::from);
     if properties.get("label:classes").is_some_and(|c| !c.is_array()) {
         warnings.push(("bad label field", "label:classes is not an array; ignored".into()));
     }
@@ -584,24 +584,28 @@ fn label_info(
         Some(single @ Value::Object(_)) => vec![single],
         _ => Vec::new(),
     };
+    let mut counts = Vec::new();
     for overview in overviews {
-        let key = overview.get("property_key").and_then(scalar_string).unwrap_or_default();
-        if let Some(Value::Array(counts)) = overview.get("counts") {
-            for count in counts {
+        let key = Ustr::from(&overview.get("property_key").and_then(scalar_string).unwrap_or_default());
+        if let Some(Value::Array(entries)) = overview.get("counts") {
+            for count in entries {
                 if let (Some(name), Some(n)) =
                     (count.get("name").and_then(scalar_string), count.get("count").and_then(Value::as_u64))
                 {
-                    info.overview_counts.push((key.clone(), name, n));
+                    counts.push((key, Ustr::from(&name), n));
                 }
             }
         }
     }
+    info.overview_counts = counts.into();
     if let Some(props) = &info.properties {
+        let mut classes = Vec::new();
         for prop in props {
-            if let Some(class) = properties.get(prop).and_then(scalar_string) {
-                info.item_classes.push((prop.clone(), class));
+            if let Some(class) = properties.get(prop.as_str()).and_then(scalar_string) {
+                classes.push((*prop, Ustr::from(&class)));
             }
         }
+        info.item_classes = classes.into();
     }
     if let Some(Value::Object(assets)) = json.get("assets")
         && let Some(found) = crate::label_assets::find(assets, info.label_type.as_deref())

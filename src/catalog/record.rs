@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use serde_json::{Map, Value};
+pub use ustr::Ustr;
 
 /// An axis-aligned 2-D bounding box: `[min_x, min_y, max_x, max_y]`.
 pub type Bbox = [f64; 4];
@@ -46,15 +47,18 @@ impl ItemRecord {
     }
 }
 
-/// What the label extension says about a label item.
+/// What the label extension says about a label item. Its strings are
+/// interned ([`Ustr`]): a million label items name the same few classes,
+/// properties and tasks, so each is held once (8 bytes a use) instead of once
+/// per item.
 #[derive(Debug, Clone, Default)]
 pub struct LabelInfo {
     /// `label:properties`; `None` for raster labels (`null`) or when absent.
-    pub properties: Option<Vec<String>>,
+    pub properties: Option<Box<[Ustr]>>,
     /// `label:tasks` as written.
-    pub tasks: Vec<String>,
+    pub tasks: Box<[Ustr]>,
     /// `label:type` (`vector` or `raster`) as written.
-    pub label_type: Option<String>,
+    pub label_type: Option<Ustr>,
     /// The item has a label asset (local or remote).
     pub has_asset: bool,
     /// Local path of the label asset, when it is local.
@@ -67,10 +71,10 @@ pub struct LabelInfo {
     /// copies of the same class list would dominate memory.
     pub has_classes: bool,
     /// `label:overviews` counts: (property key, class, count).
-    pub overview_counts: Vec<(String, String, u64)>,
+    pub overview_counts: Box<[(Ustr, Ustr, u64)]>,
     /// Classes written directly in the item's properties, one per label
     /// property: (property, class). Classification catalogs do this.
-    pub item_classes: Vec<(String, String)>,
+    pub item_classes: Box<[(Ustr, Ustr)]>,
 }
 
 /// The label extension's identifier prefix, any version.

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use super::columns::{optional, string_list, strings, times};
 use super::files::{self, Part};
 use super::source::geometry_from_wkb;
-use crate::catalog::{ItemRecord, LabelInfo, footprint_of, geometry_bbox, href, linked_dir};
+use crate::catalog::{ItemRecord, LabelInfo, Ustr, footprint_of, geometry_bbox, href, linked_dir};
 
 /// One row's record and what loading matches once every row is read.
 pub(crate) struct Record {
@@ -433,8 +433,8 @@ impl Labels {
             return None;
         }
         let mut info = LabelInfo::default();
-        let texts = |list: &ListArray| -> Vec<String> {
-            list.value(r).as_string::<i32>().iter().flatten().map(String::from).collect()
+        let texts = |list: &ListArray| -> Box<[Ustr]> {
+            list.value(r).as_string::<i32>().iter().flatten().map(Ustr::from).collect()
         };
         if properties.is_valid(r) {
             info.properties = Some(texts(properties));
@@ -442,7 +442,7 @@ impl Labels {
         if let Some(tasks) = self.tasks.as_ref().filter(|t| t.is_valid(r)) {
             info.tasks = texts(tasks);
         }
-        info.label_type = self.label_type.as_ref().filter(|t| t.is_valid(r)).map(|t| t.value(r).to_string());
+        info.label_type = self.label_type.as_ref().filter(|t| t.is_valid(r)).map(|t| Ustr::from(t.value(r)));
         if let Some(classes) = self.classes.as_ref().filter(|c| c.list.is_valid(r)) {
             let offsets = classes.list.value_offsets();
             for i in offsets[r] as usize..offsets[r + 1] as usize {
@@ -457,48 +457,48 @@ impl Labels {
             }
         }
         if let Some(o) = self.overviews.as_ref().filter(|o| o.list.is_valid(r)) {
+            let mut counts = Vec::new();
             let offsets = o.list.value_offsets();
             for i in offsets[r] as usize..offsets[r + 1] as usize {
                 if !o.entries.is_valid(i) {
                     continue;
                 }
-                let key = o.key.as_ref().filter(|k| k.is_valid(i)).map_or("", |k| k.value(i));
-                let (Some(counts), Some(entries)) = (&o.counts, &o.count_entries) else { continue };
-                if !counts.is_valid(i) {
+                let key = Ustr::from(o.key.as_ref().filter(|k| k.is_valid(i)).map_or("", |k| k.value(i)));
+                let (Some(lists), Some(entries)) = (&o.counts, &o.count_entries) else { continue };
+                if !lists.is_valid(i) {
                     continue;
                 }
                 let (Some(names), Some(numbers)) = (&o.names, &o.numbers) else { continue };
-                let inner = counts.value_offsets();
+                let inner = lists.value_offsets();
                 for j in inner[i] as usize..inner[i + 1] as usize {
                     if entries.is_valid(j) && names.is_valid(j) && numbers.is_valid(j) && numbers.value(j) >= 0 {
-                        info.overview_counts.push((
-                            key.to_string(),
-                            names.value(j).to_string(),
-                            numbers.value(j) as u64,
-                        ));
+                        counts.push((key, Ustr::from(names.value(j)), numbers.value(j) as u64));
                     }
                 }
             }
+            info.overview_counts = counts.into();
         }
         if let Some(props) = &info.properties {
-            for prop in props {
-                match self.class_columns.iter().find(|(name, _, _)| name == prop) {
+            let mut classes = Vec::new();
+            for prop in props.iter() {
+                match self.class_columns.iter().find(|(name, _, _)| name == prop.as_str()) {
                     Some((_, _, Some(values))) => {
                         if values.is_valid(r) {
-                            info.item_classes.push((prop.clone(), values.value(r).to_string()));
+                            classes.push((*prop, Ustr::from(values.value(r))));
                         }
                     }
                     Some((_, column, None)) if column.logical_nulls().is_none_or(|n| n.is_valid(r)) => return None,
                     Some(_) => {}
                     None if prop.starts_with("label:")
                         || NOT_CLASS_COLUMNS.contains(&prop.as_str())
-                        || *prop == self.geometry =>
+                        || prop.as_str() == self.geometry =>
                     {
                         return None;
                     }
                     None => {}
                 }
             }
+            info.item_classes = classes.into();
         }
         if let Some(found) = crate::label_assets::find(assets, info.label_type.as_deref()) {
             if found.assumption().is_some() {
