@@ -13,12 +13,14 @@ use std::sync::Arc;
 
 use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use geoparquet::writer::{GeoParquetRecordBatchEncoder, GeoParquetWriterOptionsBuilder};
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowLeafColumn, ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -118,10 +120,20 @@ pub struct ItemTable {
     writers: BTreeMap<String, TableFile>,
 }
 
+/// One Parquet file being written. Rows wait in `pending` until they fill
+/// a row group, whose columns are then encoded and compressed in parallel
+/// (the single-threaded `ArrowWriter` spent most of the write stage there)
+/// and appended in order: the same row groups, pages and bytes as
+/// `ArrowWriter` writes, whatever the thread count.
 struct TableFile {
     path: PathBuf,
-    writer: ArrowWriter<File>,
+    writer: SerializedFileWriter<File>,
+    factory: ArrowRowGroupWriterFactory,
+    schema: SchemaRef,
     encoder: GeoParquetRecordBatchEncoder,
+    pending: std::collections::VecDeque<RecordBatch>,
+    pending_rows: usize,
+    groups: usize,
 }
 
 impl ItemTable {
@@ -147,7 +159,12 @@ impl ItemTable {
         }
         let file = self.writers.get_mut(&key).expect("inserted above");
         let encoded = file.encoder.encode_record_batch(&marked(batch)?).map_err(|e| file.failed(&e.to_string()))?;
-        file.writer.write(&encoded).map_err(|e| file.failed(&e.to_string()))
+        file.pending_rows += encoded.num_rows();
+        file.pending.push_back(encoded);
+        while file.pending_rows >= GROUP_ROWS {
+            file.flush(GROUP_ROWS)?;
+        }
+        Ok(())
     }
 
     /// Closes every file with its metadata.
@@ -155,8 +172,11 @@ impl ItemTable {
         if self.writers.is_empty() && !self.partitioned {
             return Err(Error::not_stac(&self.dir, "no items to write"));
         }
-        for (_, file) in self.writers {
-            let TableFile { path, mut writer, encoder } = file;
+        for (_, mut file) in self.writers {
+            if file.pending_rows > 0 {
+                file.flush(file.pending_rows)?;
+            }
+            let TableFile { path, mut writer, encoder, .. } = file;
             let geo = encoder.into_keyvalue().map_err(|e| Error::not_stac(&path, e.to_string()))?;
             writer.append_key_value_metadata(geo);
             for kv in &self.metadata {
@@ -178,9 +198,73 @@ impl TableFile {
             .set_max_row_group_row_count(Some(GROUP_ROWS))
             .build();
         let file = File::create(path).map_err(|e| Error::io(path, e))?;
-        let writer = ArrowWriter::try_new(file, encoder.target_schema(), Some(properties))
-            .map_err(|e| Error::not_stac(path, format!("cannot be written: {e}")))?;
-        Ok(TableFile { path: path.to_path_buf(), writer, encoder })
+        let schema = encoder.target_schema();
+        let cannot = |e: parquet::errors::ParquetError| Error::not_stac(path, format!("cannot be written: {e}"));
+        let (writer, factory) = ArrowWriter::try_new(file, schema.clone(), Some(properties))
+            .and_then(|w| w.into_serialized_writer())
+            .map_err(cannot)?;
+        Ok(TableFile {
+            path: path.to_path_buf(),
+            writer,
+            factory,
+            schema,
+            encoder,
+            pending: Default::default(),
+            pending_rows: 0,
+            groups: 0,
+        })
+    }
+
+    /// Writes the first `rows` pending rows as one row group.
+    fn flush(&mut self, rows: usize) -> Result<()> {
+        let mut batches = Vec::new();
+        let mut taken = 0;
+        while taken < rows {
+            let batch = self.pending.pop_front().expect("rows are pending");
+            let n = batch.num_rows();
+            if taken + n > rows {
+                let keep = rows - taken;
+                self.pending.push_front(batch.slice(keep, n - keep));
+                batches.push(batch.slice(0, keep));
+                taken = rows;
+            } else {
+                batches.push(batch);
+                taken += n;
+            }
+        }
+        self.pending_rows -= rows;
+        let fail = |e: parquet::errors::ParquetError| Error::not_stac(&self.path, format!("cannot be written: {e}"));
+        // Each batch's leaf columns, in the writers' order.
+        let leaves: Vec<Vec<ArrowLeafColumn>> = batches
+            .iter()
+            .map(|batch| {
+                let mut out = Vec::new();
+                for (field, column) in self.schema.fields().iter().zip(batch.columns()) {
+                    out.extend(compute_leaves(field, column)?);
+                }
+                Ok(out)
+            })
+            .collect::<parquet::errors::Result<_>>()
+            .map_err(fail)?;
+        let writers = self.factory.create_column_writers(self.groups).map_err(fail)?;
+        let chunks: Vec<ArrowColumnChunk> = writers
+            .into_par_iter()
+            .enumerate()
+            .map(|(k, mut writer)| {
+                for batch in &leaves {
+                    writer.write(&batch[k])?;
+                }
+                writer.close()
+            })
+            .collect::<parquet::errors::Result<_>>()
+            .map_err(fail)?;
+        let mut group = self.writer.next_row_group().map_err(fail)?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut group).map_err(fail)?;
+        }
+        group.close().map_err(fail)?;
+        self.groups += 1;
+        Ok(())
     }
 
     fn failed(&self, cause: &str) -> Error {
