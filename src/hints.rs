@@ -25,6 +25,13 @@ pub enum Hint {
         /// Overlapping pairs across splits.
         pairs: usize,
     },
+    /// A hash split whose splits overlap in space: keyed by id it scatters
+    /// neighbours like a random split; keyed by grid cell, footprints that
+    /// cross a cell border still leak.
+    LeakingHashSplit {
+        /// Overlapping pairs across splits.
+        pairs: usize,
+    },
 }
 
 impl Hint {
@@ -52,13 +59,18 @@ impl Hint {
                 "the random split leaks: {pairs} pairs of items in different splits overlap; {} spatial keeps overlapping footprints in one split",
                 setting(Setting::Strategy)
             ),
+            Hint::LeakingHashSplit { pairs } => format!(
+                "the hash split leaks: {pairs} pairs of items in different splits overlap; {} (a grid cell larger than a footprint) keeps neighbours in one split and stays coordination-free, {} spatial keeps every overlapping footprint in one split",
+                setting(Setting::BlockSize),
+                setting(Setting::Strategy)
+            ),
         }
     }
 }
 
 /// The hints the metrics call for. `strategy` is the name of the strategy
-/// that made the splits, when known; a leak is hinted for a random split or
-/// one of unknown making (EOTDL's splits are random).
+/// that made the splits, when known; a leak is hinted for a random or hash
+/// split, or one of unknown making (EOTDL's splits are random).
 pub fn hints(metrics: &QualityMetrics, strategy: Option<&str>) -> Vec<Hint> {
     let mut hints = Vec::new();
     if let Some(splits) = &metrics.classes_balance.splits {
@@ -96,9 +108,12 @@ pub fn hints(metrics: &QualityMetrics, strategy: Option<&str>) -> Vec<Hint> {
     }
     if let Some(leakage) = &metrics.split_leakage
         && leakage.total > 0
-        && matches!(strategy, None | Some("random"))
     {
-        hints.push(Hint::LeakingRandomSplit { pairs: leakage.total });
+        match strategy {
+            None | Some("random") => hints.push(Hint::LeakingRandomSplit { pairs: leakage.total }),
+            Some("hash") => hints.push(Hint::LeakingHashSplit { pairs: leakage.total }),
+            Some(_) => {}
+        }
     }
     hints
 }
@@ -122,5 +137,7 @@ mod tests {
             leak.describe(|s| format!("--{}", s.field()))
                 .ends_with("--strategy spatial keeps overlapping footprints in one split")
         );
+        let hashed = Hint::LeakingHashSplit { pairs: 3 };
+        assert!(hashed.describe(|s| format!("--{}", s.field())).contains("; --block_size (a grid cell"));
     }
 }

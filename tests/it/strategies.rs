@@ -486,3 +486,23 @@ fn hash_flags_are_checked_before_reading() {
         assert_eq!(&split(&catalog, &out, extra).usage_error(), expected, "{extra:?}");
     }
 }
+
+/// A hash split keyed by id scatters neighbours like a random one: q2 hints
+/// at its leak, naming the block size and the spatial strategy, and so does
+/// `metrics` on the written catalog, which records the strategy.
+#[test]
+fn a_leaking_hash_split_is_hinted() {
+    let dir = tempdir();
+    let catalog = generate(&dir.path().join("in"), 40, 2, &["--overlap", "0.3"]);
+    let out = dir.path().join("out");
+    let output =
+        run(["q2", &path_str(&catalog), "-o", &path_str(&out), "--strategy", "hash", "--seed", "1", "--no-validate"])
+            .success();
+    let hint = output.stderr.lines().find(|l| l.starts_with("hint: the hash split leaks: ")).unwrap_or_else(|| {
+        panic!("no leak hint: {}", output.stderr);
+    });
+    assert!(hint.contains("; --block-size (a grid cell larger than a footprint)"), "{hint}");
+    assert!(hint.ends_with("--strategy spatial keeps every overlapping footprint in one split"), "{hint}");
+    let again = run(["metrics", &path_str(&out.join("catalog.json"))]).success();
+    assert!(again.stderr.contains(hint), "{}", again.stderr);
+}
