@@ -215,19 +215,23 @@ pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// The facts of every item of a table, in item order; rows are read in row
-/// order, a chunk per task, so each row group is decoded about once.
+/// order, a chunk per task, so each row group is decoded about once, and
+/// only its extensions and asset hrefs.
 fn table_facts(source: &dyn Source, dataset: &Dataset) -> Vec<Result<ItemFacts>> {
     use rayon::prelude::*;
+    let Some(table) = &dataset.table else { return Vec::new() };
     let order = source.item_order(dataset).unwrap_or_else(|| (0..dataset.items.len()).collect());
     let read: Vec<(usize, Result<ItemFacts>)> = order
         .par_chunks(crate::geoparquet::files::BATCH_ROWS)
         .flat_map_iter(|chunk| {
-            let mut buffer = Vec::new();
             chunk
                 .iter()
                 .map(|&i| {
-                    let path = dataset.item_file(i);
-                    (i, source.item_json(dataset, i, &mut buffer).map(|value| facts_of(path, &value)))
+                    let facts = table.extensions_and_hrefs(i).map(|(extensions, hrefs)| ItemFacts {
+                        assets: asset_stats(dataset.item_file(i), hrefs.iter().map(String::as_str)),
+                        extensions,
+                    });
+                    (i, facts)
                 })
                 .collect::<Vec<_>>()
         })
@@ -239,28 +243,29 @@ fn table_facts(source: &dyn Source, dataset: &Dataset) -> Vec<Result<ItemFacts>>
     facts.into_iter().map(|f| f.expect("the order holds every item once")).collect()
 }
 
+/// Local files, bytes, missing and remote assets of the hrefs written in
+/// the file `path`.
+fn asset_stats<'a>(path: &Path, hrefs: impl Iterator<Item = &'a str>) -> AssetStats {
+    let mut stats = AssetStats::default();
+    for target in hrefs {
+        if href::is_remote(target) {
+            stats.remote += 1;
+            continue;
+        }
+        match std::fs::metadata(href::resolve(path, target)) {
+            Ok(meta) if meta.is_file() => {
+                stats.files += 1;
+                stats.bytes += meta.len();
+            }
+            _ => stats.missing += 1,
+        }
+    }
+    stats
+}
+
 /// Extensions and local asset files of one item; relative asset hrefs start
 /// from its file (the Parquet file, for a table's row).
 fn facts_of(path: &Path, value: &Value) -> ItemFacts {
-    let mut facts = ItemFacts::default();
-    if let Some(Value::Array(list)) = value.get("stac_extensions") {
-        facts.extensions = list.iter().filter_map(Value::as_str).map(String::from).collect();
-    }
-    if let Some(Value::Object(assets)) = value.get("assets") {
-        for asset in assets.values() {
-            let Some(target) = asset.get("href").and_then(Value::as_str) else { continue };
-            if href::is_remote(target) {
-                facts.assets.remote += 1;
-                continue;
-            }
-            match std::fs::metadata(href::resolve(path, target)) {
-                Ok(meta) if meta.is_file() => {
-                    facts.assets.files += 1;
-                    facts.assets.bytes += meta.len();
-                }
-                _ => facts.assets.missing += 1,
-            }
-        }
-    }
-    facts
+    let (extensions, hrefs) = crate::catalog::extensions_and_hrefs(value);
+    ItemFacts { assets: asset_stats(path, hrefs.iter().map(String::as_str)), extensions }
 }

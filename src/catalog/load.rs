@@ -68,6 +68,31 @@ pub trait ItemTable: Send + Sync + std::fmt::Debug {
     fn item_json(&self, item: usize) -> Result<Value>;
     /// The file holding item `item`.
     fn item_file(&self, item: usize) -> &Path;
+    /// Item `item`'s `stac_extensions` and its assets' hrefs, which `info`
+    /// sums: by default from its JSON; a table may read just those columns.
+    fn extensions_and_hrefs(&self, item: usize) -> Result<(Vec<String>, Vec<String>)> {
+        Ok(extensions_and_hrefs(&self.item_json(item)?))
+    }
+}
+
+/// An item's `stac_extensions` and the hrefs of its assets that have one.
+pub(crate) fn extensions_and_hrefs(json: &Value) -> (Vec<String>, Vec<String>) {
+    let extensions = json
+        .get("stac_extensions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(String::from)
+        .collect();
+    let hrefs = json
+        .get("assets")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|assets| assets.values())
+        .filter_map(|asset| asset.get("href").and_then(Value::as_str).map(String::from))
+        .collect();
+    (extensions, hrefs)
 }
 
 impl Dataset {

@@ -11,6 +11,8 @@ mod record;
 pub mod walk;
 
 pub use load::{Dataset, ItemTable, Node, NodeKind, WarningGroup, Warnings, load, root_file};
-pub(crate) use load::{Sources, attach_sources, footprint_of, geometry_bbox, item_from_object, linked_dir};
+pub(crate) use load::{
+    Sources, attach_sources, extensions_and_hrefs, footprint_of, geometry_bbox, item_from_object, linked_dir,
+};
 pub use read::{read_json, read_json_into};
 pub use record::{Bbox, ItemRecord, LABEL_EXTENSION, LabelInfo, Ustr, bbox_from_json, bbox_numbers, is_label_item};

@@ -536,3 +536,29 @@ fn integers(column: &ArrayRef) -> Option<Int64Array> {
     let cast = arrow_cast::cast(column, &DataType::Int64).ok()?;
     Some(cast.as_primitive::<Int64Type>().clone())
 }
+
+/// Each row's `stac_extensions` and asset hrefs (assets without one left
+/// out, as the item's JSON would show them), or `None` when a column is not
+/// of the expected shape.
+pub(crate) fn extensions_and_hrefs(batch: &RecordBatch) -> Option<Vec<(Vec<String>, Vec<String>)>> {
+    let extensions = optional(batch.column_by_name("stac_extensions"), string_list)?;
+    let assets = optional(batch.column_by_name("assets"), Assets::new)?;
+    Some(
+        (0..batch.num_rows())
+            .map(|r| {
+                let listed = extensions.as_ref().filter(|e| e.is_valid(r)).map_or_else(Vec::new, |e| {
+                    e.value(r).as_string::<i32>().iter().flatten().map(String::from).collect()
+                });
+                let hrefs = assets.as_ref().map_or_else(Vec::new, |a| {
+                    a.valid(r)
+                        .into_iter()
+                        .filter_map(|asset| {
+                            asset.href.as_ref().filter(|h| h.is_valid(r)).map(|h| h.value(r).to_string())
+                        })
+                        .collect()
+                });
+                (listed, hrefs)
+            })
+            .collect(),
+    )
+}

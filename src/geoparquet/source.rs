@@ -149,6 +149,38 @@ impl ItemTable for Rows {
         let (p, _, _) = self.group_of(self.row_of_item[item] as usize);
         &self.parts[p].path
     }
+
+    fn extensions_and_hrefs(&self, item: usize) -> Result<(Vec<String>, Vec<String>)> {
+        let row = self.row_of_item[item] as usize;
+        let (p, group, first) = self.group_of(row);
+        let part = &self.parts[p];
+        let chunk = (row - first) / files::BATCH_ROWS;
+        let start = chunk * files::BATCH_ROWS;
+        let key = (self.id, p, group, chunk);
+        let cached = FACTS.with(|cache| -> Result<Option<(Vec<String>, Vec<String>)>> {
+            let mut cache = cache.borrow_mut();
+            if cache.as_ref().is_none_or(|(k, _)| *k != key) {
+                *cache = None;
+                let schema = part.schema();
+                let columns: Vec<&str> =
+                    ["stac_extensions", "assets"].into_iter().filter(|c| schema.field_with_name(c).is_ok()).collect();
+                let rows = start..(start + files::BATCH_ROWS).min(part.group_rows(group));
+                let mut values = Vec::new();
+                for batch in part.read_group(group, Some(&columns), Some(rows))? {
+                    // Columns of another shape: the item's JSON tells.
+                    let Some(read) = super::records::extensions_and_hrefs(&batch?) else { return Ok(None) };
+                    values.extend(read);
+                }
+                *cache = Some((key, values));
+            }
+            let (_, values) = cache.as_ref().expect("filled above");
+            Ok(values.get(row - first - start).cloned())
+        })?;
+        match cached {
+            Some(facts) => Ok(facts),
+            None => Ok(crate::catalog::extensions_and_hrefs(&self.item_json(item)?)),
+        }
+    }
 }
 
 impl Source for GeoParquet {
@@ -271,7 +303,11 @@ impl Source for GeoParquet {
 
 type RowGroupCache = Option<((u64, usize, usize, usize), Vec<Value>)>;
 
+type FactsCache = Option<((u64, usize, usize, usize), Vec<(Vec<String>, Vec<String>)>)>;
+
 thread_local! {
+    /// The extensions and asset hrefs of the rows last asked for on this thread.
+    static FACTS: RefCell<FactsCache> = const { RefCell::new(None) };
     /// The decoded rows of the row group last asked for on this thread:
     /// items are written in row order, so each group is decoded once.
     static CACHE: RefCell<RowGroupCache> = const { RefCell::new(None) };
