@@ -185,7 +185,7 @@ fn item_classes(item: &ItemRecord) -> (ItemClasses, Option<String>) {
 /// Sums rows of the same (property, class): a label GeoJSON yields one row
 /// per feature, and the counts are held for the whole run.
 fn merged(mut rows: Vec<(Ustr, Ustr, u64)>) -> Vec<(Ustr, Ustr, u64)> {
-    rows.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    rows.sort_unstable_by_key(|row| (row.0, row.1));
     let mut out: Vec<(Ustr, Ustr, u64)> = Vec::with_capacity(rows.len().min(16));
     for row in rows {
         match out.last_mut() {

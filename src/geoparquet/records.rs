@@ -482,11 +482,10 @@ impl Labels {
             let mut classes = Vec::new();
             for prop in props.iter() {
                 match self.class_columns.iter().find(|(name, _, _)| name == prop.as_str()) {
-                    Some((_, _, Some(values))) => {
-                        if values.is_valid(r) {
-                            classes.push((*prop, Ustr::from(values.value(r))));
-                        }
+                    Some((_, _, Some(values))) if values.is_valid(r) => {
+                        classes.push((*prop, Ustr::from(values.value(r))));
                     }
+                    Some((_, _, Some(_))) => {}
                     Some((_, column, None)) if column.logical_nulls().is_none_or(|n| n.is_valid(r)) => return None,
                     Some(_) => {}
                     None if prop.starts_with("label:")
