@@ -28,6 +28,7 @@ source benches/measure.sh
 floor() { python3 benches/parquet_floor.py "$@"; }
 
 printf '%-10s %-22s %10s %10s %12s\n' items run wall_s rss_mb items_per_s
+per_item=()
 row() { printf '%-10s %-22s %10s %10s %12s\n' "$1" "$2" "$3" "$4" "$(python3 -c "print(round($1 / max($3, 0.01)))")"; }
 for pairs in "${sizes[@]}"; do
   items=$((pairs * 2))
@@ -43,7 +44,20 @@ for pairs in "${sizes[@]}"; do
   read -r q2_s q2_rss < <(measure "$STAC_ML" q2 "$input" -o "$out/q2-$pairs.parquet" -q)
   row "$items" "q2 geoparquet" "$q2_s" "$q2_rss"
   echo "           q2 / floor = $(python3 -c "print(round($q2_s / max($floor_s, 0.01), 2))")"
+  per_item+=("$items $q2_s $q2_rss")
 done
+# Growth: time and memory per item at each size against the first (the
+# issue's bound: within 20 % of linear from 1M to 10M).
+if [ "${#per_item[@]}" -gt 1 ]; then
+  read -r base_items base_s base_rss <<< "${per_item[0]}"
+  for entry in "${per_item[@]:1}"; do
+    read -r items s rss <<< "$entry"
+    python3 -c "
+t = ($s / $items) / ($base_s / $base_items)
+m = ($rss / $items) / ($base_rss / $base_items)
+print(f'growth $base_items -> $items items: time per item x{t:.2f}, memory per item x{m:.2f} (linear is x1.00)')"
+  done
+fi
 if [ -n "$json_pairs" ]; then
   items=$((json_pairs * 2))
   tree="$work/tree-$json_pairs"

@@ -348,12 +348,25 @@ impl FootprintGroups {
             put(o.a, o.b, o.iou);
             put(o.b, o.a, o.iou);
         }
-        // Per group: members by (split, item), so each split's are a run.
+        // Per group: members by (split, item), so each split's are a run,
+        // and the runs themselves, (split, start, end) in `by_split`, found
+        // once: walking a large group's members per item would be quadratic.
         let mut by_split = self.groups.members.clone();
         let mut group_of = vec![u32::MAX; split_of.len()];
+        let mut runs: Vec<(u16, usize, usize)> = Vec::new();
+        let mut run_starts: Vec<usize> = Vec::with_capacity(groups + 1);
+        run_starts.push(0);
         for g in 0..groups {
             let range = self.groups.starts[g] as usize..self.groups.starts[g + 1] as usize;
             by_split[range.clone()].sort_unstable_by_key(|&i| (split_of[i as usize], i));
+            let mut at = range.start;
+            for run in by_split[range.clone()].chunk_by(|x, y| split_of[*x as usize] == split_of[*y as usize]) {
+                if let Some(s) = split_of[run[0] as usize] {
+                    runs.push((s, at, at + run.len()));
+                }
+                at += run.len();
+            }
+            run_starts.push(runs.len());
             for &i in self.groups.get(g) {
                 group_of[i as usize] = g as u32;
             }
@@ -367,11 +380,11 @@ impl FootprintGroups {
             }
             let mut candidates: Vec<(usize, f64)> = Vec::new();
             for &(h, iou) in &neighbours[starts[g as usize]..starts[g as usize + 1]] {
-                let members = &by_split[self.groups.starts[h] as usize..self.groups.starts[h + 1] as usize];
-                for run in members.chunk_by(|x, y| split_of[*x as usize] == split_of[*y as usize]) {
-                    if split_of[run[0] as usize].is_none_or(|s| s == sa) {
+                for &(s, from, to) in &runs[run_starts[h]..run_starts[h + 1]] {
+                    if s == sa {
                         continue;
                     }
+                    let run = &by_split[from..to];
                     let start = run.partition_point(|&b| b as usize <= a);
                     candidates.extend(run[start..].iter().take(limit - found.len()).map(|&b| (b as usize, iou)));
                 }

@@ -15,6 +15,7 @@ use arrow_schema::DataType;
 use serde_json::{Map, Value};
 
 use super::columns::{optional, string_list, strings, times};
+
 use super::files::{self, Part};
 use super::source::geometry_from_wkb;
 use crate::catalog::{ItemRecord, LabelInfo, Ustr, footprint_of, geometry_bbox, href, linked_dir};
@@ -41,7 +42,7 @@ pub(crate) struct Batch {
 
 /// Properties the JSON path fills from columns of their own, which a
 /// `label:properties` entry naming them would read differently here.
-const NOT_CLASS_COLUMNS: [&str; 11] = [
+const NOT_CLASS_COLUMNS: [&str; 17] = [
     "id",
     "collection",
     "bbox",
@@ -53,19 +54,26 @@ const NOT_CLASS_COLUMNS: [&str; 11] = [
     "datetime",
     "start_datetime",
     "ml-dataset:split",
+    // Dates the JSON conversion rewrites (stac's datetime columns).
+    "end_datetime",
+    "created",
+    "updated",
+    "expires",
+    "published",
+    "unpublished",
 ];
 
 /// The records of `batch`, or `None` when a row needs the JSON path.
 pub(crate) fn read(part: &Part, batch: &RecordBatch) -> Option<Batch> {
     let rows = batch.num_rows();
     let column = |name: &str| batch.column_by_name(name);
-    let ids = strings(column("id")?)?;
-    let collections = optional(column("collection"), strings)?;
+    let ids = strict_strings(column("id")?)?;
+    let collections = optional(column("collection"), strict_strings)?;
     let bbox = optional(column("bbox"), Corners::new)?;
     let datetime = optional(column("datetime"), times)?;
     let start = optional(column("start_datetime"), times)?;
-    let split = optional(column("ml-dataset:split"), strings)?;
-    let extensions = optional(column("stac_extensions"), string_list)?;
+    let split = optional(column("ml-dataset:split"), strict_strings)?;
+    let extensions = optional(column("stac_extensions"), strict_string_list)?;
     let links = optional(column("links"), Links::new)?;
     let assets = optional(column("assets"), Assets::new)?;
     let geometry_name = files::primary_geometry(part);
@@ -74,10 +82,14 @@ pub(crate) fn read(part: &Part, batch: &RecordBatch) -> Option<Batch> {
         None => None,
     };
     let wkb = wkb.as_ref().map(|w| w.as_binary::<i32>());
+    // A `properties` struct column is merged into the item by the JSON path.
+    if column("properties").is_some() {
+        return None;
+    }
     let labels = Labels::new(batch, geometry_name.clone())?;
     let own_dir = part.path.parent().unwrap_or(Path::new("/"));
     let mut out = Batch { records: Vec::with_capacity(rows), collections: Vec::new(), linked: Vec::new() };
-    let mut linked_dirs: Vec<PathBuf> = Vec::new();
+    let mut linked_dirs: std::collections::BTreeSet<PathBuf> = Default::default();
     for r in 0..rows {
         if !ids.is_valid(r) || ids.value(r).is_empty() {
             return None;
@@ -107,10 +119,8 @@ pub(crate) fn read(part: &Part, batch: &RecordBatch) -> Option<Batch> {
                 && e.value(r).as_string::<i32>().iter().flatten().any(|x| crate::catalog::extension::is(x, "label"))
         });
         let mut own_linked = |href: &str| {
-            if let Some(dir) = linked_dir(&part.path, own_dir, href)
-                && !linked_dirs.contains(&dir)
-            {
-                linked_dirs.push(dir);
+            if let Some(dir) = linked_dir(&part.path, own_dir, href) {
+                linked_dirs.insert(dir);
             }
         };
         let asset_hrefs = match &assets {
@@ -172,7 +182,7 @@ pub(crate) fn read(part: &Part, batch: &RecordBatch) -> Option<Batch> {
         };
         out.records.push(Record { record, sources, collection, self_href });
     }
-    out.linked = linked_dirs;
+    out.linked = linked_dirs.into_iter().collect();
     Some(out)
 }
 
@@ -222,8 +232,8 @@ impl Links {
     fn new(column: &ArrayRef) -> Option<Self> {
         let list = list_of(column)?;
         let links = list.values().as_struct_opt()?.clone();
-        let rel = strings(links.column_by_name("rel")?)?;
-        let href = strings(links.column_by_name("href")?)?;
+        let rel = strict_strings(links.column_by_name("rel")?)?;
+        let href = strict_strings(links.column_by_name("href")?)?;
         Some(Links { list, links, rel, href })
     }
 
@@ -270,9 +280,9 @@ impl Assets {
         let mut each = Vec::new();
         for (field, child) in fields.iter().zip(assets.columns()) {
             let asset = child.as_struct_opt()?.clone();
-            let href = optional(asset.column_by_name("href"), strings)?;
-            let media_type = optional(asset.column_by_name("type"), strings)?;
-            let roles = optional(asset.column_by_name("roles"), string_list)?;
+            let href = optional(asset.column_by_name("href"), strict_strings)?;
+            let media_type = optional(asset.column_by_name("type"), strict_strings)?;
+            let roles = optional(asset.column_by_name("roles"), strict_string_list)?;
             each.push(Asset { key: field.name().clone(), asset, href, media_type, roles });
         }
         Some(Assets { assets, each })
@@ -410,9 +420,9 @@ impl Labels {
             .collect();
         Some(Labels {
             any,
-            properties: optional(named("label:properties"), string_list)?,
-            tasks: optional(named("label:tasks"), string_list)?,
-            label_type: optional(named("label:type"), strings)?,
+            properties: optional(named("label:properties"), strict_string_list)?,
+            tasks: optional(named("label:tasks"), strict_string_list)?,
+            label_type: optional(named("label:type"), strict_strings)?,
             classes,
             overviews,
             singular: named("label:overview").is_some(),
@@ -527,9 +537,24 @@ fn strict_strings(column: &ArrayRef) -> Option<StringArray> {
     if is_string(column.data_type()) { strings(column) } else { None }
 }
 
-/// A column of integers as i64.
+/// A list column of strings only (a string column is not read as a list
+/// of one, as a cast would: the JSON path sees a string).
+fn strict_string_list(column: &ArrayRef) -> Option<ListArray> {
+    match column.data_type() {
+        DataType::List(f) | DataType::LargeList(f) if is_string(f.data_type()) => string_list(column),
+        _ => None,
+    }
+}
+
+/// A column of integers as i64 (none beyond its range, which a cast would
+/// turn into nulls).
 fn integers(column: &ArrayRef) -> Option<Int64Array> {
     if !column.data_type().is_integer() {
+        return None;
+    }
+    if let Some(unsigned) = column.as_primitive_opt::<arrow_array::types::UInt64Type>()
+        && unsigned.iter().flatten().any(|v| v > i64::MAX as u64)
+    {
         return None;
     }
     let cast = arrow_cast::cast(column, &DataType::Int64).ok()?;
@@ -540,7 +565,7 @@ fn integers(column: &ArrayRef) -> Option<Int64Array> {
 /// out, as the item's JSON would show them), or `None` when a column is not
 /// of the expected shape.
 pub(crate) fn extensions_and_hrefs(batch: &RecordBatch) -> Option<Vec<(Vec<String>, Vec<String>)>> {
-    let extensions = optional(batch.column_by_name("stac_extensions"), string_list)?;
+    let extensions = optional(batch.column_by_name("stac_extensions"), strict_string_list)?;
     let assets = optional(batch.column_by_name("assets"), Assets::new)?;
     Some(
         (0..batch.num_rows())

@@ -16,7 +16,9 @@ use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use geoparquet::writer::{GeoParquetRecordBatchEncoder, GeoParquetWriterOptionsBuilder};
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowLeafColumn, ArrowRowGroupWriterFactory, compute_leaves};
+use parquet::arrow::arrow_writer::{
+    ArrowColumnChunk, ArrowColumnWriter, ArrowLeafColumn, ArrowRowGroupWriterFactory, compute_leaves,
+};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
@@ -120,19 +122,20 @@ pub struct ItemTable {
     writers: BTreeMap<String, TableFile>,
 }
 
-/// One Parquet file being written. Rows wait in `pending` until they fill
-/// a row group, whose columns are then encoded and compressed in parallel
-/// (the single-threaded `ArrowWriter` spent most of the write stage there)
-/// and appended in order: the same row groups, pages and bytes as
-/// `ArrowWriter` writes, whatever the thread count.
+/// One Parquet file being written. Each batch's leaf columns are encoded
+/// and compressed in parallel, a column per task (the single-threaded
+/// `ArrowWriter` spent most of the write stage there), into the open row
+/// group's column writers, which close and append in order when it holds
+/// `GROUP_ROWS` rows: the same row groups, pages and bytes as `ArrowWriter`
+/// writes, whatever the thread count, and as little held.
 struct TableFile {
     path: PathBuf,
     writer: SerializedFileWriter<File>,
     factory: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
     encoder: GeoParquetRecordBatchEncoder,
-    pending: std::collections::VecDeque<RecordBatch>,
-    pending_rows: usize,
+    /// The open row group's column writers, and its rows so far.
+    open: Option<(Vec<ArrowColumnWriter>, usize)>,
     groups: usize,
 }
 
@@ -159,12 +162,7 @@ impl ItemTable {
         }
         let file = self.writers.get_mut(&key).expect("inserted above");
         let encoded = file.encoder.encode_record_batch(&marked(batch)?).map_err(|e| file.failed(&e.to_string()))?;
-        file.pending_rows += encoded.num_rows();
-        file.pending.push_back(encoded);
-        while file.pending_rows >= GROUP_ROWS {
-            file.flush(GROUP_ROWS)?;
-        }
-        Ok(())
+        file.append(&encoded)
     }
 
     /// Closes every file with its metadata.
@@ -173,9 +171,7 @@ impl ItemTable {
             return Err(Error::not_stac(&self.dir, "no items to write"));
         }
         for (_, mut file) in self.writers {
-            if file.pending_rows > 0 {
-                file.flush(file.pending_rows)?;
-            }
+            file.close_group()?;
             let TableFile { path, mut writer, encoder, .. } = file;
             let geo = encoder.into_keyvalue().map_err(|e| Error::not_stac(&path, e.to_string()))?;
             writer.append_key_value_metadata(geo);
@@ -203,59 +199,49 @@ impl TableFile {
         let (writer, factory) = ArrowWriter::try_new(file, schema.clone(), Some(properties))
             .and_then(|w| w.into_serialized_writer())
             .map_err(cannot)?;
-        Ok(TableFile {
-            path: path.to_path_buf(),
-            writer,
-            factory,
-            schema,
-            encoder,
-            pending: Default::default(),
-            pending_rows: 0,
-            groups: 0,
-        })
+        Ok(TableFile { path: path.to_path_buf(), writer, factory, schema, encoder, open: None, groups: 0 })
     }
 
-    /// Writes the first `rows` pending rows as one row group.
-    fn flush(&mut self, rows: usize) -> Result<()> {
-        let mut batches = Vec::new();
-        let mut taken = 0;
-        while taken < rows {
-            let batch = self.pending.pop_front().expect("rows are pending");
-            let n = batch.num_rows();
-            if taken + n > rows {
-                let keep = rows - taken;
-                self.pending.push_front(batch.slice(keep, n - keep));
-                batches.push(batch.slice(0, keep));
-                taken = rows;
-            } else {
-                batches.push(batch);
-                taken += n;
+    /// Appends `batch` to the open row group, opening and closing groups
+    /// at every `GROUP_ROWS` rows.
+    fn append(&mut self, batch: &RecordBatch) -> Result<()> {
+        let path = self.path.clone();
+        let fail = |e: parquet::errors::ParquetError| Error::not_stac(&path, format!("cannot be written: {e}"));
+        let mut at = 0;
+        while at < batch.num_rows() {
+            if self.open.is_none() {
+                let writers = self.factory.create_column_writers(self.groups).map_err(fail)?;
+                self.open = Some((writers, 0));
+            }
+            let (writers, rows) = self.open.as_mut().expect("opened above");
+            let take = (GROUP_ROWS - *rows).min(batch.num_rows() - at);
+            let piece = batch.slice(at, take);
+            let mut leaves: Vec<ArrowLeafColumn> = Vec::with_capacity(writers.len());
+            for (field, column) in self.schema.fields().iter().zip(piece.columns()) {
+                leaves.extend(compute_leaves(field, column).map_err(fail)?);
+            }
+            writers
+                .par_iter_mut()
+                .zip(leaves.par_iter())
+                .try_for_each(|(writer, leaf)| writer.write(leaf))
+                .map_err(fail)?;
+            *rows += take;
+            at += take;
+            if *rows == GROUP_ROWS {
+                self.close_group()?;
             }
         }
-        self.pending_rows -= rows;
-        let fail = |e: parquet::errors::ParquetError| Error::not_stac(&self.path, format!("cannot be written: {e}"));
-        // Each batch's leaf columns, in the writers' order.
-        let leaves: Vec<Vec<ArrowLeafColumn>> = batches
-            .iter()
-            .map(|batch| {
-                let mut out = Vec::new();
-                for (field, column) in self.schema.fields().iter().zip(batch.columns()) {
-                    out.extend(compute_leaves(field, column)?);
-                }
-                Ok(out)
-            })
-            .collect::<parquet::errors::Result<_>>()
-            .map_err(fail)?;
-        let writers = self.factory.create_column_writers(self.groups).map_err(fail)?;
+        Ok(())
+    }
+
+    /// Closes the open row group, if any, and appends it to the file.
+    fn close_group(&mut self) -> Result<()> {
+        let Some((writers, _)) = self.open.take() else { return Ok(()) };
+        let path = self.path.clone();
+        let fail = |e: parquet::errors::ParquetError| Error::not_stac(&path, format!("cannot be written: {e}"));
         let chunks: Vec<ArrowColumnChunk> = writers
             .into_par_iter()
-            .enumerate()
-            .map(|(k, mut writer)| {
-                for batch in &leaves {
-                    writer.write(&batch[k])?;
-                }
-                writer.close()
-            })
+            .map(ArrowColumnWriter::close)
             .collect::<parquet::errors::Result<_>>()
             .map_err(fail)?;
         let mut group = self.writer.next_row_group().map_err(fail)?;

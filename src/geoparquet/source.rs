@@ -855,6 +855,50 @@ mod tests {
         assert_eq!(typed_matches_json(&warned), 0);
     }
 
+    /// A table of two point items written straight from Arrow columns, with
+    /// `extra` columns beside the required ones.
+    fn arrow_table(path: &Path, extra: Vec<(&str, arrow_array::ArrayRef)>) {
+        use arrow_array::{ArrayRef, BinaryArray, StringArray};
+        let point = |x: f64, y: f64| {
+            let mut wkb = vec![1u8, 1, 0, 0, 0];
+            wkb.extend(x.to_le_bytes());
+            wkb.extend(y.to_le_bytes());
+            wkb
+        };
+        let mut columns: Vec<(&str, ArrayRef)> = vec![
+            ("id", Arc::new(StringArray::from(vec!["a", "b"]))),
+            ("collection", Arc::new(StringArray::from(vec!["c", "c"]))),
+            ("geometry", Arc::new(BinaryArray::from_iter_values([point(1.0, 2.0), point(3.0, 4.0)]))),
+        ];
+        columns.extend(extra);
+        let batch = RecordBatch::try_from_iter(columns).unwrap();
+        let file = std::fs::File::create(path).unwrap();
+        let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+    }
+
+    #[test]
+    fn typed_rows_read_what_other_writers_write() {
+        use arrow_array::{ArrayRef, NullArray, StringArray, StructArray};
+        let dir = tempfile::tempdir().unwrap();
+        // A label column of the null type (as DuckDB writes an empty one) marks no row.
+        let nulls = dir.path().join("nulls.parquet");
+        arrow_table(&nulls, vec![("label:description", Arc::new(NullArray::new(2)) as ArrayRef)]);
+        assert_eq!(typed_matches_json(&nulls), 1);
+        let dataset = GeoParquet::new(&nulls).load().unwrap();
+        assert!(dataset.items.iter().all(|i| !i.is_label()));
+        // Roles written as a string, not a list: the JSON path sees a string,
+        // so the typed path steps aside.
+        let roles: ArrayRef = Arc::new(StringArray::from(vec!["labels", "data"]));
+        let href: ArrayRef = Arc::new(StringArray::from(vec!["./a.tif", "./b.tif"]));
+        let asset = StructArray::try_from(vec![("href", href), ("roles", roles)]).unwrap();
+        let assets = StructArray::try_from(vec![("labels", Arc::new(asset) as ArrayRef)]).unwrap();
+        let stringly = dir.path().join("stringly.parquet");
+        arrow_table(&stringly, vec![("assets", Arc::new(assets) as ArrayRef)]);
+        assert_eq!(typed_matches_json(&stringly), 0);
+    }
+
     #[test]
     fn stems_name_items() {
         assert_eq!(href::stem("../source-12/source-12.json"), "source-12");
