@@ -52,23 +52,27 @@ unsafe impl std::alloc::GlobalAlloc for OutOfMemoryExits {
 /// first arena (1 GiB reserved): an arena committed eagerly at creation (the
 /// default on Linux) is never decommitted. With 16 I/O threads each holding
 /// its own heap, that kept q2 on 100k items near 300 MB; arenas committed on
-/// demand keep it near 200 MB (README, Performance). Freed pages still wait
-/// mimalloc's purge delay (10 ms) before they are returned: returning them at
-/// once made every free a system call with a TLB shootdown on every core,
-/// which took 4 of the 8.5 s of loading a million rows, for 1 % less peak
-/// memory. `MIMALLOC_ARENA_EAGER_COMMIT` still overrides.
+/// demand keep it near 200 MB (README, Performance). Freed pages are
+/// returned after 10 ms (mimalloc v3 waits 1 s: 254 MB against 213 MB for
+/// q2 on 100k items), not at once: returning them at once made every free a
+/// system call with a TLB shootdown on every core, which took 4 of the 8.5 s
+/// of loading a million table rows. `MIMALLOC_ARENA_EAGER_COMMIT` and
+/// `MIMALLOC_PURGE_DELAY` still override.
 fn configure_once() {
     use std::sync::atomic::{AtomicBool, Ordering};
     static CONFIGURED: AtomicBool = AtomicBool::new(false);
     if CONFIGURED.load(Ordering::Relaxed) || CONFIGURED.swap(true, Ordering::Relaxed) {
         return;
     }
-    // Its position in mimalloc's `mi_option_t` (the same in its v2 and v3);
-    // libmimalloc-sys does not name it.
+    // Positions in mimalloc's `mi_option_t` (the same in its v2 and v3);
+    // libmimalloc-sys does not name these two.
     const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
-    // SAFETY: sets the default of a plain integer option, which a
-    // `MIMALLOC_*` environment variable still overrides.
-    unsafe { libmimalloc_sys::mi_option_set_default(ARENA_EAGER_COMMIT, 0) };
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    for (option, value) in [(ARENA_EAGER_COMMIT, 0), (PURGE_DELAY, 10)] {
+        // SAFETY: sets the default of a plain integer option, which a
+        // `MIMALLOC_*` environment variable still overrides.
+        unsafe { libmimalloc_sys::mi_option_set_default(option, value) };
+    }
 }
 
 fn checked(ptr: *mut u8) -> *mut u8 {
