@@ -231,9 +231,14 @@ impl Source for GeoParquet {
         let (nodes, node_of_collection) = nodes(&self.input, &parts, &collections, &rows, &mut warnings)?;
         let node_of_row: Vec<u32> =
             rows.iter().map(|r| r.collection.map_or(0, |c| node_of_collection[c as usize] as u32)).collect();
-        // Sorted in place: a second array of rows would double the peak.
-        rows.par_sort_by(|a, b| {
-            (node_of_row[a.position as usize], &a.record.id).cmp(&(node_of_row[b.position as usize], &b.record.id))
+        // Sorted in place (unstable, so no buffer of rows beside them: a
+        // stable parallel sort allocates one), ties in read order.
+        rows.par_sort_unstable_by(|a, b| {
+            (node_of_row[a.position as usize], &a.record.id, a.position).cmp(&(
+                node_of_row[b.position as usize],
+                &b.record.id,
+                b.position,
+            ))
         });
         let row_of_item: Vec<u32> = rows.iter().map(|r| r.position).collect();
         let mut item_of_row = vec![0u32; rows.len()];
