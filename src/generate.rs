@@ -20,6 +20,8 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Result, Setting};
 
+mod table;
+
 /// The label extension identifier written on label items.
 pub const LABEL_EXTENSION: &str = "https://stac-extensions.github.io/label/v1.0.1/schema.json";
 
@@ -153,7 +155,7 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
     };
 
     if options.geoparquet {
-        let totals = write_table(out, options, &bbox_of, &seeds)?;
+        let totals = table::write_table(out, options, &bbox_of, &seeds)?;
         return Ok(GenerateSummary {
             catalog: std::fs::canonicalize(out).unwrap_or_else(|_| out.clone()),
             pairs: n,
@@ -208,73 +210,6 @@ fn polygon(b: [f64; 4]) -> stac::Geometry {
     stac::Geometry::new(geojson::GeometryValue::new_polygon(vec![ring]))
 }
 
-/// Pairs per chunk of a generated table.
-const TABLE_CHUNK: usize = 4096;
-
-/// Writes the pairs as one stac-geoparquet file; returns the class totals.
-fn write_table(
-    out: &Path,
-    options: &GenerateOptions,
-    bbox_of: &(dyn Fn(usize) -> [f64; 4] + Sync),
-    seeds: &[u64],
-) -> Result<Vec<u64>> {
-    let n = options.pairs;
-    let chunks = n.div_ceil(TABLE_CHUNK);
-    let rows = |c: usize| -> Result<Vec<serde_json::Map<String, Value>>> {
-        let range = c * TABLE_CHUNK..((c + 1) * TABLE_CHUNK).min(n);
-        let pairs: Vec<(Value, Value)> = range
-            .into_par_iter()
-            .map(|i| {
-                let pair = pair_items(i, bbox_of(i), seeds[i], options.classes, true);
-                (pair.source, pair.label)
-            })
-            .collect();
-        Ok(pairs
-            .into_iter()
-            .flat_map(|(source, label)| [source, label])
-            .filter_map(|v| match v {
-                Value::Object(map) => Some(map),
-                _ => None,
-            })
-            .collect())
-    };
-    let totals = (0..n)
-        .into_par_iter()
-        .fold(
-            || vec![0u64; options.classes],
-            |mut totals, i| {
-                for k in feature_classes(seeds[i], options.classes) {
-                    totals[k] += 1;
-                }
-                totals
-            },
-        )
-        .reduce(|| vec![0u64; options.classes], |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect());
-    let all: Vec<[f64; 4]> = (0..n).map(bbox_of).collect();
-    let collections: serde_json::Map<String, Value> = [
-        ("source", collection_json("source", "Synthetic source imagery", &all, None)?),
-        ("labels", collection_json("labels", "Synthetic labels", &all, Some(options.classes))?),
-    ]
-    .into_iter()
-    .map(|(id, c)| (id.to_string(), c))
-    .collect();
-    let catalog = stac::Catalog::new("synthetic-dataset", "Synthetic Q1 training dataset made by stac-ml generate");
-    let mut catalog = serde_json::to_value(catalog).map_err(|error| Error::Json { path: out.to_path_buf(), error })?;
-    catalog["links"] = json!([]);
-    let metadata = vec![
-        parquet::file::metadata::KeyValue::new(
-            "stac-geoparquet".into(),
-            json!({"version": "1.0.0", "collections": collections}).to_string(),
-        ),
-        parquet::file::metadata::KeyValue::new(crate::geoparquet::ROOT_KEY.into(), catalog.to_string()),
-    ];
-    let out = crate::publish::check_output_path(out)?;
-    let staged = crate::publish::Staged::begin_file(&out)?;
-    crate::geoparquet::write_items(staged.path(), chunks, &rows, metadata).map_err(|e| staged.blame(e))?;
-    staged.publish(false)?;
-    Ok(totals)
-}
-
 /// The class of each of a label's 1 to 3 shapes: the pair's only draws.
 fn feature_classes(seed: u64, classes: usize) -> Vec<usize> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -293,7 +228,7 @@ struct Pair {
 
 fn write_pair(out: &Path, i: usize, bbox: [f64; 4], seed: u64, classes: usize) -> Result<Vec<u64>> {
     let id = item_id(i);
-    let Pair { source, label, features, counts } = pair_items(i, bbox, seed, classes, false);
+    let Pair { source, label, features, counts } = pair_items(i, bbox, seed, classes);
     let dir = out.join("source").join(&id);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     write_pretty(&dir.join(format!("{id}.json")), &source)?;
@@ -304,9 +239,9 @@ fn write_pair(out: &Path, i: usize, bbox: [f64; 4], seed: u64, classes: usize) -
     Ok(counts)
 }
 
-/// The items of pair `i`. In a table (`table`), links name their targets
-/// by collection and id, and the label carries `label:overviews`.
-fn pair_items(i: usize, bbox: [f64; 4], seed: u64, classes: usize, table: bool) -> Pair {
+/// The items of pair `i` in the JSON tree. (A table's rows are built in
+/// [`table`], with links by collection and id and `label:overviews`.)
+fn pair_items(i: usize, bbox: [f64; 4], seed: u64, classes: usize) -> Pair {
     let id = item_id(i);
     let start = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).single().expect("valid date");
     let datetime = start + Duration::days((i % 365) as i64);
@@ -321,13 +256,9 @@ fn pair_items(i: usize, bbox: [f64; 4], seed: u64, classes: usize, table: bool) 
         stac::Link::collection("../collection.json").json(),
         stac::Link::parent("../collection.json").json(),
     ];
-    let image_href = if table { format!("./source/{id}.tif") } else { format!("./{id}.tif") };
-    let mut image = stac::Asset::new(image_href).role("data");
+    let mut image = stac::Asset::new(format!("./{id}.tif")).role("data");
     image.r#type = Some("image/tiff; application=geotiff; profile=cloud-optimized".into());
     source.assets.insert("image".into(), image);
-    if table {
-        source.links.clear();
-    }
 
     // 1-3 labelled shapes inside the tile.
     let drawn = feature_classes(seed, classes);
@@ -366,21 +297,9 @@ fn pair_items(i: usize, bbox: [f64; 4], seed: u64, classes: usize, table: bool) 
         stac::Link::collection("../collection.json").json(),
         stac::Link::parent("../collection.json").json(),
     ];
-    if table {
-        label.links = vec![stac::Link::new(format!("./source/{id}.json"), "source").json()];
-        let overview: Vec<Value> = (0..classes)
-            .filter(|&k| counts[k] > 0)
-            .map(|k| json!({"name": class_name(k), "count": counts[k]}))
-            .collect();
-        label
-            .properties
-            .additional_fields
-            .insert("label:overviews".into(), json!([{"property_key": "label", "counts": overview}]));
-    } else {
-        let mut asset = stac::Asset::new(format!("./{id}.geojson")).role("labels");
-        asset.r#type = Some("application/geo+json".into());
-        label.assets.insert("labels".into(), asset);
-    }
+    let mut asset = stac::Asset::new(format!("./{id}.geojson")).role("labels");
+    asset.r#type = Some("application/geo+json".into());
+    label.assets.insert("labels".into(), asset);
     let value = |item: &stac::Item| serde_json::to_value(item).expect("an item serialises");
     Pair {
         source: value(&source),

@@ -11,6 +11,7 @@ mod records;
 mod sink;
 mod source;
 
+pub(crate) use encode::wkb_field;
 pub use files::is_parquet_input;
 pub use sink::{GeoParquetSink, ItemTable, write_items};
 pub use source::{GeoParquet, ROOT_KEY, Rows};
