@@ -408,25 +408,26 @@ fn extensions(
         .map_err(|e| e.to_string())?;
     let lists = column.as_any().downcast_ref::<arrow_array::ListArray>().ok_or("stac_extensions is not a list")?;
     let mut builder = ListBuilder::new(StringBuilder::new());
+    let values = lists.values().as_any().downcast_ref::<StringArray>().ok_or("stac_extensions holds no strings")?;
+    let mut listed: Vec<&str> = Vec::new();
     for (row, name) in names.iter().enumerate() {
-        let mut listed: Vec<String> = Vec::new();
+        listed.clear();
         if lists.is_valid(row) {
-            let values = lists.value(row);
-            let values = values.as_any().downcast_ref::<StringArray>().ok_or("stac_extensions holds no strings")?;
-            listed.extend(values.iter().flatten().map(String::from));
+            let range = lists.value_offsets()[row] as usize..lists.value_offsets()[row + 1] as usize;
+            listed.extend(range.filter(|&i| values.is_valid(i)).map(|i| values.value(i)));
         }
         if name.is_some() {
-            if content.format.ml_dataset() && !listed.iter().any(|e| e == ML_DATASET_EXTENSION) {
-                listed.push(ML_DATASET_EXTENSION.into());
+            if content.format.ml_dataset() && !listed.contains(&ML_DATASET_EXTENSION) {
+                listed.push(ML_DATASET_EXTENSION);
             }
-            if content.format.ml_aoi() && !listed.iter().any(|e| e == ML_AOI_EXTENSION) {
-                listed.push(ML_AOI_EXTENSION.into());
+            if content.format.ml_aoi() && !listed.contains(&ML_AOI_EXTENSION) {
+                listed.push(ML_AOI_EXTENSION);
             }
         }
         if !lists.is_valid(row) && listed.is_empty() {
             builder.append_null();
         } else {
-            for e in listed {
+            for e in &listed {
                 builder.values().append_value(e);
             }
             builder.append(true);
@@ -446,11 +447,36 @@ fn absolute(file: &Path, href: &str) -> Option<String> {
     local.then(|| href::resolve(file, href).to_string_lossy().into_owned())
 }
 
+/// [`absolute`], with `dir` the folder of `file` as text: most hrefs are
+/// `./a/b` or `a/b`, joined to it as text, the path `href::resolve` would
+/// give, without its walk over path components.
+fn absolute_in(dir: Option<&str>, file: &Path, href: &str) -> Option<String> {
+    if let Some(dir) = dir {
+        let rest = href.strip_prefix("./").unwrap_or(href);
+        let plain = !rest.is_empty()
+            && !rest.starts_with('/')
+            && !rest.contains("://")
+            && !rest.contains(['#', '?', '\\'])
+            && rest.split('/').all(|segment| !matches!(segment, "" | "." | ".."));
+        if plain {
+            let mut joined = String::with_capacity(dir.len() + 1 + rest.len());
+            joined.push_str(dir);
+            if !dir.ends_with('/') {
+                joined.push('/');
+            }
+            joined.push_str(rest);
+            return Some(joined);
+        }
+    }
+    absolute(file, href)
+}
+
 /// The batch with the relative hrefs of `assets` and `links`, written from
 /// `part`'s folder, made absolute: engines move rows between files and
 /// folders (Spark's partitions), and a row must still reach its files.
 fn with_hrefs_from(part: &files::Part, batch: RecordBatch) -> Result<RecordBatch> {
-    let rewrite = |old: &str| absolute(&part.path, old);
+    let dir = part.path.parent().map(|d| d.to_string_lossy().into_owned());
+    let rewrite = |old: &str| absolute_in(dir.as_deref(), &part.path, old);
     let schema = batch.schema();
     let mut columns = batch.columns().to_vec();
     for (i, field) in schema.fields().iter().enumerate() {
@@ -644,4 +670,37 @@ pub fn write_items(
         table.write("", &batch)?;
     }
     table.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_hrefs_are_joined_as_resolve_would() {
+        for file in ["/data/x/items.parquet", "/items.parquet"] {
+            let file = Path::new(file);
+            let dir = file.parent().map(|d| d.to_string_lossy().into_owned());
+            for href in [
+                "./a.tif",
+                "a.tif",
+                "./source/a.tif",
+                "s/t/u.json",
+                "../up.tif",
+                "./a/../b.tif",
+                "a//b.tif",
+                "/abs.tif",
+                "https://x.org/a.tif",
+                "file:///a.tif",
+                "#frag",
+                "",
+                "./",
+                "a.tif?x=1",
+                "c:d.tif",
+                "./.hidden",
+            ] {
+                assert_eq!(absolute_in(dir.as_deref(), file, href), absolute(file, href), "{href}");
+            }
+        }
+    }
 }
