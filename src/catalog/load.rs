@@ -531,20 +531,9 @@ pub(crate) fn item_from_object(
             warnings.push(("remote source", format!("source link {href} is remote; not followed")));
         }
     }
-    let record = ItemRecord {
-        id,
-        node,
-        path: path.to_path_buf(),
-        bbox,
-        footprint,
-        has_geometry,
-        datetime,
-        label,
-        sources: Vec::new(),
-        dangling_sources: Vec::new(),
-        split,
-        stamp: Default::default(),
-    };
+    let path = path.to_path_buf();
+    let record =
+        ItemRecord { id, node, path, bbox, footprint, has_geometry, datetime, label, split, ..Default::default() };
     Ok(Parsed { record, source_paths, linked_dirs, warnings })
 }
 

@@ -11,7 +11,7 @@ pub use ustr::Ustr;
 pub type Bbox = [f64; 4];
 
 /// One item of the catalog, as the analysis stages see it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ItemRecord {
     /// The item id.
     pub id: String,

@@ -40,28 +40,30 @@ pub(crate) struct Batch {
     pub linked: Vec<PathBuf>,
 }
 
-/// Properties the JSON path fills from columns of their own, which a
-/// `label:properties` entry naming them would read differently here.
-const NOT_CLASS_COLUMNS: [&str; 17] = [
+/// The columns a record is read from: loading reads them, and a
+/// `label:properties` entry naming one is read differently by the JSON path.
+pub(super) const RECORD_COLUMNS: [&str; 12] = [
+    "type",
     "id",
     "collection",
     "bbox",
     "links",
     "assets",
     "stac_extensions",
-    "type",
-    "stac_version",
+    "properties",
     "datetime",
     "start_datetime",
     "ml-dataset:split",
-    // Dates the JSON conversion rewrites (stac's datetime columns).
-    "end_datetime",
-    "created",
-    "updated",
-    "expires",
-    "published",
-    "unpublished",
+    "stac_version",
 ];
+
+/// Dates the JSON conversion rewrites (stac's datetime columns): not read
+/// here as class values either.
+const DATE_COLUMNS: [&str; 6] = ["end_datetime", "created", "updated", "expires", "published", "unpublished"];
+
+fn not_a_class_column(name: &str) -> bool {
+    RECORD_COLUMNS.contains(&name) || DATE_COLUMNS.contains(&name)
+}
 
 /// The records of `batch`, or `None` when a row needs the JSON path.
 pub(crate) fn read(part: &Part, batch: &RecordBatch) -> Option<Batch> {
@@ -166,20 +168,9 @@ pub(crate) fn read(part: &Part, batch: &RecordBatch) -> Option<Batch> {
             }
             _ => None,
         };
-        let record = ItemRecord {
-            id: id.to_string(),
-            node: 0,
-            path: PathBuf::new(),
-            bbox,
-            footprint,
-            has_geometry,
-            datetime,
-            label,
-            sources: Vec::new(),
-            dangling_sources: Vec::new(),
-            split,
-            stamp: Default::default(),
-        };
+        // Rows share their file (`Dataset::item_file`): no path of their own.
+        let id = id.to_string();
+        let record = ItemRecord { id, bbox, footprint, has_geometry, datetime, label, split, ..Default::default() };
         out.records.push(Record { record, sources, collection, self_href });
     }
     out.linked = linked_dirs.into_iter().collect();
@@ -415,7 +406,7 @@ impl Labels {
             .fields()
             .iter()
             .zip(batch.columns())
-            .filter(|(f, _)| !f.name().starts_with("label:") && !NOT_CLASS_COLUMNS.contains(&f.name().as_str()))
+            .filter(|(f, _)| !f.name().starts_with("label:") && !not_a_class_column(f.name()))
             .map(|(f, c)| (f.name().clone(), c.clone(), strict_strings(c)))
             .collect();
         Some(Labels {
@@ -499,7 +490,7 @@ impl Labels {
                     Some((_, column, None)) if column.logical_nulls().is_none_or(|n| n.is_valid(r)) => return None,
                     Some(_) => {}
                     None if prop.starts_with("label:")
-                        || NOT_CLASS_COLUMNS.contains(&prop.as_str())
+                        || not_a_class_column(prop)
                         || prop.as_str() == self.geometry =>
                     {
                         return None;

@@ -389,27 +389,15 @@ impl GroupRead {
 /// class fields (read first, from `label:properties` alone). Assets and
 /// links are kept whole: label assets and `source` links live there.
 fn load_columns(part: &Part, g: usize) -> Result<Vec<String>> {
-    const KEPT: [&str; 12] = [
-        "type",
-        "id",
-        "collection",
-        "bbox",
-        "links",
-        "assets",
-        "stac_extensions",
-        "properties",
-        "datetime",
-        "start_datetime",
-        "ml-dataset:split",
-        "stac_version",
-    ];
     let schema = part.schema();
     let geometry = files::primary_geometry(part);
     let mut columns: BTreeSet<String> = schema
         .fields()
         .iter()
         .map(|f| f.name())
-        .filter(|name| KEPT.contains(&name.as_str()) || name.starts_with("label:") || **name == geometry)
+        .filter(|name| {
+            super::records::RECORD_COLUMNS.contains(&name.as_str()) || name.starts_with("label:") || **name == geometry
+        })
         .cloned()
         .collect();
     if schema.field_with_name("label:properties").is_ok() {
