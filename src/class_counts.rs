@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::catalog::{Dataset, ItemRecord, Ustr, Warnings};
+use crate::catalog::{Dataset, Interned, ItemRecord, Warnings};
 use crate::raster_labels::RasterLabels;
 
 /// Where an item's class counts came from.
@@ -62,13 +62,13 @@ pub struct ItemClasses {
     /// Where the counts came from.
     pub source: ClassSource,
     /// (label property, class, count), sorted by property then class.
-    pub rows: Vec<(Ustr, Ustr, u64)>,
+    pub rows: Vec<(Interned, Interned, u64)>,
     /// Features of its label GeoJSON, when that was read (whether or not
     /// they carry a class): the objects of a detection label.
     pub features: Option<u64>,
     /// Regression targets: (label property, value), one per feature (or the
     /// item's own property), in file order. Empty for class labels.
-    pub targets: Vec<(Ustr, f64)>,
+    pub targets: Vec<(Interned, f64)>,
 }
 
 /// The classes of every label item of a dataset.
@@ -160,7 +160,7 @@ fn item_classes(item: &ItemRecord) -> (ItemClasses, Option<String>) {
     }
     if regression_task {
         // The task says numbers: the item's own label property values are its targets.
-        let targets: Vec<(Ustr, f64)> = label
+        let targets: Vec<(Interned, f64)> = label
             .item_classes
             .iter()
             // `parse` also takes "NaN" and "inf", which are no targets.
@@ -184,9 +184,9 @@ fn item_classes(item: &ItemRecord) -> (ItemClasses, Option<String>) {
 
 /// Sums rows of the same (property, class): a label GeoJSON yields one row
 /// per feature, and the counts are held for the whole run.
-fn merged(mut rows: Vec<(Ustr, Ustr, u64)>) -> Vec<(Ustr, Ustr, u64)> {
+fn merged(mut rows: Vec<(Interned, Interned, u64)>) -> Vec<(Interned, Interned, u64)> {
     rows.sort_unstable_by_key(|row| (row.0, row.1));
-    let mut out: Vec<(Ustr, Ustr, u64)> = Vec::with_capacity(rows.len().min(16));
+    let mut out: Vec<(Interned, Interned, u64)> = Vec::with_capacity(rows.len().min(16));
     for row in rows {
         match out.last_mut() {
             Some(last) if last.0 == row.0 && last.1 == row.1 => last.2 += row.2,
@@ -201,12 +201,12 @@ struct AssetLabels {
     /// Its features.
     features: u64,
     /// (property, class, 1) per feature and label property with a value.
-    rows: Vec<(Ustr, Ustr, u64)>,
+    rows: Vec<(Interned, Interned, u64)>,
     /// (property, value) for each of those values that is a JSON number.
-    targets: Vec<(Ustr, f64)>,
+    targets: Vec<(Interned, f64)>,
 }
 
-fn asset_labels(path: &std::path::Path, properties: &[Ustr]) -> Result<AssetLabels, String> {
+fn asset_labels(path: &std::path::Path, properties: &[Interned]) -> Result<AssetLabels, String> {
     let mut bytes = Vec::new();
     crate::catalog::read::read_file(path, &mut bytes).map_err(|e| e.to_string())?;
     let value: Value = crate::catalog::read::parse_json(&bytes).map_err(|e| format!("malformed JSON: {e}"))?;
@@ -222,15 +222,15 @@ fn asset_labels(path: &std::path::Path, properties: &[Ustr]) -> Result<AssetLabe
         let Some(props) = feature.get("properties") else { continue };
         for &property in properties {
             let class = match props.get(property.as_str()) {
-                Some(Value::String(s)) => Some(Ustr::from(s)),
+                Some(Value::String(s)) => Some(Interned::from(s)),
                 Some(Value::Number(n)) => {
                     if let Some(v) = n.as_f64().filter(|v| v.is_finite()) {
                         targets.push((property, v));
                     }
-                    Some(Ustr::from(&n.to_string()))
+                    Some(Interned::from(&n.to_string()))
                 }
                 // SCANEO writes the class list under `labels`, not under the property.
-                _ => props.get("labels").and_then(|l| l.get(0)).and_then(Value::as_str).map(Ustr::from),
+                _ => props.get("labels").and_then(|l| l.get(0)).and_then(Value::as_str).map(Interned::from),
             };
             if let Some(class) = class {
                 rows.push((property, class, 1));
@@ -244,7 +244,7 @@ fn asset_labels(path: &std::path::Path, properties: &[Ustr]) -> Result<AssetLabe
 mod tests {
     use super::*;
 
-    fn row(p: &str, c: &str, n: u64) -> (Ustr, Ustr, u64) {
+    fn row(p: &str, c: &str, n: u64) -> (Interned, Interned, u64) {
         (p.into(), c.into(), n)
     }
 

@@ -76,7 +76,7 @@ pub struct ObjectsPerItem {
 }
 
 /// One counted label item: (item index, features, its class rows).
-type Counted<'a> = (usize, u64, &'a [(crate::catalog::Ustr, crate::catalog::Ustr, u64)]);
+type Counted<'a> = (usize, u64, &'a [(crate::catalog::Interned, crate::catalog::Interned, u64)]);
 
 /// Objects per label item; `None` when no label GeoJSON was counted.
 pub fn objects_per_item(
@@ -165,7 +165,7 @@ mod tests {
         assert_eq!(median(0, |_| 0), 0.0);
         assert_eq!(median(3, |r| [1, 4, 9][r]), 4.0);
         assert_eq!(median(4, |r| [0, 2, 3, 10][r]), 2.5);
-        let u = crate::catalog::Ustr::from;
+        let u = crate::catalog::Interned::from;
         let a = vec![(u("p"), u("boat"), 3)];
         let b = vec![(u("p"), u("boat"), 1), (u("p"), u("ship"), 2)];
         let items = [(0, 3, a.as_slice()), (1, 3, b.as_slice()), (2, 0, &[][..])];

@@ -49,6 +49,7 @@ pub mod hints;
 pub mod index;
 pub mod info;
 pub mod input;
+pub mod intern;
 pub mod io_pool;
 pub mod label_assets;
 pub mod largest_remainder;

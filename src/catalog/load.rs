@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::href;
 use super::read::read_each;
-use super::record::{Bbox, ItemRecord, LabelInfo, Ustr, bbox_from_json, is_label_item};
+use super::record::{Bbox, Interned, ItemRecord, LabelInfo, bbox_from_json, is_label_item};
 use super::walk::{ItemLink, Link, Policy, Problem, Reached, Step, Walker, links_strict};
 use crate::error::{Error, Result};
 
@@ -556,16 +556,16 @@ fn label_info(
     let mut info = LabelInfo::default();
     match properties.get("label:properties") {
         Some(Value::Array(list)) => {
-            info.properties = Some(list.iter().filter_map(Value::as_str).map(Ustr::from).collect());
+            info.properties = Some(list.iter().filter_map(Value::as_str).map(Interned::from).collect());
         }
         Some(Value::Null) => {}
         Some(_) => warnings.push(("bad label field", "label:properties is neither an array nor null".into())),
         None => warnings.push(("bad label field", "label item without label:properties".into())),
     }
     if let Some(Value::Array(tasks)) = properties.get("label:tasks") {
-        info.tasks = tasks.iter().filter_map(Value::as_str).map(Ustr::from).collect();
+        info.tasks = tasks.iter().filter_map(Value::as_str).map(Interned::from).collect();
     }
-    info.label_type = properties.get("label:type").and_then(Value::as_str).map(Ustr::from);
+    info.label_type = properties.get("label:type").and_then(Value::as_str).map(Interned::from);
     if properties.get("label:classes").is_some_and(|c| !c.is_array()) {
         warnings.push(("bad label field", "label:classes is not an array; ignored".into()));
     }
@@ -600,13 +600,13 @@ fn label_info(
     };
     let mut counts = Vec::new();
     for overview in overviews {
-        let key = Ustr::from(&overview.get("property_key").and_then(scalar_string).unwrap_or_default());
+        let key = Interned::from(&overview.get("property_key").and_then(scalar_string).unwrap_or_default());
         if let Some(Value::Array(entries)) = overview.get("counts") {
             for count in entries {
                 if let (Some(name), Some(n)) =
                     (count.get("name").and_then(scalar_string), count.get("count").and_then(Value::as_u64))
                 {
-                    counts.push((key, Ustr::from(&name), n));
+                    counts.push((key, Interned::from(&name), n));
                 }
             }
         }
@@ -616,7 +616,7 @@ fn label_info(
         let mut classes = Vec::new();
         for prop in props {
             if let Some(class) = properties.get(prop.as_str()).and_then(scalar_string) {
-                classes.push((*prop, Ustr::from(&class)));
+                classes.push((*prop, Interned::from(&class)));
             }
         }
         info.item_classes = classes.into();

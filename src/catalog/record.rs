@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
+pub use crate::intern::Interned;
 use serde_json::{Map, Value};
-pub use ustr::Ustr;
 
 /// An axis-aligned 2-D bounding box: `[min_x, min_y, max_x, max_y]`.
 pub type Bbox = [f64; 4];
@@ -48,17 +48,17 @@ impl ItemRecord {
 }
 
 /// What the label extension says about a label item. Its strings are
-/// interned ([`Ustr`]): a million label items name the same few classes,
+/// interned ([`Interned`]): a million label items name the same few classes,
 /// properties and tasks, so each is held once (8 bytes a use) instead of once
 /// per item.
 #[derive(Debug, Clone, Default)]
 pub struct LabelInfo {
     /// `label:properties`; `None` for raster labels (`null`) or when absent.
-    pub properties: Option<Box<[Ustr]>>,
+    pub properties: Option<Box<[Interned]>>,
     /// `label:tasks` as written.
-    pub tasks: Box<[Ustr]>,
+    pub tasks: Box<[Interned]>,
     /// `label:type` (`vector` or `raster`) as written.
-    pub label_type: Option<Ustr>,
+    pub label_type: Option<Interned>,
     /// The item has a label asset (local or remote).
     pub has_asset: bool,
     /// Local path of the label asset, when it is local.
@@ -71,10 +71,10 @@ pub struct LabelInfo {
     /// copies of the same class list would dominate memory.
     pub has_classes: bool,
     /// `label:overviews` counts: (property key, class, count).
-    pub overview_counts: Box<[(Ustr, Ustr, u64)]>,
+    pub overview_counts: Box<[(Interned, Interned, u64)]>,
     /// Classes written directly in the item's properties, one per label
     /// property: (property, class). Classification catalogs do this.
-    pub item_classes: Box<[(Ustr, Ustr)]>,
+    pub item_classes: Box<[(Interned, Interned)]>,
 }
 
 /// The label extension's identifier prefix, any version.

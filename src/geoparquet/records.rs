@@ -18,7 +18,7 @@ use super::columns::{optional, string_list, strings, times};
 
 use super::files::{self, Part};
 use super::source::geometry_from_wkb;
-use crate::catalog::{ItemRecord, LabelInfo, Ustr, footprint_of, geometry_bbox, href, linked_dir};
+use crate::catalog::{Interned, ItemRecord, LabelInfo, footprint_of, geometry_bbox, href, linked_dir};
 
 /// One row's record and what loading matches once every row is read.
 pub(crate) struct Record {
@@ -434,8 +434,8 @@ impl Labels {
             return None;
         }
         let mut info = LabelInfo::default();
-        let texts = |list: &ListArray| -> Box<[Ustr]> {
-            list.value(r).as_string::<i32>().iter().flatten().map(Ustr::from).collect()
+        let texts = |list: &ListArray| -> Box<[Interned]> {
+            list.value(r).as_string::<i32>().iter().flatten().map(Interned::from).collect()
         };
         if properties.is_valid(r) {
             info.properties = Some(texts(properties));
@@ -443,7 +443,7 @@ impl Labels {
         if let Some(tasks) = self.tasks.as_ref().filter(|t| t.is_valid(r)) {
             info.tasks = texts(tasks);
         }
-        info.label_type = self.label_type.as_ref().filter(|t| t.is_valid(r)).map(|t| Ustr::from(t.value(r)));
+        info.label_type = self.label_type.as_ref().filter(|t| t.is_valid(r)).map(|t| Interned::from(t.value(r)));
         if let Some(classes) = self.classes.as_ref().filter(|c| c.list.is_valid(r)) {
             let offsets = classes.list.value_offsets();
             for i in offsets[r] as usize..offsets[r + 1] as usize {
@@ -464,7 +464,7 @@ impl Labels {
                 if !o.entries.is_valid(i) {
                     continue;
                 }
-                let key = Ustr::from(o.key.as_ref().filter(|k| k.is_valid(i)).map_or("", |k| k.value(i)));
+                let key = Interned::from(o.key.as_ref().filter(|k| k.is_valid(i)).map_or("", |k| k.value(i)));
                 let (Some(lists), Some(entries)) = (&o.counts, &o.count_entries) else { continue };
                 if !lists.is_valid(i) {
                     continue;
@@ -473,7 +473,7 @@ impl Labels {
                 let inner = lists.value_offsets();
                 for j in inner[i] as usize..inner[i + 1] as usize {
                     if entries.is_valid(j) && names.is_valid(j) && numbers.is_valid(j) && numbers.value(j) >= 0 {
-                        counts.push((key, Ustr::from(names.value(j)), numbers.value(j) as u64));
+                        counts.push((key, Interned::from(names.value(j)), numbers.value(j) as u64));
                     }
                 }
             }
@@ -484,7 +484,7 @@ impl Labels {
             for prop in props.iter() {
                 match self.class_columns.iter().find(|(name, _, _)| name == prop.as_str()) {
                     Some((_, _, Some(values))) if values.is_valid(r) => {
-                        classes.push((*prop, Ustr::from(values.value(r))));
+                        classes.push((*prop, Interned::from(values.value(r))));
                     }
                     Some((_, _, Some(_))) => {}
                     Some((_, column, None)) if column.logical_nulls().is_none_or(|n| n.is_valid(r)) => return None,
