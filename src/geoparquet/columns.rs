@@ -255,11 +255,7 @@ type RowValue = Box<dyn Fn(usize) -> Value>;
 
 /// Each row's links as `[{"rel", "href"}]`, from a list of structs.
 fn rel_hrefs(column: &ArrayRef) -> Option<RowValue> {
-    let list = match column.data_type() {
-        DataType::List(_) => column.as_list::<i32>().clone(),
-        DataType::LargeList(f) => arrow_cast::cast(column, &DataType::List(f.clone())).ok()?.as_list::<i32>().clone(),
-        _ => return None,
-    };
+    let list = super::records::list_of(column)?;
     let structs = list.values().as_struct_opt()?;
     let rel = strings(structs.column_by_name("rel")?)?;
     let href = strings(structs.column_by_name("href")?)?;

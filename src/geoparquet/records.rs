@@ -317,7 +317,7 @@ impl Assets {
 }
 
 /// A list column as a plain list (large lists cast).
-fn list_of(column: &ArrayRef) -> Option<ListArray> {
+pub(super) fn list_of(column: &ArrayRef) -> Option<ListArray> {
     match column.data_type() {
         DataType::List(_) => Some(column.as_list::<i32>().clone()),
         DataType::LargeList(f) => {

@@ -165,16 +165,19 @@ impl ItemTable for Rows {
                 let columns: Vec<&str> =
                     ["stac_extensions", "assets"].into_iter().filter(|c| schema.field_with_name(c).is_ok()).collect();
                 let rows = start..(start + files::BATCH_ROWS).min(part.group_rows(group));
-                let mut values = Vec::new();
+                // Columns of another shape leave `None`: each item's JSON tells,
+                // without reading the columns again for every row.
+                let mut values = Some(Vec::new());
                 for batch in part.read_group(group, Some(&columns), Some(rows))? {
-                    // Columns of another shape: the item's JSON tells.
-                    let Some(read) = super::records::extensions_and_hrefs(&batch?) else { return Ok(None) };
-                    values.extend(read);
+                    match (super::records::extensions_and_hrefs(&batch?), values.as_mut()) {
+                        (Some(read), Some(values)) => values.extend(read),
+                        _ => values = None,
+                    }
                 }
                 *cache = Some((key, values));
             }
             let (_, values) = cache.as_ref().expect("filled above");
-            Ok(values.get(row - first - start).cloned())
+            Ok(values.as_ref().and_then(|v| v.get(row - first - start).cloned()))
         })?;
         match cached {
             Some(facts) => Ok(facts),
@@ -308,7 +311,7 @@ impl Source for GeoParquet {
 
 type RowGroupCache = Option<((u64, usize, usize, usize), Vec<Value>)>;
 
-type FactsCache = Option<((u64, usize, usize, usize), Vec<(Vec<String>, Vec<String>)>)>;
+type FactsCache = Option<((u64, usize, usize, usize), Option<Vec<(Vec<String>, Vec<String>)>>)>;
 
 thread_local! {
     /// The extensions and asset hrefs of the rows last asked for on this thread.
