@@ -377,17 +377,20 @@ fn resolve_sources(dataset: &mut Dataset, sources: Vec<SourcePaths>) {
             (found, dangling)
         })
         .collect();
-    attach_sources(dataset, resolved);
+    attach_sources(dataset, resolved.into_iter().enumerate().map(|(i, (found, dangling))| (i, found, dangling)));
 }
 
-/// Gives each item its resolved `source` links, (found items, dangling
-/// hrefs) in item order, and each node its items.
-pub(crate) fn attach_sources(dataset: &mut Dataset, resolved: Vec<(Vec<usize>, Vec<String>)>) {
-    for (item, (mut found, dangling)) in dataset.items.iter_mut().zip(resolved) {
-        // A Vec grows to 4 slots on its first push; most items have one source.
-        found.shrink_to_fit();
-        item.sources = found;
-        item.dangling_sources = dangling;
+/// Gives items their resolved `source` links, (item, found items, dangling
+/// hrefs) for the items that have any, and each node its items.
+pub(crate) fn attach_sources(
+    dataset: &mut Dataset,
+    resolved: impl IntoIterator<Item = (usize, Vec<usize>, Vec<String>)>,
+) {
+    for (i, found, dangling) in resolved {
+        let item = &mut dataset.items[i];
+        // Boxed slices: exactly as long as the list, no capacity field.
+        item.sources = found.into_boxed_slice();
+        item.dangling_sources = dangling.into_boxed_slice();
     }
     for (i, item) in dataset.items.iter().enumerate() {
         dataset.nodes[item.node].items.push(i);

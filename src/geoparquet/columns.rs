@@ -41,20 +41,29 @@ pub(super) fn string_list(array: &ArrayRef) -> Option<ListArray> {
 
 /// Times as RFC 3339 text, as the full conversion writes them.
 pub(super) fn times(array: &ArrayRef) -> Option<Vec<Option<String>>> {
+    times_as(
+        array,
+        |micros| chrono::DateTime::from_timestamp_micros(micros).map(|t| t.to_rfc3339()),
+        |text: &str| text.to_string(),
+    )
+}
+
+/// Each row's time, from a timestamp column (as microseconds) or a text
+/// one; `None` for a column of another type.
+pub(super) fn times_as<T>(
+    array: &ArrayRef,
+    mut from_micros: impl FnMut(i64) -> Option<T>,
+    mut from_text: impl FnMut(&str) -> T,
+) -> Option<Vec<Option<T>>> {
     match array.data_type() {
         DataType::Timestamp(_, _) => {
             let target = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
             let cast = arrow_cast::cast(array, &target).ok()?;
             let micros = cast.as_primitive::<TimestampMicrosecondType>();
-            Some(
-                micros
-                    .iter()
-                    .map(|t| t.and_then(chrono::DateTime::from_timestamp_micros).map(|t| t.to_rfc3339()))
-                    .collect(),
-            )
+            Some(micros.iter().map(|t| t.and_then(&mut from_micros)).collect())
         }
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => {
-            Some(strings(array)?.iter().map(|s| s.map(String::from)).collect())
+            Some(strings(array)?.iter().map(|s| s.map(&mut from_text)).collect())
         }
         _ => None,
     }

@@ -14,7 +14,7 @@ use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, ListArray, RecordBa
 use arrow_schema::DataType;
 use serde_json::{Map, Value};
 
-use super::columns::{optional, string_list, strings, times};
+use super::columns::{optional, string_list, strings, times_as};
 
 use super::files::{self, Part};
 use super::source::geometry_from_wkb;
@@ -72,8 +72,8 @@ pub(crate) fn read(part: &Part, batch: &RecordBatch) -> Option<Batch> {
     let ids = strict_strings(column("id")?)?;
     let collections = optional(column("collection"), strict_strings)?;
     let bbox = optional(column("bbox"), Corners::new)?;
-    let datetime = optional(column("datetime"), times)?;
-    let start = optional(column("start_datetime"), times)?;
+    let datetime = optional(column("datetime"), interned_times)?;
+    let start = optional(column("start_datetime"), interned_times)?;
     let split = optional(column("ml-dataset:split"), strict_strings)?;
     let extensions = optional(column("stac_extensions"), strict_string_list)?;
     let links = optional(column("links"), Links::new)?;
@@ -111,10 +111,7 @@ pub(crate) fn read(part: &Part, batch: &RecordBatch) -> Option<Batch> {
         }
         let has_geometry = geometry.is_some();
         let footprint = geometry.and_then(|g| footprint_of(g, bbox)).map(Box::new);
-        let datetime = [&datetime, &start]
-            .into_iter()
-            .find_map(|times| times.as_ref().and_then(|t| t[r].as_deref()))
-            .map(Into::into);
+        let datetime = [&datetime, &start].into_iter().find_map(|times| times.as_ref().and_then(|t| t[r]));
         let split = split.as_ref().filter(|s| s.is_valid(r)).map(|s| s.value(r).into());
         let listed_label = extensions.as_ref().is_some_and(|e| {
             e.is_valid(r)
@@ -516,6 +513,31 @@ impl Labels {
         }
         Some(info)
     }
+}
+
+/// A time column's rows interned, each distinct time formatted once: rows
+/// of a batch often share an acquisition time, and the JSON path's
+/// `to_rfc3339` for every row was a visible part of loading.
+fn interned_times(column: &ArrayRef) -> Option<Vec<Option<Interned>>> {
+    let mut seen: std::collections::HashMap<i64, Option<Interned>> = Default::default();
+    let mut last: Option<(&str, Interned)> = None;
+    let mut text_of = |text: &str| match last {
+        Some((held, interned)) if held == text => interned,
+        _ => {
+            let interned = Interned::new(text);
+            last = Some((interned.as_str(), interned));
+            interned
+        }
+    };
+    times_as(
+        column,
+        |micros| {
+            *seen.entry(micros).or_insert_with(|| {
+                chrono::DateTime::from_timestamp_micros(micros).map(|t| Interned::new(&t.to_rfc3339()))
+            })
+        },
+        &mut text_of,
+    )
 }
 
 fn is_string(t: &DataType) -> bool {

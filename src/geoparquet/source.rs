@@ -64,29 +64,54 @@ impl GeoParquet {
     }
 }
 
-/// One row read for loading: only what outlives its row group.
-struct Row {
-    record: ItemRecord,
-    /// `source` hrefs, matched by name once every row is read.
-    sources: Vec<String>,
-    /// Index into the collection ids of the rows' group, then of all rows.
-    collection: Option<u32>,
-    /// A self href that does not end in the item's id.
-    self_href: Option<Box<str>>,
-    /// Its position among all rows, in read order.
-    position: u32,
-}
-
-/// What one row group gives the load.
+/// What one row group gives the load besides its records, which go
+/// straight into the group's slots of the dataset's records: the rows of
+/// all groups are never held twice. Rows are numbered within the group.
 #[derive(Default)]
 struct GroupRead {
-    rows: Vec<Row>,
+    /// Rows read so far.
+    filled: usize,
+    /// Each row's collection: an index into `collections`, or
+    /// [`NO_COLLECTION`].
+    collection: Vec<u32>,
     collections: Vec<String>,
+    /// `source` hrefs by row, matched by name once every row is read;
+    /// only label items have them, so a list and not a field per row.
+    sources: Vec<(u32, String)>,
+    /// Self hrefs that do not end in the row's id, by row.
+    self_hrefs: Vec<(u32, Box<str>)>,
     warnings: Warnings,
     linked: BTreeSet<PathBuf>,
 }
 
+/// A row without a collection.
+const NO_COLLECTION: u32 = u32::MAX;
+
 impl GroupRead {
+    /// Stores the next row: its record in its slot, the rest beside it.
+    fn push(
+        &mut self,
+        part: &Part,
+        slots: &mut [ItemRecord],
+        record: ItemRecord,
+        collection: Option<u32>,
+        sources: Vec<String>,
+        self_href: Option<Box<str>>,
+    ) -> Result<()> {
+        let row = self.filled;
+        let Some(slot) = slots.get_mut(row) else {
+            return Err(
+                part.unreadable(&format!("a row group holds more rows than its metadata says ({})", slots.len()))
+            );
+        };
+        *slot = record;
+        self.filled += 1;
+        self.collection.push(collection.unwrap_or(NO_COLLECTION));
+        self.sources.extend(sources.into_iter().map(|href| (row as u32, href)));
+        self.self_hrefs.extend(self_href.map(|href| (row as u32, href)));
+        Ok(())
+    }
+
     /// The number of collection `id` among the group's, in order of first use.
     fn collection_index(&mut self, id: &str) -> u32 {
         match self.collections.iter().position(|c| c == id) {
@@ -203,13 +228,30 @@ impl Source for GeoParquet {
         if u32::try_from(total).is_err() {
             return Err(Error::not_stac(&self.input, format!("has {total} rows; at most 4294967295 are supported")));
         }
-        let read: Vec<Result<GroupRead>> = groups.par_iter().map(|&(p, g, _)| read_group(&parts[p], g)).collect();
+        // Every row's record goes straight to its place among all rows: the
+        // groups' slots are known from the metadata before anything is read.
+        let mut records: Vec<ItemRecord> = Vec::new();
+        records.resize_with(total, ItemRecord::default);
+        let mut slots: Vec<&mut [ItemRecord]> = Vec::with_capacity(groups.len());
+        let mut rest = records.as_mut_slice();
+        for &(p, g, _) in &groups {
+            let (head, tail) = rest.split_at_mut(parts[p].group_rows(g));
+            slots.push(head);
+            rest = tail;
+        }
+        let read: Vec<Result<GroupRead>> = slots
+            .into_par_iter()
+            .zip(groups.par_iter())
+            .map(|(slots, &(p, g, _))| read_group(&parts[p], g, slots))
+            .collect();
         // Collections numbered in order of first use, groups in read order.
         let mut collections: Vec<String> = Vec::new();
-        let mut rows: Vec<Row> = Vec::with_capacity(total);
+        let mut collection_of_row: Vec<u32> = Vec::with_capacity(total);
+        let mut source_hrefs: Vec<(u32, String)> = Vec::new();
+        let mut self_rows: Vec<(u32, Box<str>)> = Vec::new();
         let mut warnings = Warnings::default();
         let mut linked = BTreeSet::new();
-        for group in read {
+        for (group, &(_, _, first)) in read.into_iter().zip(&groups) {
             let group = group?;
             let global: Vec<u32> = group
                 .collections
@@ -222,70 +264,75 @@ impl Source for GeoParquet {
                     }
                 })
                 .collect();
-            let first = rows.len();
-            rows.extend(group.rows.into_iter().enumerate().map(|(k, mut row)| {
-                row.collection = row.collection.map(|c| global[c as usize]);
-                row.position = (first + k) as u32;
-                row
-            }));
+            collection_of_row
+                .extend(group.collection.iter().map(|&c| if c == NO_COLLECTION { c } else { global[c as usize] }));
+            let first = first as u32;
+            source_hrefs.extend(group.sources.into_iter().map(|(row, href)| (row + first, href)));
+            self_rows.extend(group.self_hrefs.into_iter().map(|(row, href)| (row + first, href)));
             warnings.absorb(group.warnings);
             linked.extend(group.linked);
         }
-        let (nodes, node_of_collection) = nodes(&self.input, &parts, &collections, &rows, &mut warnings)?;
-        let node_of_row: Vec<u32> =
-            rows.iter().map(|r| r.collection.map_or(0, |c| node_of_collection[c as usize] as u32)).collect();
-        // Sorted in place (unstable, so no buffer of rows beside them: a
-        // stable parallel sort allocates one), ties in read order.
-        rows.par_sort_unstable_by(|a, b| {
-            (node_of_row[a.position as usize], &a.record.id, a.position).cmp(&(
-                node_of_row[b.position as usize],
-                &b.record.id,
-                b.position,
-            ))
-        });
-        let row_of_item: Vec<u32> = rows.iter().map(|r| r.position).collect();
-        let mut item_of_row = vec![0u32; rows.len()];
+        let (nodes, node_of_collection) =
+            nodes(&self.input, &parts, &collections, &records, &collection_of_row, &mut warnings)?;
+        let node_of_row: Vec<u32> = collection_of_row
+            .iter()
+            .map(|&c| if c == NO_COLLECTION { 0 } else { node_of_collection[c as usize] as u32 })
+            .collect();
+        drop(collection_of_row);
+        // Items in (node, id) order, ties in read order: the rows' order is
+        // sorted as numbers, and the records are then moved into it in place.
+        let key = |row: u32| (node_of_row[row as usize], &records[row as usize].id, row);
+        let mut row_of_item: Vec<u32> = (0..total as u32).collect();
+        row_of_item.par_sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
+        let mut item_of_row = vec![0u32; total];
         for (i, &r) in row_of_item.iter().enumerate() {
             item_of_row[r as usize] = i as u32;
         }
         let id = LOADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let table = Rows { id, parts, groups, item_of_row, row_of_item };
-        for pair in rows.windows(2) {
-            let (a, b) = (&pair[0], &pair[1]);
-            if node_of_row[a.position as usize] == node_of_row[b.position as usize] && a.record.id == b.record.id {
-                let (p, _, _) = table.group_of(b.position as usize);
+        for pair in table.row_of_item.windows(2) {
+            let (a, b) = (pair[0] as usize, pair[1] as usize);
+            if node_of_row[a] == node_of_row[b] && records[a].id == records[b].id {
+                let (p, _, _) = table.group_of(b);
                 return Err(Error::not_stac(
                     &table.parts[p].path,
                     format!(
                         "has item id {:?} twice in {:?} (rows {} and {}); ids must be unique within a collection",
-                        b.record.id,
-                        nodes[node_of_row[b.position as usize] as usize].id,
-                        a.position.min(b.position),
-                        a.position.max(b.position)
+                        records[b].id,
+                        nodes[node_of_row[b] as usize].id,
+                        a.min(b),
+                        a.max(b)
                     ),
                 ));
             }
         }
-        let source_hrefs: Vec<Vec<String>> = rows.iter_mut().map(|r| std::mem::take(&mut r.sources)).collect();
-        let mut self_hrefs: HashMap<Box<str>, usize> = HashMap::new();
-        for (i, row) in rows.iter_mut().enumerate() {
-            if let Some(href) = row.self_href.take() {
-                self_hrefs.insert(href, i);
-            }
+        permute(&mut records, &table.row_of_item);
+        for (record, &row) in records.iter_mut().zip(&table.row_of_item) {
+            record.node = node_of_row[row as usize] as usize;
         }
-        // In place, too: records are smaller than rows.
-        let items: Vec<ItemRecord> = rows
+        drop(node_of_row);
+        // A later item wins a self href named twice, as it always has.
+        let mut self_items: Vec<(u32, Box<str>)> =
+            self_rows.into_iter().map(|(row, href)| (table.item_of_row[row as usize], href)).collect();
+        self_items.sort_unstable_by_key(|&(item, _)| item);
+        let self_hrefs: HashMap<Box<str>, usize> =
+            self_items.into_iter().map(|(item, href)| (href, item as usize)).collect();
+        // Each item's hrefs together, in the order its links list them.
+        let mut hrefs: Vec<(u32, u32, String)> = source_hrefs
             .into_iter()
-            .map(|row| {
-                let mut record = row.record;
-                record.node = node_of_row[row.position as usize] as usize;
-                record
-            })
+            .enumerate()
+            .map(|(k, (row, href))| (table.item_of_row[row as usize], k as u32, href))
             .collect();
+        hrefs.par_sort_unstable_by_key(|&(item, k, _)| (item, k));
         let table = Arc::new(table);
-        let mut dataset =
-            Dataset { nodes, items, warnings, linked_dirs: linked.into_iter().collect(), table: Some(table.clone()) };
-        resolve_sources(&mut dataset, source_hrefs, &self_hrefs);
+        let mut dataset = Dataset {
+            nodes,
+            items: records,
+            warnings,
+            linked_dirs: linked.into_iter().collect(),
+            table: Some(table.clone()),
+        };
+        resolve_sources(&mut dataset, hrefs, &self_hrefs);
         *self.loaded.lock().unwrap_or_else(|p| p.into_inner()) = Some(table);
         Ok(dataset)
     }
@@ -321,16 +368,43 @@ thread_local! {
     static CACHE: RefCell<RowGroupCache> = const { RefCell::new(None) };
 }
 
-/// Reads row group `g` of `part` into compact rows.
-fn read_group(part: &Part, g: usize) -> Result<GroupRead> {
+/// Puts `values` in `order` (the value at `order[i]` moves to `i`) in
+/// place, one cycle of the permutation at a time, so the records are never
+/// held twice.
+fn permute<T>(values: &mut [T], order: &[u32]) {
+    debug_assert_eq!(values.len(), order.len());
+    let mut placed = vec![false; values.len()];
+    for start in 0..values.len() {
+        let mut at = start;
+        while !placed[at] {
+            placed[at] = true;
+            let from = order[at] as usize;
+            if from == start {
+                break;
+            }
+            values.swap(at, from);
+            at = from;
+        }
+    }
+}
+
+/// Reads row group `g` of `part`, its records into `slots` (one a row).
+fn read_group(part: &Part, g: usize, slots: &mut [ItemRecord]) -> Result<GroupRead> {
     let mut out = GroupRead::default();
     let columns = load_columns(part, g)?;
     let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
     for batch in part.read_group(g, Some(&columns), None)? {
         let batch = batch?;
-        if !out.typed(part, &batch) {
-            out.json(part, batch)?;
+        if !out.typed(part, &batch, slots)? {
+            out.json(part, batch, slots)?;
         }
+    }
+    if out.filled != slots.len() {
+        return Err(part.unreadable(&format!(
+            "row group {g} holds {} rows; its metadata says {}",
+            out.filled,
+            slots.len()
+        )));
     }
     Ok(out)
 }
@@ -338,22 +412,19 @@ fn read_group(part: &Part, g: usize) -> Result<GroupRead> {
 impl GroupRead {
     /// Adds the rows of `batch` read straight from its columns; false,
     /// adding nothing, when a row needs the JSON path.
-    fn typed(&mut self, part: &Part, batch: &RecordBatch) -> bool {
-        let Some(read) = super::records::read(part, batch) else { return false };
+    fn typed(&mut self, part: &Part, batch: &RecordBatch, slots: &mut [ItemRecord]) -> Result<bool> {
+        let Some(read) = super::records::read(part, batch) else { return Ok(false) };
         let local: Vec<u32> = read.collections.iter().map(|id| self.collection_index(id)).collect();
-        self.rows.extend(read.records.into_iter().map(|r| Row {
-            record: r.record,
-            sources: r.sources,
-            collection: r.collection.map(|c| local[c as usize]),
-            self_href: r.self_href,
-            position: 0,
-        }));
+        for r in read.records {
+            let collection = r.collection.map(|c| local[c as usize]);
+            self.push(part, slots, r.record, collection, r.sources, r.self_href)?;
+        }
         self.linked.extend(read.linked);
-        true
+        Ok(true)
     }
 
     /// Adds the rows of `batch` read as JSON, the path that knows every warning.
-    fn json(&mut self, part: &Part, batch: RecordBatch) -> Result<()> {
+    fn json(&mut self, part: &Part, batch: RecordBatch, slots: &mut [ItemRecord]) -> Result<()> {
         for (mut json, geometry) in super::columns::load_rows(part, batch)? {
             // Only some properties were read: an item has properties all the same.
             if !json.contains_key("properties") {
@@ -381,7 +452,7 @@ impl GroupRead {
             // Rows share their file: `Dataset::item_file` finds it.
             record.path = PathBuf::new();
             let sources = parsed.source_paths.into_iter().map(|(_, href)| href).collect();
-            self.rows.push(Row { record, sources, collection, self_href, position: 0 });
+            self.push(part, slots, record, collection, sources, self_href)?;
         }
         Ok(())
     }
@@ -522,7 +593,8 @@ fn nodes(
     input: &Path,
     parts: &[Part],
     collections: &[String],
-    rows: &[Row],
+    records: &[ItemRecord],
+    collection_of_row: &[u32],
     warnings: &mut Warnings,
 ) -> Result<(Vec<Node>, Vec<usize>)> {
     let input = std::fs::canonicalize(input).unwrap_or_else(|_| input.to_path_buf());
@@ -625,8 +697,9 @@ fn nodes(
                         "collection {id:?} is not described in the file metadata; a minimal collection is made for it"
                     ),
                 );
-                let k = collections.iter().position(|c| *c == id).map(|k| k as u32);
-                minimal_collection(&id, rows.iter().filter(|r| r.collection == k).map(|r| &r.record))
+                let k = collections.iter().position(|c| *c == id).map_or(NO_COLLECTION, |k| k as u32);
+                let rows = records.iter().zip(collection_of_row).filter(|&(_, &c)| c == k);
+                minimal_collection(&id, rows.map(|(record, _)| record))
             }
         };
         let n = nodes.len();
@@ -688,26 +761,44 @@ fn minimal_collection<'a>(id: &str, records: impl Iterator<Item = &'a ItemRecord
     .expect("an object")
 }
 
-fn resolve_sources(dataset: &mut Dataset, hrefs: Vec<Vec<String>>, self_hrefs: &HashMap<Box<str>, usize>) {
-    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, item) in dataset.items.iter().enumerate() {
-        by_id.entry(item.id.as_str()).or_default().push(i);
-    }
-    let resolved: Vec<(Vec<usize>, Vec<String>)> = hrefs
+/// Matches `hrefs` ((item, link number, href), sorted) to items: by self
+/// href, else by the file stem as an id. Items are in (node, id) order, so
+/// an id is found by binary search in each node's run of items, with no
+/// index of every id beside them.
+fn resolve_sources(dataset: &mut Dataset, hrefs: Vec<(u32, u32, String)>, self_hrefs: &HashMap<Box<str>, usize>) {
+    let items = &dataset.items;
+    let runs: Vec<std::ops::Range<usize>> = items
+        .chunk_by(|a, b| a.node == b.node)
+        .scan(0, |start, run| {
+            let range = *start..*start + run.len();
+            *start = range.end;
+            Some(range)
+        })
+        .collect();
+    let named = |id: &str| -> Vec<usize> {
+        runs.iter()
+            .filter_map(|run| {
+                let at = run.start + items[run.clone()].partition_point(|item| item.id.as_str() < id);
+                (at < run.end && items[at].id == id).then_some(at)
+            })
+            .collect()
+    };
+    let links: Vec<&[(u32, u32, String)]> = hrefs.chunk_by(|a, b| a.0 == b.0).collect();
+    let resolved: Vec<(usize, Vec<usize>, Vec<String>)> = links
         .into_par_iter()
-        .enumerate()
-        .map(|(i, links)| {
+        .map(|links| {
+            let i = links[0].0 as usize;
             let mut found = Vec::new();
             let mut dangling = Vec::new();
-            for href in links {
+            for (_, _, href) in links {
                 let target = self_hrefs.get(href.as_str()).copied().or_else(|| {
-                    let named: Vec<usize> = by_id.get(href::stem(&href))?.iter().copied().filter(|&j| j != i).collect();
+                    let named: Vec<usize> = named(href::stem(href)).into_iter().filter(|&j| j != i).collect();
                     // Ids repeat across collections (a label and its image
                     // often share one): the collection the href passes
                     // through decides, else the item's own collection.
                     let segments: Vec<&str> = href.split('/').collect();
-                    let node_named = |j: &usize| segments.contains(&dataset.nodes[dataset.items[*j].node].id.as_str());
-                    let own = |j: &usize| dataset.items[*j].node == dataset.items[i].node;
+                    let node_named = |j: &usize| segments.contains(&dataset.nodes[items[*j].node].id.as_str());
+                    let own = |j: &usize| items[*j].node == items[i].node;
                     match named.as_slice() {
                         [one] => Some(*one),
                         _ => named.iter().copied().find(node_named).or_else(|| named.iter().copied().find(own)),
@@ -715,12 +806,13 @@ fn resolve_sources(dataset: &mut Dataset, hrefs: Vec<Vec<String>>, self_hrefs: &
                 });
                 match target {
                     Some(j) => found.push(j),
-                    None => dangling.push(href),
+                    None => dangling.push(href.clone()),
                 }
             }
-            (found, dangling)
+            (i, found, dangling)
         })
         .collect();
+    drop(hrefs);
     crate::catalog::attach_sources(dataset, resolved);
 }
 
@@ -740,29 +832,65 @@ mod tests {
                 for batch in part.read_group(g, Some(&columns), None).unwrap() {
                     let batch = batch.unwrap();
                     let mut typed = GroupRead::default();
-                    if !typed.typed(part, &batch) {
-                        assert!(typed.rows.is_empty() && typed.collections.is_empty());
+                    let mut typed_slots = vec![ItemRecord::default(); batch.num_rows()];
+                    if !typed.typed(part, &batch, &mut typed_slots).unwrap() {
+                        assert!(typed.filled == 0 && typed.collections.is_empty());
                         continue;
                     }
                     typed_batches += 1;
                     let mut json = GroupRead::default();
-                    json.json(part, batch).unwrap();
+                    let mut json_slots = vec![ItemRecord::default(); batch.num_rows()];
+                    json.json(part, batch, &mut json_slots).unwrap();
                     assert!(json.warnings.is_empty(), "a batch with warnings was read typed");
-                    let show = |read: &GroupRead| -> Vec<String> {
-                        read.rows
+                    let show = |read: &GroupRead, slots: &[ItemRecord]| -> Vec<String> {
+                        slots
                             .iter()
-                            .map(|r| {
-                                let collection = r.collection.map(|c| read.collections[c as usize].clone());
-                                format!("{:?} {:?} {collection:?} {:?}", r.record, r.sources, r.self_href)
+                            .enumerate()
+                            .map(|(r, record)| {
+                                let c = read.collection[r];
+                                let collection = (c != NO_COLLECTION).then(|| read.collections[c as usize].clone());
+                                let sources: Vec<&String> =
+                                    read.sources.iter().filter(|(row, _)| *row as usize == r).map(|(_, h)| h).collect();
+                                let own: Vec<&Box<str>> = read
+                                    .self_hrefs
+                                    .iter()
+                                    .filter(|(row, _)| *row as usize == r)
+                                    .map(|(_, h)| h)
+                                    .collect();
+                                format!("{record:?} {sources:?} {collection:?} {own:?}")
                             })
                             .collect()
                     };
-                    assert_eq!(show(&typed), show(&json));
+                    assert_eq!(typed.filled, json.filled);
+                    assert_eq!(show(&typed, &typed_slots), show(&json, &json_slots));
                     assert_eq!(typed.linked, json.linked);
                 }
             }
         }
         typed_batches
+    }
+
+    #[test]
+    fn permute_moves_each_value_to_its_place() {
+        // Every permutation of five, and a long one made of many cycles.
+        let mut orders: Vec<Vec<u32>> = Vec::new();
+        let mut current: Vec<u32> = (0..5).collect();
+        loop {
+            orders.push(current.clone());
+            // The next permutation in lexicographic order.
+            let Some(k) = (0..current.len() - 1).rev().find(|&k| current[k] < current[k + 1]) else { break };
+            let l = (k + 1..current.len()).rev().find(|&l| current[k] < current[l]).unwrap();
+            current.swap(k, l);
+            current[k + 1..].reverse();
+        }
+        assert_eq!(orders.len(), 120);
+        orders.push((0..1000u32).map(|i| (i * 7919) % 1000).collect());
+        for order in orders {
+            let mut values: Vec<String> = (0..order.len()).map(|i| format!("v{i}")).collect();
+            permute(&mut values, &order);
+            let expected: Vec<String> = order.iter().map(|&o| format!("v{o}")).collect();
+            assert_eq!(values, expected, "order {order:?}");
+        }
     }
 
     fn table_of(path: &Path, items: Vec<Value>) {

@@ -158,8 +158,8 @@ mod tests {
                     has_geometry: true,
                     datetime: None,
                     label: None,
-                    sources: Vec::new(),
-                    dangling_sources: Vec::new(),
+                    sources: Box::default(),
+                    dangling_sources: Box::default(),
                     split: None,
                     stamp: Default::default(),
                 }
