@@ -57,6 +57,7 @@ pub struct Balance {
 }
 
 /// Rows of (property, class, split, count), one per label feature or count.
+#[derive(Default)]
 struct Rows<'a> {
     property: Vec<&'a str>,
     class: Vec<&'a str>,
@@ -64,25 +65,23 @@ struct Rows<'a> {
     count: Vec<u64>,
 }
 
+/// Label items summed per polars frame: the rows of a few thousand items
+/// at a time, so memory stays flat however many items there are (one frame
+/// of every row took 170 MB for a million items).
+const ITEMS_PER_FRAME: usize = 1 << 16;
+
 /// Sums the classes of every label item, overall and, when splits are
 /// given, per split.
 pub fn balance(classes: &ClassCounts, splits: Option<&SplitView>) -> Balance {
-    let mut rows = Rows { property: Vec::new(), class: Vec::new(), split: Vec::new(), count: Vec::new() };
     let mut sources = std::collections::BTreeMap::new();
-    for (i, counts) in classes.iter() {
+    for (_, counts) in classes.iter() {
         *sources.entry(counts.source).or_insert(0u64) += 1;
-        let split = splits.and_then(|s| s.name_of(i)).unwrap_or_default();
-        for (property, class, count) in &counts.rows {
-            rows.property.push(property.as_str());
-            rows.class.push(class.as_str());
-            rows.split.push(split);
-            rows.count.push(*count);
-        }
     }
-    let values = summarise(&rows, false).into_iter().next().map(|(_, v)| v).unwrap_or_default();
+    let (by_split, overall) = group_counts(classes, splits, ITEMS_PER_FRAME).unwrap_or_default();
+    let values = summarise(overall, false).into_iter().next().map(|(_, v)| v).unwrap_or_default();
     let splits = match splits {
         Some(view) => {
-            let by_split = summarise(&rows, true);
+            let by_split = summarise(by_split, true);
             view.names
                 .iter()
                 .map(|name| SplitBalance {
@@ -96,9 +95,8 @@ pub fn balance(classes: &ClassCounts, splits: Option<&SplitView>) -> Balance {
     Balance { values, splits, sources: sources.into_iter().collect() }
 }
 
-/// Groups the rows with polars and sums counts per (split?, property, class).
-fn summarise(rows: &Rows, by_split: bool) -> Vec<(String, Vec<PropertyBalance>)> {
-    let grouped = group_counts(rows, by_split).unwrap_or_default();
+/// (split, property, class, total) rows into balances per split and property.
+fn summarise(grouped: Vec<(String, String, String, u64)>, by_split: bool) -> Vec<(String, Vec<PropertyBalance>)> {
     // (split, property) -> classes
     let mut tables: std::collections::BTreeMap<(String, String), Vec<(String, u64)>> = Default::default();
     for (split, property, class, total) in grouped {
@@ -119,26 +117,66 @@ fn summarise(rows: &Rows, by_split: bool) -> Vec<(String, Vec<PropertyBalance>)>
     out
 }
 
-/// The polars part: a frame of rows, grouped and summed.
-fn group_counts(rows: &Rows, by_split: bool) -> PolarsResult<Vec<(String, String, String, u64)>> {
-    let frame = DataFrame::new_infer_height(vec![
-        Column::new("split".into(), if by_split { rows.split.clone() } else { vec![""; rows.split.len()] }),
-        Column::new("property".into(), rows.property.clone()),
-        Column::new("class".into(), rows.class.clone()),
-        Column::new("count".into(), rows.count.clone()),
-    ])?;
+/// The polars part: each frame of rows summed per (split, property, class),
+/// the partial sums summed again, and those per (property, class) for the
+/// whole. Returns (per split, overall with an empty split).
+type Totals = Vec<(String, String, String, u64)>;
+fn group_counts(classes: &ClassCounts, splits: Option<&SplitView>, per_frame: usize) -> PolarsResult<(Totals, Totals)> {
+    let keys = ["split", "property", "class"];
+    let mut partial: Option<DataFrame> = None;
+    let items: Vec<(usize, &crate::class_counts::ItemClasses)> = classes.iter().collect();
+    for chunk in items.chunks(per_frame) {
+        let mut rows = Rows::default();
+        for &(i, counts) in chunk {
+            let split = splits.and_then(|s| s.name_of(i)).unwrap_or_default();
+            for (property, class, count) in &counts.rows {
+                rows.property.push(property.as_str());
+                rows.class.push(class.as_str());
+                rows.split.push(split);
+                rows.count.push(*count);
+            }
+        }
+        let frame = DataFrame::new_infer_height(vec![
+            Column::new("split".into(), rows.split),
+            Column::new("property".into(), rows.property),
+            Column::new("class".into(), rows.class),
+            Column::new("count".into(), rows.count),
+        ])?;
+        let summed = sum_by(&frame, &keys)?;
+        partial = Some(match partial {
+            // Summed again at once, so the partial sums stay as few as the keys.
+            Some(mut sums) => {
+                sums.vstack_mut(&summed)?;
+                sum_by(&sums, &keys)?
+            }
+            None => summed,
+        });
+    }
+    let Some(by_split) = partial else { return Ok(Default::default()) };
+    let overall = sum_by(&by_split, &["property", "class"])?;
+    Ok((totals(&by_split, true)?, totals(&overall, false)?))
+}
+
+/// `frame` grouped by `keys`, its `count` summed into `count`.
+fn sum_by(frame: &DataFrame, keys: &[&str]) -> PolarsResult<DataFrame> {
     // The eager sum is marked deprecated in favour of the lazy API, which
     // would add polars' `lazy` feature and minutes to every clean build.
     #[allow(deprecated)]
-    let summed = frame.group_by(["split", "property", "class"])?.select(["count"]).sum()?;
-    let split = summed.column("split")?.str()?.clone();
-    let property = summed.column("property")?.str()?.clone();
-    let class = summed.column("class")?.str()?.clone();
-    let total = summed.column("count_sum")?.u64()?.clone();
-    let mut out = Vec::with_capacity(summed.height());
-    for i in 0..summed.height() {
+    let mut summed = frame.group_by(keys.iter().copied())?.select(["count"]).sum()?;
+    summed.rename("count_sum", "count".into())?;
+    Ok(summed)
+}
+
+/// A summed frame's rows; the split is empty when `with_split` is false.
+fn totals(frame: &DataFrame, with_split: bool) -> PolarsResult<Totals> {
+    let split = if with_split { Some(frame.column("split")?.str()?.clone()) } else { None };
+    let property = frame.column("property")?.str()?.clone();
+    let class = frame.column("class")?.str()?.clone();
+    let total = frame.column("count")?.u64()?.clone();
+    let mut out = Vec::with_capacity(frame.height());
+    for i in 0..frame.height() {
         out.push((
-            split.get(i).unwrap_or_default().to_string(),
+            split.as_ref().and_then(|s| s.get(i)).unwrap_or_default().to_string(),
             property.get(i).unwrap_or_default().to_string(),
             class.get(i).unwrap_or_default().to_string(),
             total.get(i).unwrap_or_default(),
@@ -199,6 +237,52 @@ pub fn hundredths(counts: &[u64]) -> Vec<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sums_by_frame_are_the_sums_of_one_frame() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("gen");
+        let options = crate::generate::GenerateOptions {
+            out: out.clone(),
+            pairs: 40,
+            classes: 5,
+            dup_rate: 0.0,
+            overlap: 0.0,
+            seed: 3,
+            footprints: None,
+            geoparquet: false,
+        };
+        crate::generate::generate(&options).unwrap();
+        let dataset = crate::catalog::load(&out.join("catalog.json")).unwrap();
+        let classes = ClassCounts::read(&dataset, &mut Default::default());
+        let spec = crate::split::SplitSpec::new(
+            crate::split::SplitSpec::DEFAULT_NAMES.map(String::from).to_vec(),
+            vec![60.0, 20.0, 20.0],
+        )
+        .unwrap();
+        let split_options = crate::split::SplitOptions {
+            spec,
+            seed: 1,
+            strategy: crate::split::Strategy::Random,
+            node: dataset.node_by_id("labels").unwrap(),
+            keep: None,
+            group_by: None,
+        };
+        let assignment = crate::split::assign(&dataset, &split_options, Some(&classes)).unwrap();
+        let view = assignment.view();
+        let sorted = |(mut a, mut b): (Totals, Totals)| {
+            a.sort();
+            b.sort();
+            (a, b)
+        };
+        let whole = sorted(group_counts(&classes, Some(&view), usize::MAX).unwrap());
+        assert!(whole.0.len() > 5 && whole.1.len() == 5, "{whole:?}");
+        for per_frame in [1, 3, 7] {
+            assert_eq!(sorted(group_counts(&classes, Some(&view), per_frame).unwrap()), whole);
+        }
+        let total: u64 = whole.1.iter().map(|row| row.3).sum();
+        assert_eq!(total, whole.0.iter().map(|row| row.3).sum::<u64>());
+    }
 
     #[test]
     fn percentages_sum_to_exactly_100() {

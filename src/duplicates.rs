@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use crate::catalog::{Dataset, ItemRecord};
 use crate::geometry::iou;
 use crate::index::SpatialIndex;
-use crate::union_find::UnionFind;
+use crate::union_find::{Groups, UnionFind};
 
 /// One exact duplicate: `item` has the same bbox as the earlier `duplicate_of`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,24 +27,25 @@ pub struct ExactDuplicate {
     pub duplicate_of: usize,
 }
 
-/// EOTDL's spatial-duplicates metric.
+/// EOTDL's spatial-duplicates metric: each non-label item whose bbox equals
+/// an earlier one's, in item order. Found by sorting item numbers by bbox
+/// (four bytes an item) rather than hashing every bbox: the hash map of ten
+/// million bboxes was the largest thing the metrics stage held.
 pub fn exact(dataset: &Dataset) -> Vec<ExactDuplicate> {
-    let mut first: HashMap<[u64; 4], usize> = HashMap::new();
-    let mut found = Vec::new();
-    for (i, item) in dataset.items.iter().enumerate() {
-        if item.is_label() {
-            continue;
-        }
-        let Some(b) = item.bbox else { continue };
-        // `+ 0.0` folds -0.0 into 0.0 so equal numbers have equal bits.
-        let key = b.map(|v| (v + 0.0).to_bits());
-        match first.get(&key) {
-            Some(&earlier) => found.push(ExactDuplicate { item: i, duplicate_of: earlier }),
-            None => {
-                first.insert(key, i);
-            }
-        }
-    }
+    let items = &dataset.items;
+    // `+ 0.0` folds -0.0 into 0.0 so equal numbers have equal bits.
+    let key = |i: u32| items[i as usize].bbox.map(|b| b.map(|v| (v + 0.0).to_bits()));
+    let mut order: Vec<u32> =
+        (0..items.len() as u32).filter(|&i| !items[i as usize].is_label() && key(i).is_some()).collect();
+    order.par_sort_unstable_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+    let mut found: Vec<ExactDuplicate> = order
+        .chunk_by(|&a, &b| key(a) == key(b))
+        .flat_map(|run| {
+            let first = run[0] as usize;
+            run[1..].iter().map(move |&i| ExactDuplicate { item: i as usize, duplicate_of: first })
+        })
+        .collect();
+    found.sort_unstable_by_key(|d| d.item);
     found
 }
 
@@ -93,49 +94,13 @@ pub fn clusters(n: usize, pairs: &[Overlap], threshold: f64) -> Vec<Vec<usize>> 
     }
     involved.sort_unstable();
     involved.dedup();
-    let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
-    for i in involved {
-        groups.entry(sets.find(i)).or_default().push(i);
-    }
-    let mut groups: Vec<Vec<usize>> = groups.into_values().collect();
-    groups.sort_unstable_by_key(|g| g[0]);
-    groups
+    let groups = sets.groups(&involved);
+    groups.iter().map(|g| g.iter().map(|&i| i as usize).collect()).collect()
 }
 
 /// Per pair of splits `(k, l)`, `k < l`: overlapping pairs of items across
 /// them, and of those the pairs at or above the IoU threshold.
 pub type LeakCounts = std::collections::BTreeMap<(u16, u16), (usize, usize)>;
-
-/// Groups of items in compressed form: group `g` is
-/// `members[starts[g]..starts[g + 1]]`, ascending, and groups are ordered by
-/// their first member. Four bytes per item, whatever the group sizes.
-#[derive(Debug, Clone, Default)]
-pub struct Groups {
-    members: Vec<u32>,
-    starts: Vec<u32>,
-}
-
-impl Groups {
-    /// The number of groups.
-    pub fn len(&self) -> usize {
-        self.starts.len().saturating_sub(1)
-    }
-
-    /// True when there is no group.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The members of group `g`, ascending.
-    pub fn get(&self, g: usize) -> &[u32] {
-        &self.members[self.starts[g] as usize..self.starts[g + 1] as usize]
-    }
-
-    /// The first (smallest) member of group `g`.
-    pub fn first(&self, g: usize) -> usize {
-        self.members[self.starts[g] as usize] as usize
-    }
-}
 
 /// Orders items by footprint: role (when `by_role`), bbox bits, then the
 /// kept geometry's coordinate bits. Equal means bit-identical footprints.
@@ -181,7 +146,7 @@ pub(crate) fn group_footprints(items: &[ItemRecord], candidates: Vec<u32>, by_ro
         members.extend_from_slice(&order[s as usize..e as usize]);
         starts.push(members.len() as u32);
     }
-    Groups { members, starts }
+    Groups::new(members, starts)
 }
 
 /// Items of the same role with bit-identical footprints (bbox, and real
@@ -351,13 +316,13 @@ impl FootprintGroups {
         // Per group: members by (split, item), so each split's are a run,
         // and the runs themselves, (split, start, end) in `by_split`, found
         // once: walking a large group's members per item would be quadratic.
-        let mut by_split = self.groups.members.clone();
+        let mut by_split = self.groups.members().to_vec();
         let mut group_of = vec![u32::MAX; split_of.len()];
         let mut runs: Vec<(u16, usize, usize)> = Vec::new();
         let mut run_starts: Vec<usize> = Vec::with_capacity(groups + 1);
         run_starts.push(0);
         for g in 0..groups {
-            let range = self.groups.starts[g] as usize..self.groups.starts[g + 1] as usize;
+            let range = self.groups.range(g);
             by_split[range.clone()].sort_unstable_by_key(|&i| (split_of[i as usize], i));
             let mut at = range.start;
             for run in by_split[range.clone()].chunk_by(|x, y| split_of[*x as usize] == split_of[*y as usize]) {
@@ -398,5 +363,51 @@ impl FootprintGroups {
             }
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{ItemRecord, LabelInfo, Node, NodeKind, Warnings};
+
+    fn dataset(items: Vec<ItemRecord>) -> Dataset {
+        let root = Node {
+            kind: NodeKind::Catalog,
+            id: "root".into(),
+            path: "/root/catalog.json".into(),
+            json: serde_json::Map::new(),
+            parent: None,
+            children: Vec::new(),
+            items: (0..items.len()).collect(),
+        };
+        Dataset { nodes: vec![root], items, warnings: Warnings::default(), linked_dirs: Vec::new(), table: None }
+    }
+
+    #[test]
+    fn exact_duplicates_name_the_first_item_with_each_bbox() {
+        let boxes: [Option<[f64; 4]>; 9] = [
+            Some([1.0, 1.0, 2.0, 2.0]),
+            Some([0.0, 0.0, 1.0, 1.0]),
+            Some([1.0, 1.0, 2.0, 2.0]),
+            None,
+            Some([-0.0, 0.0, 1.0, 1.0]),
+            Some([1.0, 1.0, 2.0, 2.0]),
+            Some([0.0, 0.0, 1.0, 1.0]),
+            Some([5.0, 5.0, 6.0, 6.0]),
+            None,
+        ];
+        let mut items: Vec<ItemRecord> = boxes
+            .iter()
+            .enumerate()
+            .map(|(i, &bbox)| ItemRecord { id: format!("i{i}"), bbox, ..Default::default() })
+            .collect();
+        // A label item with a repeated bbox is neither a duplicate nor the first.
+        items.insert(
+            1,
+            ItemRecord { bbox: boxes[0], label: Some(Box::new(LabelInfo::default())), ..Default::default() },
+        );
+        let found: Vec<(usize, usize)> = exact(&dataset(items)).iter().map(|d| (d.item, d.duplicate_of)).collect();
+        assert_eq!(found, [(3, 0), (5, 2), (6, 0), (7, 2)]);
     }
 }

@@ -24,7 +24,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::catalog::Dataset;
 use crate::class_counts::ClassCounts;
 use crate::error::{Error, Result, Setting};
-use crate::union_find::UnionFind;
+use crate::union_find::{Groups, UnionFind};
 
 /// Split names and their normalised ratios; valid by construction.
 #[derive(Debug, Clone, PartialEq)]
@@ -361,18 +361,21 @@ pub fn assign(dataset: &Dataset, options: &SplitOptions, classes: Option<&ClassC
 
     // Units: members joined through shared source items.
     let mut units = UnionFind::new(n);
-    let mut first_linker: HashMap<usize, usize> = HashMap::new();
+    // The first member linking each non-member source: four bytes an item
+    // rather than a hash map entry per source.
+    let mut first_linker: Vec<u32> = vec![u32::MAX; n];
     for &i in &members {
-        for &s in &dataset.items[i].sources {
+        for &s in dataset.items[i].sources.iter() {
             if member[s] {
                 units.union(i, s);
-            } else if let Some(&other) = first_linker.get(&s) {
-                units.union(i, other);
+            } else if first_linker[s] != u32::MAX {
+                units.union(i, first_linker[s] as usize);
             } else {
-                first_linker.insert(s, i);
+                first_linker[s] = i as u32;
             }
         }
     }
+    drop(first_linker);
     if let Strategy::Spatial { block_size } = options.strategy {
         join_spatially(dataset, &members, block_size, &mut units)?;
     }
@@ -386,12 +389,8 @@ pub fn assign(dataset: &Dataset, options: &SplitOptions, classes: Option<&ClassC
             ungrouped = join_groups(dataset, &members, property, &mut units)?;
         }
     }
-    let mut by_root: HashMap<usize, Vec<usize>> = HashMap::new();
-    for &i in &members {
-        by_root.entry(units.find(i)).or_default().push(i);
-    }
-    let mut groups: Vec<Vec<usize>> = by_root.into_values().collect();
-    groups.sort_unstable_by_key(|g| g[0]);
+    let groups = units.groups(&members);
+    drop(units);
 
     let index_of: HashMap<&str, u16> = names.iter().enumerate().map(|(k, s)| (s.as_str(), k as u16)).collect();
     let mut split_of: Vec<Option<u16>> = vec![None; n];
@@ -435,26 +434,29 @@ pub fn assign(dataset: &Dataset, options: &SplitOptions, classes: Option<&ClassC
     }
     let targets = options.spec.targets(members.len());
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
-    let strata: Vec<Vec<Vec<usize>>> = match &options.strategy {
+    // Strata of unit numbers; shuffling the numbers is shuffling the units.
+    let strata: Vec<Vec<u32>> = match &options.strategy {
         Strategy::Stratified => match classes {
-            Some(classes) => stratify(dataset, classes, groups),
-            None => stratify(dataset, &ClassCounts::read(dataset, &mut Default::default()), groups),
+            Some(classes) => stratify(dataset, classes, &groups),
+            None => stratify(dataset, &ClassCounts::read(dataset, &mut Default::default()), &groups),
         },
-        _ => vec![groups],
+        _ => vec![(0..groups.len() as u32).collect()],
     };
-    for mut groups in strata {
-        groups.shuffle(&mut rng);
+    for mut order in strata {
+        order.shuffle(&mut rng);
         // Per-stratum targets keep each class in the ratios; the global
         // deficit breaks ties so the totals stay close to the targets too.
-        let size: usize = groups.iter().map(Vec::len).sum();
+        let size: usize = order.iter().map(|&g| groups.get(g as usize).len()).sum();
         let local_targets = options.spec.targets(size);
         let mut local = vec![0usize; names.len()];
-        for group in &groups {
-            if let Some(k) = group.iter().find_map(|&i| split_of[i]) {
+        for &g in &order {
+            let group = groups.get(g as usize);
+            if let Some(k) = group.iter().find_map(|&i| split_of[i as usize]) {
                 local[k as usize] += group.len();
             }
         }
-        distribute(&groups, &local_targets, &mut local, &targets, &mut counts, &mut split_of);
+        let units = order.iter().map(|&g| groups.get(g as usize));
+        distribute(units, &local_targets, &mut local, &targets, &mut counts, &mut split_of);
     }
     propagate_to_sources(dataset, &members, &member, &mut split_of);
     Ok(Assignment { names, split_of, member, counts, targets, kept, gone, ungrouped, keyed_by_id: 0 })
@@ -474,7 +476,7 @@ fn propagate_to_sources(dataset: &Dataset, members: &[usize], member: &[bool], s
 /// Places each unit without a kept split by the earliest time of its items.
 fn place_by_time(
     dataset: &Dataset,
-    groups: &[Vec<usize>],
+    groups: &Groups,
     cutoffs: &Cutoffs,
     split_of: &mut [Option<u16>],
     counts: &mut [usize],
@@ -483,25 +485,25 @@ fn place_by_time(
         let text = dataset.items[i].datetime.as_deref()?;
         chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&chrono::Utc))
     };
-    for group in groups {
-        let k = match group.iter().find_map(|&i| split_of[i]) {
+    for group in groups.iter() {
+        let k = match group.iter().find_map(|&i| split_of[i as usize]) {
             // A unit with kept items stays where the previous version put them.
             Some(k) => k,
-            None => match group.iter().filter_map(|&i| time(i)).min() {
+            None => match group.iter().filter_map(|&i| time(i as usize)).min() {
                 Some(t) => cutoffs.split_of(t),
                 None => match cutoffs.undated() {
                     Some(k) => k,
                     None => {
-                        let item = &dataset.items[group[0]];
-                        let path = dataset.item_file(group[0]).to_path_buf();
-                        return Err(Error::Undated { path, id: item.id.clone() });
+                        let first = group[0] as usize;
+                        let path = dataset.item_file(first).to_path_buf();
+                        return Err(Error::Undated { path, id: dataset.items[first].id.clone() });
                     }
                 },
             },
         };
         for &i in group {
-            if split_of[i].is_none() {
-                split_of[i] = Some(k);
+            if split_of[i as usize].is_none() {
+                split_of[i as usize] = Some(k);
                 counts[k as usize] += 1;
             }
         }
@@ -513,7 +515,7 @@ fn place_by_time(
 /// how many units were keyed by id for want of a bbox or the property.
 fn place_by_hash(
     dataset: &Dataset,
-    groups: &[Vec<usize>],
+    groups: &Groups,
     options: &SplitOptions,
     block_size: Option<f64>,
     split_of: &mut [Option<u16>],
@@ -525,13 +527,14 @@ fn place_by_hash(
         KeyItem { id: item.id.as_str(), label: item.is_label(), bbox: item.bbox.as_ref(), value }
     }
     // Units with kept items stay where the previous version put them.
-    let open: Vec<&Vec<usize>> = groups.iter().filter(|g| g.iter().all(|&i| split_of[i].is_none())).collect();
+    let open: Vec<&[u32]> = groups.iter().filter(|g| g.iter().all(|&i| split_of[i as usize].is_none())).collect();
     let keys: Vec<usize> = open
         .iter()
         .map(|g| {
-            *g.iter()
-                .min_by(|&&a, &&b| hash_split::key_order(&key_item(&items[a], None), &key_item(&items[b], None)))
-                .expect("units have items")
+            let by_key = |&&a: &&u32, &&b: &&u32| {
+                hash_split::key_order(&key_item(&items[a as usize], None), &key_item(&items[b as usize], None))
+            };
+            *g.iter().min_by(by_key).expect("units have items") as usize
         })
         .collect();
     let (kind, values) = match (&options.group_by, block_size) {
@@ -549,16 +552,16 @@ fn place_by_hash(
         keyed_by_id += usize::from(by_id);
         let k = hash_split::split_of(hash_split::position(options.seed, &key), &thresholds);
         for &i in group.iter() {
-            split_of[i] = Some(k);
+            split_of[i as usize] = Some(k);
             counts[k as usize] += 1;
         }
     }
     // New items of units with kept ones join the split of the first kept item.
-    for group in groups {
-        if let Some(k) = group.iter().find_map(|&i| split_of[i]) {
+    for group in groups.iter() {
+        if let Some(k) = group.iter().find_map(|&i| split_of[i as usize]) {
             for &i in group {
-                if split_of[i].is_none() {
-                    split_of[i] = Some(k);
+                if split_of[i as usize].is_none() {
+                    split_of[i as usize] = Some(k);
                     counts[k as usize] += 1;
                 }
             }
@@ -605,8 +608,8 @@ fn join_groups(dataset: &Dataset, members: &[usize], property: &str, units: &mut
 }
 
 /// Gives each unit the split furthest below its target (kept units stay).
-fn distribute(
-    groups: &[Vec<usize>],
+fn distribute<'a>(
+    groups: impl Iterator<Item = &'a [u32]>,
     targets: &[usize],
     local: &mut [usize],
     global_targets: &[usize],
@@ -616,7 +619,7 @@ fn distribute(
     for group in groups {
         // A unit with kept items stays where the previous version put them;
         // its new items join the split of its first kept item.
-        let k = match group.iter().find_map(|&i| split_of[i]) {
+        let k = match group.iter().find_map(|&i| split_of[i as usize]) {
             Some(k) => k,
             None => (0..targets.len())
                 .max_by(|&a, &b| {
@@ -629,8 +632,8 @@ fn distribute(
                 .expect("at least one split") as u16,
         };
         for &i in group {
-            if split_of[i].is_none() {
-                split_of[i] = Some(k);
+            if split_of[i as usize].is_none() {
+                split_of[i as usize] = Some(k);
                 counts[k as usize] += 1;
                 local[k as usize] += 1;
             }
@@ -638,13 +641,14 @@ fn distribute(
     }
 }
 
-/// Groups units by the majority class of their first label item; strata in
-/// class-name order, units without a class last.
-fn stratify(dataset: &Dataset, classes: &ClassCounts, groups: Vec<Vec<usize>>) -> Vec<Vec<Vec<usize>>> {
-    let mut strata: std::collections::BTreeMap<(bool, String), Vec<Vec<usize>>> = Default::default();
-    for group in groups {
-        let class = group.iter().find(|&&i| dataset.items[i].is_label()).and_then(|&i| classes.majority(i));
-        strata.entry((class.is_none(), class.unwrap_or_default().to_string())).or_default().push(group);
+/// Groups units (their numbers) by the majority class of their first label
+/// item; strata in class-name order, units without a class last.
+fn stratify(dataset: &Dataset, classes: &ClassCounts, groups: &Groups) -> Vec<Vec<u32>> {
+    let mut strata: std::collections::BTreeMap<(bool, String), Vec<u32>> = Default::default();
+    for (g, group) in groups.iter().enumerate() {
+        let class =
+            group.iter().find(|&&i| dataset.items[i as usize].is_label()).and_then(|&i| classes.majority(i as usize));
+        strata.entry((class.is_none(), class.unwrap_or_default().to_string())).or_default().push(g as u32);
     }
     strata.into_values().collect()
 }
