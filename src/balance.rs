@@ -129,7 +129,7 @@ fn group_counts(classes: &ClassCounts, splits: Option<&SplitView>, per_frame: us
         let mut rows = Rows::default();
         for &(i, counts) in chunk {
             let split = splits.and_then(|s| s.name_of(i)).unwrap_or_default();
-            for (property, class, count) in &counts.rows {
+            for (property, class, count) in counts.rows.iter() {
                 rows.property.push(property.as_str());
                 rows.class.push(class.as_str());
                 rows.split.push(split);

@@ -17,6 +17,7 @@
 //! same pass; their majority pixel class is what stratified splits use.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -62,20 +63,21 @@ pub struct ItemClasses {
     /// Where the counts came from.
     pub source: ClassSource,
     /// (label property, class, count), sorted by property then class.
-    pub rows: Vec<(Interned, Interned, u64)>,
+    /// Shared with the item's `label:overviews` when those are the rows.
+    pub rows: Arc<[(Interned, Interned, u64)]>,
     /// Features of its label GeoJSON, when that was read (whether or not
     /// they carry a class): the objects of a detection label.
     pub features: Option<u64>,
     /// Regression targets: (label property, value), one per feature (or the
     /// item's own property), in file order. Empty for class labels.
-    pub targets: Vec<(Interned, f64)>,
+    pub targets: Box<[(Interned, f64)]>,
 }
 
 /// The classes of every label item of a dataset.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClassCounts {
     /// Indices of the label items, ascending.
-    items: Vec<usize>,
+    items: Vec<u32>,
     /// Their classes, in the same order.
     classes: Vec<ItemClasses>,
     /// The pixels per class of raster label masks.
@@ -87,13 +89,14 @@ impl ClassCounts {
     /// pool). An unusable label asset becomes an "unreadable label asset"
     /// warning, in item order; the item then falls back to its other sources.
     pub fn read(dataset: &Dataset, warnings: &mut Warnings) -> Self {
-        let items: Vec<usize> = (0..dataset.items.len()).filter(|&i| dataset.items[i].is_label()).collect();
+        let items: Vec<u32> =
+            (0..dataset.items.len() as u32).filter(|&i| dataset.items[i as usize].is_label()).collect();
         let read: Vec<(ItemClasses, Option<String>)> =
-            crate::io_pool::install(|| items.par_iter().map(|&i| item_classes(&dataset.items[i])).collect());
+            crate::io_pool::install(|| items.par_iter().map(|&i| item_classes(&dataset.items[i as usize])).collect());
         let mut classes = Vec::with_capacity(read.len());
         for (&i, (counts, warning)) in items.iter().zip(read) {
             if let Some(warning) = warning {
-                warnings.push("unreadable label asset", dataset.item_file(i), warning);
+                warnings.push("unreadable label asset", dataset.item_file(i as usize), warning);
             }
             classes.push(counts);
         }
@@ -108,11 +111,12 @@ impl ClassCounts {
 
     /// The label items with their classes, by ascending item index.
     pub fn iter(&self) -> impl Iterator<Item = (usize, &ItemClasses)> {
-        self.items.iter().copied().zip(&self.classes)
+        self.items.iter().map(|&i| i as usize).zip(&self.classes)
     }
 
     /// The classes of item `item`; `None` when it is not a label item.
     pub fn of(&self, item: usize) -> Option<&ItemClasses> {
+        let item = u32::try_from(item).ok()?;
         self.items.binary_search(&item).ok().map(|k| &self.classes[k])
     }
 
@@ -124,7 +128,7 @@ impl ClassCounts {
             return Some(class);
         }
         let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
-        for (_, class, n) in &self.of(item)?.rows {
+        for (_, class, n) in self.of(item)?.rows.iter() {
             *totals.entry(class.as_str()).or_default() += n;
         }
         let best = totals.values().copied().max()?;
@@ -135,7 +139,7 @@ impl ClassCounts {
 /// One label item's classes, and why its label asset could not be used, if
 /// it could not.
 fn item_classes(item: &ItemRecord) -> (ItemClasses, Option<String>) {
-    let with = |source, rows| ItemClasses { source, rows: merged(rows), ..ItemClasses::default() };
+    let with = |source, rows| ItemClasses { source, rows: merged(rows).into(), ..ItemClasses::default() };
     let Some(label) = item.label.as_deref() else { return (with(ClassSource::None, Vec::new()), None) };
     let regression_task = label.tasks.iter().any(|t| t.eq_ignore_ascii_case("regression"));
     let mut warning = None;
@@ -149,7 +153,8 @@ fn item_classes(item: &ItemRecord) -> (ItemClasses, Option<String>) {
                 let numeric = !read.targets.is_empty() && read.rows.len() == read.targets.len();
                 if regression_task || (!label.has_classes && numeric) {
                     let source = ClassSource::RegressionTargets;
-                    return (ItemClasses { source, features, targets: read.targets, ..ItemClasses::default() }, None);
+                    let targets = read.targets.into();
+                    return (ItemClasses { source, features, targets, ..ItemClasses::default() }, None);
                 }
                 if !read.rows.is_empty() {
                     return (ItemClasses { features, ..with(ClassSource::LabelAssets, read.rows) }, None);
@@ -160,7 +165,7 @@ fn item_classes(item: &ItemRecord) -> (ItemClasses, Option<String>) {
     }
     if regression_task {
         // The task says numbers: the item's own label property values are its targets.
-        let targets: Vec<(Interned, f64)> = label
+        let targets: Box<[(Interned, f64)]> = label
             .item_classes
             .iter()
             // `parse` also takes "NaN" and "inf", which are no targets.
@@ -170,8 +175,16 @@ fn item_classes(item: &ItemRecord) -> (ItemClasses, Option<String>) {
         return (ItemClasses { source, features, targets, ..ItemClasses::default() }, warning);
     }
     if !label.overview_counts.is_empty() {
+        let overviews = &label.overview_counts;
+        // Already summed and sorted (each (property, class) once, in order):
+        // the item's rows are these, shared rather than copied.
+        let rows = if overviews.windows(2).all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1)) {
+            overviews.clone()
+        } else {
+            merged(overviews.to_vec()).into()
+        };
         return (
-            ItemClasses { features, ..with(ClassSource::LabelOverviews, label.overview_counts.to_vec()) },
+            ItemClasses { features, source: ClassSource::LabelOverviews, rows, ..ItemClasses::default() },
             warning,
         );
     }
@@ -274,12 +287,12 @@ mod tests {
             classes: vec![
                 ItemClasses {
                     source: ClassSource::LabelAssets,
-                    rows: vec![row("a", "y", 2), row("b", "x", 2)],
+                    rows: vec![row("a", "y", 2), row("b", "x", 2)].into(),
                     ..Default::default()
                 },
                 ItemClasses {
                     source: ClassSource::LabelOverviews,
-                    rows: vec![row("a", "x", 1), row("b", "y", 3)],
+                    rows: vec![row("a", "x", 1), row("b", "y", 3)].into(),
                     ..Default::default()
                 },
             ],

@@ -222,7 +222,7 @@ mod tests {
         ItemRecord {
             id: "x".into(),
             node: 0,
-            path: Default::default(),
+            file: None,
             bbox: Some(bbox),
             footprint: footprint.map(Box::new),
             has_geometry: true,
@@ -231,7 +231,6 @@ mod tests {
             sources: Box::default(),
             dangling_sources: Box::default(),
             split: None,
-            stamp: Default::default(),
         }
     }
 

@@ -88,7 +88,7 @@ pub fn objects_per_item(
     let counted: Vec<Counted> = classes
         .iter()
         .filter(|(_, c)| c.source != ClassSource::RegressionTargets)
-        .filter_map(|(i, c)| Some((i, c.features?, c.rows.as_slice())))
+        .filter_map(|(i, c)| Some((i, c.features?, &c.rows[..])))
         .collect();
     if counted.is_empty() {
         return None;

@@ -101,12 +101,12 @@ pub fn info(source: &dyn Source, dataset: &Dataset) -> Result<Info> {
     let facts: Vec<Result<ItemFacts>> = if dataset.table.is_some() {
         table_facts(source, dataset)
     } else {
-        read_each(&dataset.items, |_, item, reader| Ok(facts_of(&item.path, &reader.read_json(&item.path)?)))
+        read_each(&dataset.items, |_, item, reader| Ok(facts_of(item.path(), &reader.read_json(item.path())?)))
     };
     let mut per_node: Vec<(AssetStats, BTreeSet<String>)> = vec![Default::default(); dataset.nodes.len()];
     for (item, facts) in dataset.items.iter().zip(facts) {
         let facts = facts?;
-        let (stats, extensions) = &mut per_node[item.node];
+        let (stats, extensions) = &mut per_node[item.node as usize];
         stats.files += facts.assets.files;
         stats.bytes += facts.assets.bytes;
         stats.missing += facts.assets.missing;
@@ -116,7 +116,7 @@ pub fn info(source: &dyn Source, dataset: &Dataset) -> Result<Info> {
     let mut is_source_target = vec![false; dataset.nodes.len()];
     for item in dataset.items.iter().filter(|i| i.is_label()) {
         for &s in &item.sources {
-            is_source_target[dataset.items[s].node] = true;
+            is_source_target[dataset.items[s].node as usize] = true;
         }
     }
     let mut collections = Vec::new();

@@ -65,9 +65,9 @@ impl Source for JsonTree {
     /// content, so writing the new one would publish an inconsistent tree.
     fn item_json(&self, dataset: &Dataset, item: usize, buffer: &mut Vec<u8>) -> Result<Value> {
         let record = &dataset.items[item];
-        let (value, stamp) = catalog::read::read_json_stamped(&record.path, buffer)?;
-        if stamp != record.stamp {
-            return Err(Error::InputChanged { path: record.path.clone() });
+        let (value, stamp) = catalog::read::read_json_stamped(record.path(), buffer)?;
+        if Some(stamp) != record.file.as_ref().map(|file| file.stamp) {
+            return Err(Error::InputChanged { path: record.path().to_path_buf() });
         }
         Ok(value)
     }

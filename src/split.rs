@@ -822,7 +822,7 @@ mod tests {
                 .enumerate()
                 .filter_map(|(i, item)| {
                     let name = assignment.name_of(i)?.to_string();
-                    Some(((dataset.nodes[item.node].id.clone(), item.id.clone()), name))
+                    Some(((dataset.nodes[item.node as usize].id.clone(), item.id.clone()), name))
                 })
                 .collect()
         }

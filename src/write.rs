@@ -136,8 +136,7 @@ fn build(
     let Q2Content { dataset, assignment, .. } = *content;
     let tmp = staged.path().to_path_buf();
 
-    let by_path: HashMap<&Path, usize> =
-        dataset.items.iter().enumerate().map(|(i, item)| (item.path.as_path(), i)).collect();
+    let by_path: HashMap<&Path, usize> = dataset.items.iter().enumerate().map(|(i, item)| (item.path(), i)).collect();
     // Item files of the finished tree, for the gate: (path under `tmp`) -> index.
     let files: HashMap<&Path, usize> = match gate {
         Some(_) => layout.item_files.iter().enumerate().map(|(i, file)| (file.as_path(), i)).collect(),
@@ -331,8 +330,8 @@ impl Context<'_> {
         };
         let relative = &self.layout.item_files[i];
         let new_file = self.final_path(relative);
-        let node = &self.dataset.nodes[item.node];
-        let node_file = &self.layout.node_files[item.node];
+        let node = &self.dataset.nodes[item.node as usize];
+        let node_file = &self.layout.node_files[item.node as usize];
 
         self.rewrite_links(&mut json, file, &new_file, &["root", "parent", "collection"]);
         if self.dataset.table.is_some() {

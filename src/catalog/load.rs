@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::href;
 use super::read::read_each;
-use super::record::{Bbox, Interned, ItemRecord, LabelInfo, bbox_from_json, is_label_item};
+use super::record::{Bbox, Interned, ItemFile, ItemRecord, LabelInfo, bbox_from_json, is_label_item};
 use super::walk::{ItemLink, Link, Policy, Problem, Reached, Step, Walker, links_strict};
 use crate::error::{Error, Result};
 
@@ -105,7 +105,7 @@ impl Dataset {
     pub fn item_file(&self, item: usize) -> &Path {
         match &self.table {
             Some(table) => table.item_file(item),
-            None => &self.items[item].path,
+            None => self.items[item].path(),
         }
     }
 
@@ -113,7 +113,7 @@ impl Dataset {
     pub fn read_item(&self, item: usize, reader: &mut super::read::FileReader) -> Result<Value> {
         match &self.table {
             Some(table) => table.item_json(item),
-            None => reader.read_json(&self.items[item].path),
+            None => reader.read_json(self.items[item].path()),
         }
     }
 
@@ -324,7 +324,9 @@ fn read_items(
         })?;
         let parsed = parse_item(path, node, bytes);
         parsed.map(|mut parsed| {
-            parsed.record.stamp = reader.stamp();
+            if let Some(file) = parsed.record.file.as_mut() {
+                file.stamp = reader.stamp();
+            }
             parsed
         })
     });
@@ -340,10 +342,10 @@ fn read_items(
         let (a, b) = (&pair[0].record, &pair[1].record);
         if a.node == b.node && a.id == b.id {
             return Err(Error::DuplicateId {
-                path: b.path.clone().max(a.path.clone()),
-                other: b.path.clone().min(a.path.clone()),
+                path: b.path().max(a.path()).to_path_buf(),
+                other: b.path().min(a.path()).to_path_buf(),
                 id: b.id.clone(),
-                collection: nodes[b.node].id.clone(),
+                collection: nodes[b.node as usize].id.clone(),
             });
         }
     }
@@ -351,7 +353,7 @@ fn read_items(
     let mut linked_dirs = std::collections::BTreeSet::new();
     for parsed in &mut all {
         for (kind, message) in parsed.warnings.drain(..) {
-            warnings.push(kind, &parsed.record.path, message);
+            warnings.push(kind, parsed.record.path(), message);
         }
         sources.push(std::mem::take(&mut parsed.source_paths));
         linked_dirs.extend(parsed.linked_dirs.drain(..));
@@ -361,8 +363,7 @@ fn read_items(
 }
 
 fn resolve_sources(dataset: &mut Dataset, sources: Vec<SourcePaths>) {
-    let by_path: HashMap<&Path, usize> =
-        dataset.items.iter().enumerate().map(|(i, item)| (item.path.as_path(), i)).collect();
+    let by_path: HashMap<&Path, usize> = dataset.items.iter().enumerate().map(|(i, item)| (item.path(), i)).collect();
     let resolved: Vec<(Vec<usize>, Vec<String>)> = sources
         .into_iter()
         .map(|paths| {
@@ -393,7 +394,7 @@ pub(crate) fn attach_sources(
         item.dangling_sources = dangling.into_boxed_slice();
     }
     for (i, item) in dataset.items.iter().enumerate() {
-        dataset.nodes[item.node].items.push(i);
+        dataset.nodes[item.node as usize].items.push(i);
     }
 }
 
@@ -534,9 +535,21 @@ pub(crate) fn item_from_object(
             warnings.push(("remote source", format!("source link {href} is remote; not followed")));
         }
     }
-    let path = path.to_path_buf();
-    let record =
-        ItemRecord { id, node, path, bbox, footprint, has_geometry, datetime, label, split, ..Default::default() };
+    // A table's rows share their file: `Dataset::item_file` finds it.
+    let file =
+        (sources == Sources::Files).then(|| Box::new(ItemFile { path: path.to_path_buf(), ..Default::default() }));
+    let record = ItemRecord {
+        id,
+        node: node as u32,
+        file,
+        bbox,
+        footprint,
+        has_geometry,
+        datetime,
+        label,
+        split,
+        ..Default::default()
+    };
     Ok(Parsed { record, source_paths, linked_dirs, warnings })
 }
 

@@ -15,4 +15,6 @@ pub(crate) use load::{
     Sources, attach_sources, extensions_and_hrefs, footprint_of, geometry_bbox, item_from_object, linked_dir,
 };
 pub use read::{read_json, read_json_into};
-pub use record::{Bbox, Interned, ItemRecord, LABEL_EXTENSION, LabelInfo, bbox_from_json, bbox_numbers, is_label_item};
+pub use record::{
+    Bbox, Interned, ItemFile, ItemRecord, LABEL_EXTENSION, LabelInfo, bbox_from_json, bbox_numbers, is_label_item,
+};

@@ -608,7 +608,7 @@ fn row_json(dataset: &Dataset, content: &Q2Content, i: usize, json: Value) -> Re
     let item = &dataset.items[i];
     let file = dataset.item_file(i);
     let Value::Object(mut json) = json else { return Err(Error::not_stac(file, "expected a STAC Item object")) };
-    let node = &dataset.nodes[item.node];
+    let node = &dataset.nodes[item.node as usize];
     if node.kind == NodeKind::Collection {
         json.insert("collection".into(), Value::String(node.id.clone()));
     } else {

@@ -308,7 +308,7 @@ impl Source for GeoParquet {
         }
         permute(&mut records, &table.row_of_item);
         for (record, &row) in records.iter_mut().zip(&table.row_of_item) {
-            record.node = node_of_row[row as usize] as usize;
+            record.node = node_of_row[row as usize];
         }
         drop(node_of_row);
         // A later item wins a self href named twice, as it always has.
@@ -448,9 +448,7 @@ impl GroupRead {
                 self.warnings.push(kind, &part.path, format!("item {id:?}: {message}"));
             }
             self.linked.extend(parsed.linked_dirs.drain(..));
-            let mut record = parsed.record;
-            // Rows share their file: `Dataset::item_file` finds it.
-            record.path = PathBuf::new();
+            let record = parsed.record;
             let sources = parsed.source_paths.into_iter().map(|(_, href)| href).collect();
             self.push(part, slots, record, collection, sources, self_href)?;
         }
@@ -797,7 +795,7 @@ fn resolve_sources(dataset: &mut Dataset, hrefs: Vec<(u32, u32, String)>, self_h
                     // often share one): the collection the href passes
                     // through decides, else the item's own collection.
                     let segments: Vec<&str> = href.split('/').collect();
-                    let node_named = |j: &usize| segments.contains(&dataset.nodes[items[*j].node].id.as_str());
+                    let node_named = |j: &usize| segments.contains(&dataset.nodes[items[*j].node as usize].id.as_str());
                     let own = |j: &usize| items[*j].node == items[i].node;
                     match named.as_slice() {
                         [one] => Some(*one),

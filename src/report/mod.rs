@@ -152,7 +152,7 @@ mod tests {
                 ItemRecord {
                     id: format!("item_{i:07}"),
                     node: 0,
-                    path: std::path::PathBuf::new(),
+                    file: None,
                     bbox: Some([x, y, x + 0.01, y + 0.01]),
                     footprint: None,
                     has_geometry: true,
@@ -161,7 +161,6 @@ mod tests {
                     sources: Box::default(),
                     dangling_sources: Box::default(),
                     split: None,
-                    stamp: Default::default(),
                 }
             })
             .collect();

@@ -498,7 +498,7 @@ fn load_and_run(catalog: &Path, out: &Path) -> Result<(), String> {
         if let Some(b) = item.bbox
             && (!b.iter().all(|v| v.is_finite()) || b[1] > b[3])
         {
-            return Err(format!("{}: bbox {b:?}", item.path.display()));
+            return Err(format!("{}: bbox {b:?}", item.path().display()));
         }
     }
     catch_unwind(AssertUnwindSafe(|| {

@@ -92,7 +92,7 @@ type Loaded = BTreeMap<(String, String), ([f64; 4], Option<i64>, Vec<(String, St
 fn loaded(dataset: &stac_ml::catalog::Dataset) -> Loaded {
     let key = |i: usize| {
         let item = &dataset.items[i];
-        (dataset.nodes[item.node].id.clone(), item.id.clone())
+        (dataset.nodes[item.node as usize].id.clone(), item.id.clone())
     };
     (0..dataset.items.len())
         .map(|i| {
@@ -151,7 +151,7 @@ fn a_generated_table_holds_the_generated_tree() {
     // The labels' overviews count what the summary reports.
     let mut counts = vec![0u64; classes];
     for label in table.items.iter().filter_map(|item| item.label.as_ref()) {
-        for (key, class, count) in &label.overview_counts {
+        for (key, class, count) in label.overview_counts.iter() {
             assert_eq!(key, "label");
             counts[class.strip_prefix("class_").expect("class_N").parse::<usize>().expect("a number")] += count;
         }
