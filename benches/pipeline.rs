@@ -123,7 +123,7 @@ fn stages(c: &mut Criterion) {
             .items
             .iter()
             .map(|item| {
-                let collection = dataset.nodes[item.node].id.as_str();
+                let collection = dataset.nodes[item.node as usize].id.as_str();
                 let folder = out.join(collection);
                 let file = folder.join(&item.id).join(format!("{}.json", item.id));
                 let json = catalog::read_json(&file).unwrap();
