@@ -171,26 +171,29 @@ impl FootprintGroups {
     pub fn new(dataset: &Dataset) -> Self {
         let items = &dataset.items;
         let groups = group_footprints(items, (0..items.len() as u32).collect(), true);
-        // Ascending, as groups are ordered by their first member.
-        let representatives: Vec<usize> = (0..groups.len()).map(|g| groups.first(g)).collect();
-        let self_iou: Vec<f64> = representatives.par_iter().map(|&r| iou(&items[r], &items[r])).collect();
-        let index = SpatialIndex::of(dataset, &representatives);
-        let representatives = &representatives;
-        let mut overlaps: Vec<Overlap> = (0..representatives.len())
+        let self_iou: Vec<f64> = (0..groups.len())
+            .into_par_iter()
+            .map(|g| {
+                let r = groups.first(g);
+                iou(&items[r], &items[r])
+            })
+            .collect();
+        // One envelope per group, found by group number.
+        let index = SpatialIndex::numbered(dataset, (0..groups.len()).map(|g| (g as u32, groups.first(g))));
+        let groups_ref = &groups;
+        let mut overlaps: Vec<Overlap> = (0..groups.len())
             .into_par_iter()
             .flat_map_iter(|g| {
-                let a = representatives[g];
+                let a = groups_ref.first(g);
                 let hits = items[a].bbox.map(|b| index.touching(&b)).unwrap_or_default();
-                hits.into_iter().filter(move |&b| b != a && items[a].is_label() == items[b].is_label()).filter_map(
-                    move |b| {
-                        let h = representatives.binary_search(&b).expect("the index holds representatives only");
-                        if h <= g {
-                            return None;
-                        }
-                        let iou = iou(&items[a], &items[b]);
-                        (iou > 0.0).then_some(Overlap { a: g, b: h, iou })
-                    },
-                )
+                hits.into_iter().filter(move |&h| h > g).filter_map(move |h| {
+                    let b = groups_ref.first(h);
+                    if items[a].is_label() != items[b].is_label() {
+                        return None;
+                    }
+                    let iou = iou(&items[a], &items[b]);
+                    (iou > 0.0).then_some(Overlap { a: g, b: h, iou })
+                })
             })
             .collect();
         overlaps.sort_by_key(|o| (o.a, o.b));

@@ -685,7 +685,6 @@ fn join_spatially(dataset: &Dataset, members: &[usize], block_size: Option<f64>,
     // group, so many items on one footprint cost linear work, not a pair each.
     let candidates: Vec<u32> = members.iter().map(|&i| i as u32).collect();
     let groups = crate::duplicates::group_footprints(items, candidates, false);
-    let representatives: Vec<usize> = (0..groups.len()).map(|g| groups.first(g)).collect();
     for g in 0..groups.len() {
         let group = groups.get(g);
         let first = group[0] as usize;
@@ -696,13 +695,19 @@ fn join_spatially(dataset: &Dataset, members: &[usize], block_size: Option<f64>,
             }
         }
     }
-    let index = crate::index::SpatialIndex::of(dataset, &representatives);
-    let pairs: Vec<(usize, usize)> = representatives
-        .par_iter()
-        .flat_map_iter(|&a| {
+    // One envelope per group, found by group number; groups are ordered by
+    // their first item, so `h > g` lists each pair once.
+    let index = crate::index::SpatialIndex::numbered(dataset, (0..groups.len()).map(|g| (g as u32, groups.first(g))));
+    let groups = &groups;
+    let pairs: Vec<(usize, usize)> = (0..groups.len())
+        .into_par_iter()
+        .flat_map_iter(|g| {
+            let a = groups.first(g);
             let hits = items[a].bbox.map(|b| index.touching(&b)).unwrap_or_default();
             hits.into_iter()
-                .filter(move |&b| b > a && crate::geometry::iou(&items[a], &items[b]) > 0.0)
+                .filter(move |&h| h > g)
+                .map(move |h| groups.first(h))
+                .filter(move |&b| crate::geometry::iou(&items[a], &items[b]) > 0.0)
                 .map(move |b| (a, b))
         })
         .collect();

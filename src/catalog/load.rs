@@ -383,16 +383,22 @@ fn resolve_sources(dataset: &mut Dataset, sources: Vec<SourcePaths>) {
 
 /// Gives items their resolved `source` links, (item, found items, dangling
 /// hrefs) for the items that have any, and each node its items.
-pub(crate) fn attach_sources(
-    dataset: &mut Dataset,
-    resolved: impl IntoIterator<Item = (usize, Vec<usize>, Vec<String>)>,
-) {
+fn attach_sources(dataset: &mut Dataset, resolved: impl IntoIterator<Item = (usize, Vec<usize>, Vec<String>)>) {
     for (i, found, dangling) in resolved {
-        let item = &mut dataset.items[i];
-        // Boxed slices: exactly as long as the list, no capacity field.
-        item.sources = found.into_boxed_slice();
-        item.dangling_sources = dangling.into_boxed_slice();
+        give_sources(&mut dataset.items[i], found, dangling);
     }
+    list_node_items(dataset);
+}
+
+/// Gives `item` its resolved `source` links: the items found, the hrefs not.
+pub(crate) fn give_sources(item: &mut ItemRecord, found: Vec<usize>, dangling: Vec<String>) {
+    // Boxed slices: exactly as long as the list, no capacity field.
+    item.sources = found.into_boxed_slice();
+    item.dangling_sources = dangling.into_boxed_slice();
+}
+
+/// Lists each node's items, in item order.
+pub(crate) fn list_node_items(dataset: &mut Dataset) {
     for (i, item) in dataset.items.iter().enumerate() {
         dataset.nodes[item.node as usize].items.push(i);
     }

@@ -12,7 +12,8 @@ pub mod walk;
 
 pub use load::{Dataset, ItemTable, Node, NodeKind, WarningGroup, Warnings, load, root_file};
 pub(crate) use load::{
-    Sources, attach_sources, extensions_and_hrefs, footprint_of, geometry_bbox, item_from_object, linked_dir,
+    Sources, extensions_and_hrefs, footprint_of, geometry_bbox, give_sources, item_from_object, linked_dir,
+    list_node_items,
 };
 pub use read::{read_json, read_json_into};
 pub use record::{

@@ -781,37 +781,43 @@ fn resolve_sources(dataset: &mut Dataset, hrefs: Vec<(u32, u32, String)>, self_h
             })
             .collect()
     };
-    let links: Vec<&[(u32, u32, String)]> = hrefs.chunk_by(|a, b| a.0 == b.0).collect();
-    let resolved: Vec<(usize, Vec<usize>, Vec<String>)> = links
-        .into_par_iter()
-        .map(|links| {
-            let i = links[0].0 as usize;
-            let mut found = Vec::new();
-            let mut dangling = Vec::new();
-            for (_, _, href) in links {
-                let target = self_hrefs.get(href.as_str()).copied().or_else(|| {
-                    let named: Vec<usize> = named(href::stem(href)).into_iter().filter(|&j| j != i).collect();
-                    // Ids repeat across collections (a label and its image
-                    // often share one): the collection the href passes
-                    // through decides, else the item's own collection.
-                    let segments: Vec<&str> = href.split('/').collect();
-                    let node_named = |j: &usize| segments.contains(&dataset.nodes[items[*j].node as usize].id.as_str());
-                    let own = |j: &usize| items[*j].node == items[i].node;
-                    match named.as_slice() {
-                        [one] => Some(*one),
-                        _ => named.iter().copied().find(node_named).or_else(|| named.iter().copied().find(own)),
-                    }
-                });
-                match target {
-                    Some(j) => found.push(j),
-                    None => dangling.push(href.clone()),
+    // Each href's item (or none), found in parallel: four bytes an href, not
+    // a list per item beside the hrefs.
+    const DANGLING: u32 = u32::MAX;
+    let targets: Vec<u32> = hrefs
+        .par_iter()
+        .map(|(i, _, href)| {
+            let i = *i as usize;
+            let target = self_hrefs.get(href.as_str()).copied().or_else(|| {
+                let named: Vec<usize> = named(href::stem(href)).into_iter().filter(|&j| j != i).collect();
+                // Ids repeat across collections (a label and its image
+                // often share one): the collection the href passes
+                // through decides, else the item's own collection.
+                let segments: Vec<&str> = href.split('/').collect();
+                let node_named = |j: &usize| segments.contains(&dataset.nodes[items[*j].node as usize].id.as_str());
+                let own = |j: &usize| items[*j].node == items[i].node;
+                match named.as_slice() {
+                    [one] => Some(*one),
+                    _ => named.iter().copied().find(node_named).or_else(|| named.iter().copied().find(own)),
                 }
-            }
-            (i, found, dangling)
+            });
+            target.map_or(DANGLING, |j| j as u32)
         })
         .collect();
-    drop(hrefs);
-    crate::catalog::attach_sources(dataset, resolved);
+    let mut hrefs = hrefs.into_iter().zip(targets).peekable();
+    while let Some(((item, _, href), target)) = hrefs.next() {
+        let (mut found, mut dangling) = (Vec::new(), Vec::new());
+        let mut place = |href: String, target: u32| match target {
+            DANGLING => dangling.push(href),
+            j => found.push(j as usize),
+        };
+        place(href, target);
+        while let Some(((_, _, href), target)) = hrefs.next_if(|((next, _, _), _)| *next == item) {
+            place(href, target);
+        }
+        crate::catalog::give_sources(&mut dataset.items[item as usize], found, dangling);
+    }
+    crate::catalog::list_node_items(dataset);
 }
 
 #[cfg(test)]
