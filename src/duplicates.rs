@@ -240,10 +240,15 @@ impl FootprintGroups {
     /// and the first `examples` such pairs in (a, b) order, as
     /// [`overlaps`] would list them.
     pub fn leakage(&self, split_of: &[Option<u16>], threshold: f64, examples: usize) -> (LeakCounts, Vec<Overlap>) {
+        let per_pair = self.leak_counts(split_of, threshold);
+        (per_pair, self.first_leaks(split_of, examples))
+    }
+
+    fn leak_counts(&self, split_of: &[Option<u16>], threshold: f64) -> LeakCounts {
         let mut per_pair = LeakCounts::new();
         // Members per split, per group, in compressed form like the groups.
-        let mut counts: Vec<(u16, usize)> = Vec::new();
-        let mut starts: Vec<usize> = Vec::with_capacity(self.groups.len() + 1);
+        let mut counts: Vec<(u16, u32)> = Vec::new();
+        let mut starts: Vec<u32> = Vec::with_capacity(self.groups.len() + 1);
         let mut splits: Vec<u16> = Vec::new();
         starts.push(0);
         for g in 0..self.groups.len() {
@@ -251,21 +256,22 @@ impl FootprintGroups {
             splits.extend(self.groups.get(g).iter().filter_map(|&i| split_of[i as usize]));
             splits.sort_unstable();
             for chunk in splits.chunk_by(|a, b| a == b) {
-                counts.push((chunk[0], chunk.len()));
+                counts.push((chunk[0], chunk.len() as u32));
             }
-            starts.push(counts.len());
+            starts.push(counts.len() as u32);
         }
-        let of = |g: usize| &counts[starts[g]..starts[g + 1]];
-        let mut add = |g: &[(u16, usize)], h: &[(u16, usize)], same: bool, above: bool| {
+        let of = |g: usize| &counts[starts[g] as usize..starts[g + 1] as usize];
+        let mut add = |g: &[(u16, u32)], h: &[(u16, u32)], same: bool, above: bool| {
             for &(k, n) in g {
                 for &(l, m) in h {
                     if k == l || (same && k > l) {
                         continue;
                     }
+                    let pairs = n as usize * m as usize;
                     let entry = per_pair.entry((k.min(l), k.max(l))).or_default();
-                    entry.0 += n * m;
+                    entry.0 += pairs;
                     if above {
-                        entry.1 += n * m;
+                        entry.1 += pairs;
                     }
                 }
             }
@@ -278,21 +284,22 @@ impl FootprintGroups {
         for o in &self.overlaps {
             add(of(o.a), of(o.b), false, o.iou >= threshold);
         }
-        (per_pair, self.first_leaks(split_of, examples))
+        per_pair
     }
 
-    /// The first `limit` overlapping pairs (a < b, ascending) whose items are
-    /// in different splits, found without listing same-split pairs: for each
-    /// item, the candidates are the next members of each other split in its
-    /// own and each overlapping group.
+    /// The first `limit` pairs of items in different splits whose footprints
+    /// overlap, in (a, b) order. Every table here is four bytes a group or an
+    /// item (twelve a run): at ten million items the first version, in
+    /// `usize`, was the largest thing the metrics stage held.
     fn first_leaks(&self, split_of: &[Option<u16>], limit: usize) -> Vec<Overlap> {
         if limit == 0 {
             return Vec::new();
         }
         let groups = self.groups.len();
-        // Per group: its overlapping groups with the IoU, itself when its
-        // footprint has area; compressed like the groups.
-        let mut starts = vec![0usize; groups + 1];
+        // Per group: its neighbours, as an overlap's number or `ITSELF` when
+        // its own footprint has area; compressed like the groups.
+        const ITSELF: u32 = u32::MAX;
+        let mut starts = vec![0u32; groups + 1];
         for g in (0..groups).filter(|&g| self.self_iou[g] > 0.0) {
             starts[g + 1] += 1;
         }
@@ -303,26 +310,35 @@ impl FootprintGroups {
         for g in 0..groups {
             starts[g + 1] += starts[g];
         }
-        let mut neighbours = vec![(0usize, 0.0f64); starts[groups]];
-        let mut next = starts.clone();
-        let mut put = |g: usize, h: usize, iou: f64| {
-            neighbours[next[g]] = (h, iou);
-            next[g] += 1;
+        let mut neighbours = vec![0u32; starts[groups] as usize];
+        {
+            let mut next = starts.clone();
+            let mut put = |g: usize, neighbour: u32| {
+                neighbours[next[g] as usize] = neighbour;
+                next[g] += 1;
+            };
+            for g in (0..groups).filter(|&g| self.self_iou[g] > 0.0) {
+                put(g, ITSELF);
+            }
+            for (k, o) in self.overlaps.iter().enumerate() {
+                put(o.a, k as u32);
+                put(o.b, k as u32);
+            }
+        }
+        let neighbour = |g: usize, n: u32| -> (usize, f64) {
+            if n == ITSELF {
+                return (g, self.self_iou[g]);
+            }
+            let o = &self.overlaps[n as usize];
+            (if o.a == g { o.b } else { o.a }, o.iou)
         };
-        for g in (0..groups).filter(|&g| self.self_iou[g] > 0.0) {
-            put(g, g, self.self_iou[g]);
-        }
-        for o in &self.overlaps {
-            put(o.a, o.b, o.iou);
-            put(o.b, o.a, o.iou);
-        }
         // Per group: members by (split, item), so each split's are a run,
         // and the runs themselves, (split, start, end) in `by_split`, found
         // once: walking a large group's members per item would be quadratic.
         let mut by_split = self.groups.members().to_vec();
         let mut group_of = vec![u32::MAX; split_of.len()];
-        let mut runs: Vec<(u16, usize, usize)> = Vec::new();
-        let mut run_starts: Vec<usize> = Vec::with_capacity(groups + 1);
+        let mut runs: Vec<(u16, u32, u32)> = Vec::new();
+        let mut run_starts: Vec<u32> = Vec::with_capacity(groups + 1);
         run_starts.push(0);
         for g in 0..groups {
             let range = self.groups.range(g);
@@ -330,29 +346,30 @@ impl FootprintGroups {
             let mut at = range.start;
             for run in by_split[range.clone()].chunk_by(|x, y| split_of[*x as usize] == split_of[*y as usize]) {
                 if let Some(s) = split_of[run[0] as usize] {
-                    runs.push((s, at, at + run.len()));
+                    runs.push((s, at as u32, (at + run.len()) as u32));
                 }
                 at += run.len();
             }
-            run_starts.push(runs.len());
+            run_starts.push(runs.len() as u32);
             for &i in self.groups.get(g) {
                 group_of[i as usize] = g as u32;
             }
         }
         let mut found = Vec::new();
         for a in 0..split_of.len() {
-            let g = group_of[a];
+            let g = group_of[a] as usize;
             let Some(sa) = split_of[a] else { continue };
-            if g == u32::MAX {
+            if g == u32::MAX as usize {
                 continue;
             }
             let mut candidates: Vec<(usize, f64)> = Vec::new();
-            for &(h, iou) in &neighbours[starts[g as usize]..starts[g as usize + 1]] {
-                for &(s, from, to) in &runs[run_starts[h]..run_starts[h + 1]] {
+            for &n in &neighbours[starts[g] as usize..starts[g + 1] as usize] {
+                let (h, iou) = neighbour(g, n);
+                for &(s, from, to) in &runs[run_starts[h] as usize..run_starts[h + 1] as usize] {
                     if s == sa {
                         continue;
                     }
-                    let run = &by_split[from..to];
+                    let run = &by_split[from as usize..to as usize];
                     let start = run.partition_point(|&b| b as usize <= a);
                     candidates.extend(run[start..].iter().take(limit - found.len()).map(|&b| (b as usize, iou)));
                 }

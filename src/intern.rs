@@ -106,9 +106,82 @@ impl std::fmt::Display for Interned {
     }
 }
 
+/// An interned list of interned strings (a label item's properties or
+/// tasks): a million label items list the same few, so each list is held
+/// once and every use is one thin pointer, with nothing of its own on the
+/// heap.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InternedList(&'static Box<[Interned]>);
+
+type ListTable = HashMap<&'static [Interned], &'static Box<[Interned]>>;
+
+fn lists() -> &'static Mutex<ListTable> {
+    static LISTS: OnceLock<Mutex<ListTable>> = OnceLock::new();
+    LISTS.get_or_init(Default::default)
+}
+
+impl InternedList {
+    /// The one `InternedList` of `items`.
+    pub fn new(items: &[Interned]) -> Self {
+        let mut lists = lists().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(&held) = lists.get(items) {
+            return InternedList(held);
+        }
+        let held: &'static Box<[Interned]> = Box::leak(Box::new(items.to_vec().into_boxed_slice()));
+        lists.insert(held, held);
+        InternedList(held)
+    }
+}
+
+impl Default for InternedList {
+    fn default() -> Self {
+        InternedList::new(&[])
+    }
+}
+
+impl FromIterator<Interned> for InternedList {
+    fn from_iter<I: IntoIterator<Item = Interned>>(iter: I) -> Self {
+        let items: Vec<Interned> = iter.into_iter().collect();
+        InternedList::new(&items)
+    }
+}
+
+impl std::ops::Deref for InternedList {
+    type Target = [Interned];
+    fn deref(&self) -> &[Interned] {
+        self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a InternedList {
+    type Item = &'a Interned;
+    type IntoIter = std::slice::Iter<'a, Interned>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl std::fmt::Debug for InternedList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.iter()).finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_list_per_sequence_of_texts() {
+        let a: InternedList = ["label", "kind"].into_iter().map(Interned::new).collect();
+        let b = InternedList::new(&[Interned::new("label"), Interned::new("kind")]);
+        assert!(std::ptr::eq(a.as_ptr(), b.as_ptr()));
+        assert_eq!(a.iter().map(|t| t.as_str()).collect::<Vec<_>>(), ["label", "kind"]);
+        let other: InternedList = ["kind", "label"].into_iter().map(Interned::new).collect();
+        assert_ne!(a, other);
+        assert!(InternedList::default().is_empty());
+        assert_eq!(format!("{a:?}"), r#"["label", "kind"]"#);
+    }
 
     #[test]
     fn one_string_per_text_ordered_by_text() {

@@ -656,7 +656,7 @@ fn label_info(
         {
             let mut asset = href::resolve(path, href);
             asset.shrink_to_fit();
-            info.asset = Some(asset);
+            info.asset = Some(asset.into_boxed_path());
         }
     }
     info

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-pub use crate::intern::Interned;
+pub use crate::intern::{Interned, InternedList};
 use serde_json::{Map, Value};
 
 /// An axis-aligned 2-D bounding box: `[min_x, min_y, max_x, max_y]`.
@@ -71,15 +71,15 @@ impl ItemRecord {
 #[derive(Debug, Clone, Default)]
 pub struct LabelInfo {
     /// `label:properties`; `None` for raster labels (`null`) or when absent.
-    pub properties: Option<Box<[Interned]>>,
+    pub properties: Option<InternedList>,
     /// `label:tasks` as written.
-    pub tasks: Box<[Interned]>,
+    pub tasks: InternedList,
     /// `label:type` (`vector` or `raster`) as written.
     pub label_type: Option<Interned>,
     /// The item has a label asset (local or remote).
     pub has_asset: bool,
     /// Local path of the label asset, when it is local.
-    pub asset: Option<PathBuf>,
+    pub asset: Option<Box<Path>>,
     /// The label asset's format, when its media type or extension tells
     /// (see [`crate::label_assets`]).
     pub asset_format: Option<crate::label_assets::AssetFormat>,
@@ -157,6 +157,8 @@ mod tests {
     fn a_record_stays_small() {
         // Ten million of them are held at once: every byte here is 10 MB.
         assert!(std::mem::size_of::<ItemRecord>() <= 144, "{}", std::mem::size_of::<ItemRecord>());
+        // Half the items of a training set are label items.
+        assert!(std::mem::size_of::<LabelInfo>() <= 80, "{}", std::mem::size_of::<LabelInfo>());
     }
 
     #[test]

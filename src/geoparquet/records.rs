@@ -18,7 +18,7 @@ use super::columns::{optional, string_list, strings, times_as};
 
 use super::files::{self, Part};
 use super::source::geometry_from_wkb;
-use crate::catalog::{Interned, ItemRecord, LabelInfo, footprint_of, geometry_bbox, href, linked_dir};
+use crate::catalog::{Interned, InternedList, ItemRecord, LabelInfo, footprint_of, geometry_bbox, href, linked_dir};
 
 /// One row's record and what loading matches once every row is read.
 pub(crate) struct Record {
@@ -431,7 +431,7 @@ impl Labels {
             return None;
         }
         let mut info = LabelInfo::default();
-        let texts = |list: &ListArray| -> Box<[Interned]> {
+        let texts = |list: &ListArray| -> InternedList {
             list.value(r).as_string::<i32>().iter().flatten().map(Interned::from).collect()
         };
         if properties.is_valid(r) {
@@ -508,7 +508,7 @@ impl Labels {
             {
                 let mut asset = href::resolve(path, href);
                 asset.shrink_to_fit();
-                info.asset = Some(asset);
+                info.asset = Some(asset.into_boxed_path());
             }
         }
         Some(info)
