@@ -124,10 +124,10 @@ type Totals = Vec<(String, String, String, u64)>;
 fn group_counts(classes: &ClassCounts, splits: Option<&SplitView>, per_frame: usize) -> PolarsResult<(Totals, Totals)> {
     let keys = ["split", "property", "class"];
     let mut partial: Option<DataFrame> = None;
-    let items: Vec<(usize, &crate::class_counts::ItemClasses)> = classes.iter().collect();
-    for chunk in items.chunks(per_frame) {
+    let mut items = classes.iter().peekable();
+    while items.peek().is_some() {
         let mut rows = Rows::default();
-        for &(i, counts) in chunk {
+        for (i, counts) in items.by_ref().take(per_frame) {
             let split = splits.and_then(|s| s.name_of(i)).unwrap_or_default();
             for (property, class, count) in counts.rows.iter() {
                 rows.property.push(property.as_str());

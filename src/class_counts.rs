@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::catalog::{Dataset, Interned, ItemRecord, Warnings};
+use crate::catalog::{Dataset, Interned, ItemRecord, Warnings, summed_counts};
 use crate::raster_labels::RasterLabels;
 
 /// Where an item's class counts came from.
@@ -139,7 +139,7 @@ impl ClassCounts {
 /// One label item's classes, and why its label asset could not be used, if
 /// it could not.
 fn item_classes(item: &ItemRecord) -> (ItemClasses, Option<String>) {
-    let with = |source, rows| ItemClasses { source, rows: merged(rows).into(), ..ItemClasses::default() };
+    let with = |source, rows| ItemClasses { source, rows: summed_counts(rows).into(), ..ItemClasses::default() };
     let Some(label) = item.label.as_deref() else { return (with(ClassSource::None, Vec::new()), None) };
     let regression_task = label.tasks.iter().any(|t| t.eq_ignore_ascii_case("regression"));
     let mut warning = None;
@@ -176,12 +176,12 @@ fn item_classes(item: &ItemRecord) -> (ItemClasses, Option<String>) {
     }
     if !label.overview_counts.is_empty() {
         let overviews = &label.overview_counts;
-        // Already summed and sorted (each (property, class) once, in order):
-        // the item's rows are these, shared rather than copied.
+        // Loading sums and sorts them (each (property, class) once, in
+        // order): the item's rows are these, shared rather than copied.
         let rows = if overviews.windows(2).all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1)) {
             overviews.clone()
         } else {
-            merged(overviews.to_vec()).into()
+            summed_counts(overviews.to_vec()).into()
         };
         return (
             ItemClasses { features, source: ClassSource::LabelOverviews, rows, ..ItemClasses::default() },
@@ -193,20 +193,6 @@ fn item_classes(item: &ItemRecord) -> (ItemClasses, Option<String>) {
         return (ItemClasses { features, ..with(ClassSource::ItemProperties, rows) }, warning);
     }
     (ItemClasses { features, ..with(ClassSource::None, Vec::new()) }, warning)
-}
-
-/// Sums rows of the same (property, class): a label GeoJSON yields one row
-/// per feature, and the counts are held for the whole run.
-fn merged(mut rows: Vec<(Interned, Interned, u64)>) -> Vec<(Interned, Interned, u64)> {
-    rows.sort_unstable_by_key(|row| (row.0, row.1));
-    let mut out: Vec<(Interned, Interned, u64)> = Vec::with_capacity(rows.len().min(16));
-    for row in rows {
-        match out.last_mut() {
-            Some(last) if last.0 == row.0 && last.1 == row.1 => last.2 += row.2,
-            _ => out.push(row),
-        }
-    }
-    out
 }
 
 /// What one label GeoJSON holds.
@@ -277,7 +263,7 @@ mod tests {
     #[test]
     fn rows_of_one_class_are_summed() {
         let rows = vec![row("b", "x", 1), row("a", "y", 1), row("b", "x", 2), row("a", "x", 1)];
-        assert_eq!(merged(rows), vec![row("a", "x", 1), row("a", "y", 1), row("b", "x", 3)]);
+        assert_eq!(summed_counts(rows), vec![row("a", "x", 1), row("a", "y", 1), row("b", "x", 3)]);
     }
 
     #[test]

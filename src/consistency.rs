@@ -124,7 +124,7 @@ pub fn check(dataset: &Dataset, examples: usize) -> Option<Consistency> {
         .collect();
     let without = labels
         .iter()
-        .filter(|&&i| items[i].sources.is_empty() && items[i].dangling_sources.is_empty())
+        .filter(|&&i| items[i].sources.is_empty() && items[i].dangling().is_empty())
         .map(|&i| items[i].id.clone())
         .collect();
     let mut used = vec![false; items.len()];
@@ -202,9 +202,7 @@ pub fn outside_share(label: &ItemRecord, sources: &[&ItemRecord]) -> Option<f64>
 /// Days from the label's time to the nearest source time; `None` when either
 /// side has no readable time.
 pub fn days_apart(label: &ItemRecord, sources: &[&ItemRecord]) -> Option<f64> {
-    let at = |item: &ItemRecord| {
-        chrono::DateTime::parse_from_rfc3339(item.datetime.as_deref()?).ok().map(|t| t.timestamp_millis())
-    };
+    let at = |item: &ItemRecord| item.datetime?.instant().map(|t| t.timestamp_millis());
     let label_at = at(label)?;
     sources
         .iter()
@@ -229,7 +227,7 @@ mod tests {
             datetime: None,
             label: None,
             sources: Box::default(),
-            dangling_sources: Box::default(),
+            dangling_sources: None,
             split: None,
         }
     }

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use crate::catalog::{Dataset, ItemRecord};
 use crate::geometry::iou;
-use crate::index::SpatialIndex;
+use crate::index::{SpatialIndex, touch};
 use crate::union_find::{Groups, UnionFind};
 
 /// One exact duplicate: `item` has the same bbox as the earlier `duplicate_of`.
@@ -73,6 +73,9 @@ pub fn overlaps(dataset: &Dataset, index: &SpatialIndex) -> Vec<Overlap> {
             };
             hits.into_iter().filter(move |&b| b > a && items[a].is_label() == items[b].is_label()).filter_map(
                 move |b| {
+                    if !touch(&items[a].bbox?, &items[b].bbox?) {
+                        return None;
+                    }
                     let iou = iou(&items[a], &items[b]);
                     (iou > 0.0).then_some(Overlap { a, b, iou })
                 },
@@ -185,10 +188,11 @@ impl FootprintGroups {
             .into_par_iter()
             .flat_map_iter(|g| {
                 let a = groups_ref.first(g);
-                let hits = items[a].bbox.map(|b| index.touching(&b)).unwrap_or_default();
+                let bbox = items[a].bbox;
+                let hits = bbox.map(|b| index.touching(&b)).unwrap_or_default();
                 hits.into_iter().filter(move |&h| h > g).filter_map(move |h| {
                     let b = groups_ref.first(h);
-                    if items[a].is_label() != items[b].is_label() {
+                    if items[a].is_label() != items[b].is_label() || !touch(&bbox?, &items[b].bbox?) {
                         return None;
                     }
                     let iou = iou(&items[a], &items[b]);
@@ -299,6 +303,10 @@ impl FootprintGroups {
         // Per group: its neighbours, as an overlap's number or `ITSELF` when
         // its own footprint has area; compressed like the groups.
         const ITSELF: u32 = u32::MAX;
+        // Every count below fits: 2^31 overlaps would take 50 GB as
+        // `Overlap`s before this point.
+        let neighbours_total = groups + 2 * self.overlaps.len();
+        assert!(u32::try_from(neighbours_total).is_ok_and(|n| n < ITSELF), "{neighbours_total} neighbours");
         let mut starts = vec![0u32; groups + 1];
         for g in (0..groups).filter(|&g| self.self_iou[g] > 0.0) {
             starts[g + 1] += 1;
@@ -402,6 +410,38 @@ mod tests {
             items: (0..items.len()).collect(),
         };
         Dataset { nodes: vec![root], items, warnings: Warnings::default(), linked_dirs: Vec::new(), table: None }
+    }
+
+    #[test]
+    fn bboxes_apart_in_f64_do_not_overlap_whatever_their_footprints() {
+        // Two footprints that overlap, each reaching past its bbox; the
+        // bboxes miss each other by less than an f32 step, so the f32 index
+        // finds the pair, and only the f64 bboxes can leave it out, as an
+        // f64 index would have.
+        let square = |x0: f64, x1: f64| {
+            let ring = geo::LineString::from(vec![(x0, 0.0), (x1, 0.0), (x1, 1.0), (x0, 1.0), (x0, 0.0)]);
+            let polygon = geo::Polygon::new(ring, Vec::new());
+            Some(Box::new(geo::MultiPolygon(vec![polygon])))
+        };
+        let gap = 1.0 + 1e-9;
+        let items = vec![
+            ItemRecord {
+                id: "a".into(),
+                bbox: Some([0.0, 0.0, 1.0, 1.0]),
+                footprint: square(0.0, 1.5),
+                ..Default::default()
+            },
+            ItemRecord {
+                id: "b".into(),
+                bbox: Some([gap, 0.0, 2.0, 1.0]),
+                footprint: square(0.5, 2.0),
+                ..Default::default()
+            },
+        ];
+        assert_eq!(1.0f32, gap as f32);
+        let dataset = dataset(items);
+        assert!(FootprintGroups::new(&dataset).overlaps.is_empty());
+        assert!(overlaps(&dataset, &SpatialIndex::new(&dataset)).is_empty());
     }
 
     #[test]

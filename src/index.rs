@@ -11,8 +11,9 @@ use crate::geometry::parts;
 /// tree where `f64` and `usize` took 64, which at ten million items was the
 /// largest thing the metrics stage held. Rounding every coordinate the same
 /// monotone way keeps each pair of envelopes that touch in `f64` touching in
-/// `f32`, so a query finds a superset of the touching items; every caller
-/// keeps only pairs whose footprints overlap with positive area.
+/// `f32`, so a query finds a superset of the touching items; callers keep
+/// the hits whose bboxes [`touch`] in `f64`, which is what an `f64` tree
+/// would have found.
 type Entry = GeomWithData<Rectangle<[f32; 2]>, u32>;
 
 /// `v` in `f32`, rounded to nearest and kept finite: monotone in `v`.
@@ -22,6 +23,12 @@ fn narrow(v: f64) -> f32 {
 
 fn envelope(p: &Bbox) -> ([f32; 2], [f32; 2]) {
     ([narrow(p[0]), narrow(p[1])], [narrow(p[2]), narrow(p[3])])
+}
+
+/// True when two bboxes (either may cross the antimeridian) touch or
+/// overlap, edges included.
+pub fn touch(a: &Bbox, b: &Bbox) -> bool {
+    parts(a).any(|p| parts(b).any(|q| p[0] <= q[2] && q[0] <= p[2] && p[1] <= q[3] && q[1] <= p[3]))
 }
 
 /// The envelopes of every item that has a bbox.
@@ -57,7 +64,8 @@ impl SpatialIndex {
     }
 
     /// Numbers of the items whose envelope touches `bbox` (their indices,
-    /// unless built [`SpatialIndex::numbered`]), sorted, without repeats.
+    /// unless built [`SpatialIndex::numbered`]), sorted, without repeats: a
+    /// superset of those whose bbox does, see [`touch`].
     pub fn touching(&self, bbox: &Bbox) -> Vec<usize> {
         let mut hits: Vec<usize> = parts(bbox)
             .flat_map(|p| {
@@ -110,9 +118,6 @@ mod tests {
         let dataset =
             Dataset { nodes: vec![root], items, warnings: Warnings::default(), linked_dirs: Vec::new(), table: None };
         let index = SpatialIndex::new(&dataset);
-        let touch = |a: &Bbox, b: &Bbox| {
-            parts(a).any(|p| parts(b).any(|q| p[0] <= q[2] && q[0] <= p[2] && p[1] <= q[3] && q[1] <= p[3]))
-        };
         let mut found = 0;
         for a in &boxes {
             let hits = index.touching(a);

@@ -139,7 +139,10 @@ pub fn info(source: &dyn Source, dataset: &Dataset) -> Result<Info> {
         }
         // Compared as instants, not as text: offsets and 5-digit years order
         // wrong as strings. Unparseable values are left to `validate`.
-        let datetimes = items.iter().filter_map(|i| i.datetime.as_deref().and_then(parse_datetime));
+        let datetimes = items.iter().filter_map(|i| {
+            let time = i.datetime?;
+            time.written().map_or_else(|| time.instant(), parse_datetime)
+        });
         let temporal = datetimes
             .fold(None, |range: Option<[DateTime<Utc>; 2]>, t| match range {
                 None => Some([t, t]),

@@ -363,7 +363,7 @@ fn missing_values(dataset: &Dataset, classes: &ClassCounts) -> MissingValues {
             "datetime" => item.datetime.is_none(),
             "label-asset" => item.label.as_ref().is_some_and(|l| !l.has_asset),
             "label-classes" => item.label.as_ref().is_some_and(|l| !l.has_classes) && !regression(i),
-            _ => !item.dangling_sources.is_empty(),
+            _ => !item.dangling().is_empty(),
         }
     };
     let fields = ["geometry", "bbox", "datetime", "label-asset", "label-classes", "source-link-target"];

@@ -481,10 +481,7 @@ fn place_by_time(
     split_of: &mut [Option<u16>],
     counts: &mut [usize],
 ) -> Result<()> {
-    let time = |i: usize| {
-        let text = dataset.items[i].datetime.as_deref()?;
-        chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&chrono::Utc))
-    };
+    let time = |i: usize| dataset.items[i].datetime?.instant();
     for group in groups.iter() {
         let k = match group.iter().find_map(|&i| split_of[i as usize]) {
             // A unit with kept items stays where the previous version put them.
@@ -703,11 +700,13 @@ fn join_spatially(dataset: &Dataset, members: &[usize], block_size: Option<f64>,
         .into_par_iter()
         .flat_map_iter(|g| {
             let a = groups.first(g);
-            let hits = items[a].bbox.map(|b| index.touching(&b)).unwrap_or_default();
+            let bbox = items[a].bbox;
+            let hits = bbox.map(|b| index.touching(&b)).unwrap_or_default();
+            let touch = move |b: usize| bbox.zip(items[b].bbox).is_some_and(|(x, y)| crate::index::touch(&x, &y));
             hits.into_iter()
                 .filter(move |&h| h > g)
                 .map(move |h| groups.first(h))
-                .filter(move |&b| crate::geometry::iou(&items[a], &items[b]) > 0.0)
+                .filter(move |&b| touch(b) && crate::geometry::iou(&items[a], &items[b]) > 0.0)
                 .map(move |b| (a, b))
         })
         .collect();

@@ -11,7 +11,8 @@ pub(crate) struct UnionFind {
 impl UnionFind {
     /// `n` singleton sets.
     pub(crate) fn new(n: usize) -> Self {
-        let n = u32::try_from(n).expect("at most 2^32 items (loading checks)");
+        // Loading refuses more than u32::MAX items (both loaders check).
+        let n = u32::try_from(n).expect("at most 2^32 items");
         UnionFind { parent: (0..n).collect(), size: vec![1; n as usize] }
     }
 

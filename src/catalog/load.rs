@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::href;
 use super::read::read_each;
-use super::record::{Bbox, Interned, ItemFile, ItemRecord, LabelInfo, bbox_from_json, is_label_item};
+use super::record::{Bbox, Interned, ItemFile, ItemRecord, ItemTime, LabelInfo, bbox_from_json, is_label_item};
 use super::walk::{ItemLink, Link, Policy, Problem, Reached, Step, Walker, links_strict};
 use crate::error::{Error, Result};
 
@@ -228,7 +228,12 @@ pub fn root_file(path: &Path) -> Result<PathBuf> {
 pub fn load(path: &Path) -> Result<Dataset> {
     let root = root_file(path)?;
     let mut warnings = Warnings::default();
-    let (nodes, item_links) = walk(root, &mut warnings)?;
+    let (nodes, item_links) = walk(root.clone(), &mut warnings)?;
+    // Items are numbered in `u32` wherever millions of numbers are held.
+    if u32::try_from(item_links.len()).is_err() {
+        let count = item_links.len();
+        return Err(Error::not_stac(&root, format!("links {count} items; at most 4294967295 are supported")));
+    }
     let (items, sources, linked_dirs) = read_items(&nodes, &item_links, &mut warnings)?;
     let mut dataset = Dataset { nodes, items, warnings, linked_dirs, table: None };
     resolve_sources(&mut dataset, sources);
@@ -394,7 +399,7 @@ fn attach_sources(dataset: &mut Dataset, resolved: impl IntoIterator<Item = (usi
 pub(crate) fn give_sources(item: &mut ItemRecord, found: Vec<usize>, dangling: Vec<String>) {
     // Boxed slices: exactly as long as the list, no capacity field.
     item.sources = found.into_boxed_slice();
-    item.dangling_sources = dangling.into_boxed_slice();
+    item.dangling_sources = (!dangling.is_empty()).then(|| Box::new(dangling.into_boxed_slice()));
 }
 
 /// Lists each node's items, in item order.
@@ -497,7 +502,7 @@ pub(crate) fn item_from_object(
     let datetime = ["datetime", "start_datetime"]
         .iter()
         .find_map(|key| properties.get(*key).and_then(Value::as_str))
-        .map(Into::into);
+        .map(|text| ItemTime::Text(text.into()));
     let split = properties.get("ml-dataset:split").and_then(Value::as_str).map(Into::into);
     if !matches!(json.get("stac_extensions"), Some(Value::Array(_)) | None | Some(Value::Null)) {
         warnings.push(("bad field", "stac_extensions is not an array; ignored".into()));
@@ -633,7 +638,7 @@ fn label_info(
             }
         }
     }
-    info.overview_counts = counts.into();
+    info.overview_counts = crate::catalog::summed_counts(counts).into();
     if let Some(props) = &info.properties {
         let mut classes = Vec::new();
         for prop in props {

@@ -17,6 +17,6 @@ pub(crate) use load::{
 };
 pub use read::{read_json, read_json_into};
 pub use record::{
-    Bbox, Interned, InternedList, ItemFile, ItemRecord, LABEL_EXTENSION, LabelInfo, bbox_from_json, bbox_numbers,
-    is_label_item,
+    Bbox, Interned, InternedList, ItemFile, ItemRecord, ItemTime, LABEL_EXTENSION, LabelInfo, bbox_from_json,
+    bbox_numbers, is_label_item, summed_counts,
 };

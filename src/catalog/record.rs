@@ -28,19 +28,73 @@ pub struct ItemRecord {
     pub footprint: Option<Box<geo::MultiPolygon<f64>>>,
     /// The item has a geometry (possibly just its bbox rectangle).
     pub has_geometry: bool,
-    /// `datetime`, or `start_datetime` when `datetime` is null, as written.
-    /// Interned: items of one acquisition share a time, and 8 bytes an item
-    /// instead of a 40-byte string is a tenth of a record.
-    pub datetime: Option<Interned>,
+    /// `datetime`, or `start_datetime` when `datetime` is null.
+    pub datetime: Option<ItemTime>,
     /// Label-extension details; `Some` for label items.
     pub label: Option<Box<LabelInfo>>,
     /// Indices of the items this item's `source` links reach.
     pub sources: Box<[usize]>,
-    /// `source` links that reach no item of the catalog.
-    pub dangling_sources: Box<[String]>,
+    /// `source` links that reach no item of the catalog; `None` when all
+    /// do (almost always), so an item spends 8 bytes here, not 16.
+    pub dangling_sources: Option<Box<Box<[String]>>>,
     /// An `ml-dataset:split` the item already carries (a few names, so
     /// interned).
     pub split: Option<Interned>,
+}
+
+/// An item's time. A table's timestamp column gives microseconds, kept as
+/// the number: ten million distinct times would otherwise be ten million
+/// strings. Text as written (a JSON tree, a text column) is interned, since
+/// the items of one acquisition share it.
+#[derive(Clone, Copy)]
+pub enum ItemTime {
+    /// Microseconds since the Unix epoch (UTC), within chrono's range.
+    Micros(i64),
+    /// The text as written.
+    Text(Interned),
+}
+
+impl ItemTime {
+    /// The time from a timestamp; `None` outside the range chrono handles.
+    pub fn from_micros(micros: i64) -> Option<Self> {
+        chrono::DateTime::from_timestamp_micros(micros).map(|_| ItemTime::Micros(micros))
+    }
+
+    /// The time as text: as written, or an instant as RFC 3339 the way the
+    /// JSON of a table's row writes it (chrono's `to_rfc3339`).
+    pub fn text(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            ItemTime::Text(text) => text.as_str().into(),
+            ItemTime::Micros(micros) => {
+                chrono::DateTime::from_timestamp_micros(*micros).map(|t| t.to_rfc3339()).unwrap_or_default().into()
+            }
+        }
+    }
+
+    /// The text as written, for a time read as text.
+    pub fn written(&self) -> Option<&'static str> {
+        match self {
+            ItemTime::Text(text) => Some(text.as_str()),
+            ItemTime::Micros(_) => None,
+        }
+    }
+
+    /// The instant: a timestamp's, or the text's when it is RFC 3339.
+    pub fn instant(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        match self {
+            ItemTime::Micros(micros) => chrono::DateTime::from_timestamp_micros(*micros),
+            ItemTime::Text(text) => {
+                chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&chrono::Utc))
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for ItemTime {
+    // As text, so a row read from its timestamp and from its JSON print alike.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.text(), f)
+    }
 }
 
 /// An item file, as loading found it.
@@ -54,6 +108,11 @@ pub struct ItemFile {
 }
 
 impl ItemRecord {
+    /// `source` links that reach no item of the catalog.
+    pub fn dangling(&self) -> &[String] {
+        self.dangling_sources.as_deref().map_or(&[], |list| list)
+    }
+
     /// Absolute path of the item's own file; empty for a table row.
     pub fn path(&self) -> &Path {
         self.file.as_ref().map_or(Path::new(""), |file| &file.path)
@@ -87,13 +146,29 @@ pub struct LabelInfo {
     /// kept: counts come from assets and overviews, and a million items'
     /// copies of the same class list would dominate memory.
     pub has_classes: bool,
-    /// `label:overviews` counts: (property key, class, count).
-    /// Shared: the class counts of the item hold the same rows when they are
-    /// already summed (see [`crate::class_counts`]).
+    /// `label:overviews` counts: (property key, class, count), summed per
+    /// (property, class) and sorted ([`summed_counts`]); shared with the
+    /// item's class counts (see [`crate::class_counts`]).
     pub overview_counts: std::sync::Arc<[(Interned, Interned, u64)]>,
     /// Classes written directly in the item's properties, one per label
     /// property: (property, class). Classification catalogs do this.
     pub item_classes: Box<[(Interned, Interned)]>,
+}
+
+/// Sums (property, class, count) rows of the same (property, class), sorted
+/// by property then class: a label GeoJSON yields one row per feature, an
+/// overview may list a class twice, and the counts are held for the whole
+/// run.
+pub fn summed_counts(mut rows: Vec<(Interned, Interned, u64)>) -> Vec<(Interned, Interned, u64)> {
+    rows.sort_unstable_by_key(|row| (row.0, row.1));
+    let mut out: Vec<(Interned, Interned, u64)> = Vec::with_capacity(rows.len().min(16));
+    for row in rows {
+        match out.last_mut() {
+            Some(last) if last.0 == row.0 && last.1 == row.1 => last.2 = last.2.saturating_add(row.2),
+            _ => out.push(row),
+        }
+    }
+    out
 }
 
 /// The label extension's identifier prefix, any version.

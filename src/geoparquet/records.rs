@@ -18,7 +18,9 @@ use super::columns::{optional, string_list, strings, times_as};
 
 use super::files::{self, Part};
 use super::source::geometry_from_wkb;
-use crate::catalog::{Interned, InternedList, ItemRecord, LabelInfo, footprint_of, geometry_bbox, href, linked_dir};
+use crate::catalog::{
+    Interned, InternedList, ItemRecord, ItemTime, LabelInfo, footprint_of, geometry_bbox, href, linked_dir,
+};
 
 /// One row's record and what loading matches once every row is read.
 pub(crate) struct Record {
@@ -474,7 +476,7 @@ impl Labels {
                     }
                 }
             }
-            info.overview_counts = counts.into();
+            info.overview_counts = crate::catalog::summed_counts(counts).into();
         }
         if let Some(props) = &info.properties {
             let mut classes = Vec::new();
@@ -518,8 +520,7 @@ impl Labels {
 /// A time column's rows interned, each distinct time formatted once: rows
 /// of a batch often share an acquisition time, and the JSON path's
 /// `to_rfc3339` for every row was a visible part of loading.
-fn interned_times(column: &ArrayRef) -> Option<Vec<Option<Interned>>> {
-    let mut seen: std::collections::HashMap<i64, Option<Interned>> = Default::default();
+fn interned_times(column: &ArrayRef) -> Option<Vec<Option<ItemTime>>> {
     let mut last: Option<(&str, Interned)> = None;
     let mut text_of = |text: &str| match last {
         Some((held, interned)) if held == text => interned,
@@ -529,15 +530,7 @@ fn interned_times(column: &ArrayRef) -> Option<Vec<Option<Interned>>> {
             interned
         }
     };
-    times_as(
-        column,
-        |micros| {
-            *seen.entry(micros).or_insert_with(|| {
-                chrono::DateTime::from_timestamp_micros(micros).map(|t| Interned::new(&t.to_rfc3339()))
-            })
-        },
-        &mut text_of,
-    )
+    times_as(column, ItemTime::from_micros, |text| ItemTime::Text(text_of(text)))
 }
 
 fn is_string(t: &DataType) -> bool {

@@ -4,6 +4,7 @@
 //! JSON tree gives. A `source` link names its item by self href or by file
 //! stem, since rows have no files of their own.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -318,10 +319,16 @@ impl Source for GeoParquet {
         let self_hrefs: HashMap<Box<str>, usize> =
             self_items.into_iter().map(|(item, href)| (href, item as usize)).collect();
         // Each item's hrefs together, in the order its links list them.
+        // (item, link number within its row, href): a row's links are listed
+        // together, in order.
+        let mut previous = (u32::MAX, 0u32);
         let mut hrefs: Vec<(u32, u32, String)> = source_hrefs
             .into_iter()
-            .enumerate()
-            .map(|(k, (row, href))| (table.item_of_row[row as usize], k as u32, href))
+            .map(|(row, href)| {
+                let n = if previous.0 == row { previous.1 + 1 } else { 0 };
+                previous = (row, n);
+                (table.item_of_row[row as usize], n, href)
+            })
             .collect();
         hrefs.par_sort_unstable_by_key(|&(item, k, _)| (item, k));
         let table = Arc::new(table);
@@ -729,7 +736,7 @@ fn strip_structural(json: &mut Map<String, Value>) {
 
 fn minimal_collection<'a>(id: &str, records: impl Iterator<Item = &'a ItemRecord>) -> Map<String, Value> {
     let mut bbox: Option<Bbox> = None;
-    let (mut start, mut end): (Option<&str>, Option<&str>) = (None, None);
+    let (mut start, mut end): (Option<Cow<str>>, Option<Cow<str>>) = (None, None);
     for record in records {
         if let Some(b) = record.bbox {
             bbox = Some(match bbox {
@@ -737,9 +744,9 @@ fn minimal_collection<'a>(id: &str, records: impl Iterator<Item = &'a ItemRecord
                 Some(a) => [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])],
             });
         }
-        if let Some(t) = record.datetime.as_deref() {
-            start = Some(start.map_or(t, |s| s.min(t)));
-            end = Some(end.map_or(t, |e| e.max(t)));
+        if let Some(t) = record.datetime.map(|t| t.text()) {
+            start = Some(start.map_or_else(|| t.clone(), |s| s.min(t.clone())));
+            end = Some(end.map_or(t.clone(), |e| e.max(t)));
         }
     }
     json!({
@@ -760,26 +767,17 @@ fn minimal_collection<'a>(id: &str, records: impl Iterator<Item = &'a ItemRecord
 }
 
 /// Matches `hrefs` ((item, link number, href), sorted) to items: by self
-/// href, else by the file stem as an id. Items are in (node, id) order, so
-/// an id is found by binary search in each node's run of items, with no
-/// index of every id beside them.
+/// href, else by the file stem as an id. Ids are found in one list of item
+/// numbers sorted by (id, item), four bytes an item, where a hash map of
+/// every id took tens of bytes; a search per collection instead would cost
+/// hrefs × collections.
 fn resolve_sources(dataset: &mut Dataset, hrefs: Vec<(u32, u32, String)>, self_hrefs: &HashMap<Box<str>, usize>) {
     let items = &dataset.items;
-    let runs: Vec<std::ops::Range<usize>> = items
-        .chunk_by(|a, b| a.node == b.node)
-        .scan(0, |start, run| {
-            let range = *start..*start + run.len();
-            *start = range.end;
-            Some(range)
-        })
-        .collect();
+    let mut by_id: Vec<u32> = (0..items.len() as u32).collect();
+    by_id.par_sort_unstable_by(|&a, &b| items[a as usize].id.cmp(&items[b as usize].id).then(a.cmp(&b)));
     let named = |id: &str| -> Vec<usize> {
-        runs.iter()
-            .filter_map(|run| {
-                let at = run.start + items[run.clone()].partition_point(|item| item.id.as_str() < id);
-                (at < run.end && items[at].id == id).then_some(at)
-            })
-            .collect()
+        let start = by_id.partition_point(|&j| items[j as usize].id.as_str() < id);
+        by_id[start..].iter().map(|&j| j as usize).take_while(|&j| items[j].id == id).collect()
     };
     // Each href's item (or none), found in parallel: four bytes an href, not
     // a list per item beside the hrefs.
@@ -1025,6 +1023,49 @@ mod tests {
         let stringly = dir.path().join("stringly.parquet");
         arrow_table(&stringly, vec![("assets", Arc::new(assets) as ArrayRef)]);
         assert_eq!(typed_matches_json(&stringly), 0);
+    }
+
+    #[test]
+    fn source_links_of_rows_find_their_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let table = dir.path().join("links.parquet");
+        let label = json!(["https://stac-extensions.github.io/label/v1.0.1/schema.json"]);
+        let links = |hrefs: &[&str]| {
+            let links: Vec<Value> = hrefs.iter().map(|h| json!({"href": h, "rel": "source"})).collect();
+            json!({"stac_extensions": label, "links": links})
+        };
+        table_of(
+            &table,
+            vec![
+                item("x", "images", json!({})),
+                item("x", "labels", json!({})),
+                item("z", "images", json!({"links": [{"href": "https://host/scenes/zz.json", "rel": "self"}]})),
+                // The collection the href passes through decides between the two x.
+                item("l1", "labels", links(&["../images/x.json"])),
+                // No collection named: the item's own.
+                item("l2", "labels", links(&["x.json"])),
+                // A self href names its item whatever its stem; nothing is named "nowhere".
+                item("l3", "labels", links(&["https://host/scenes/zz.json", "nowhere.json"])),
+                // An item is not its own source.
+                item("l4", "labels", links(&["l4.json", "../images/x.json"])),
+            ],
+        );
+        let dataset = GeoParquet::new(&table).load().unwrap();
+        let name = |j: usize| {
+            let item = &dataset.items[j];
+            format!("{}/{}", dataset.nodes[item.node as usize].id, item.id)
+        };
+        let sources = |id: &str| {
+            let i = dataset.items.iter().position(|i| i.id == id).unwrap();
+            let item = &dataset.items[i];
+            (item.sources.iter().map(|&j| name(j)).collect::<Vec<_>>(), item.dangling().to_vec())
+        };
+        let none: Vec<String> = Vec::new();
+        assert_eq!(sources("l1"), (vec!["images/x".to_string()], none.clone()));
+        assert_eq!(sources("l2"), (vec!["labels/x".to_string()], none.clone()));
+        assert_eq!(sources("l3"), (vec!["images/z".to_string()], vec!["nowhere.json".to_string()]));
+        assert_eq!(sources("l4"), (vec!["images/x".to_string()], vec!["l4.json".to_string()]));
+        assert_eq!(sources("z"), (Vec::new(), none));
     }
 
     #[test]

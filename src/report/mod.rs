@@ -159,7 +159,7 @@ mod tests {
                     datetime: None,
                     label: None,
                     sources: Box::default(),
-                    dangling_sources: Box::default(),
+                    dangling_sources: None,
                     split: None,
                 }
             })

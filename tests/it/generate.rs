@@ -98,10 +98,9 @@ fn loaded(dataset: &stac_ml::catalog::Dataset) -> Loaded {
         .map(|i| {
             let item = &dataset.items[i];
             let sources = item.sources.iter().map(|&s| key(s)).collect();
-            let datetime = item
-                .datetime
-                .as_deref()
-                .map(|t| chrono::DateTime::parse_from_rfc3339(t).unwrap_or_else(|e| panic!("{t}: {e}")).timestamp());
+            let datetime = item.datetime.map(|t| {
+                chrono::DateTime::parse_from_rfc3339(&t.text()).unwrap_or_else(|e| panic!("{t:?}: {e}")).timestamp()
+            });
             (key(i), (item.bbox.expect("a bbox"), datetime, sources))
         })
         .collect()
