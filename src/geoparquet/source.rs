@@ -773,8 +773,10 @@ fn minimal_collection<'a>(id: &str, records: impl Iterator<Item = &'a ItemRecord
 /// hrefs × collections.
 fn resolve_sources(dataset: &mut Dataset, hrefs: Vec<(u32, u32, String)>, self_hrefs: &HashMap<Box<str>, usize>) {
     let items = &dataset.items;
+    // Items are in (node, id) order: a run of ids per node, which the
+    // standard sort merges in linear time; ties keep item order.
     let mut by_id: Vec<u32> = (0..items.len() as u32).collect();
-    by_id.par_sort_unstable_by(|&a, &b| items[a as usize].id.cmp(&items[b as usize].id).then(a.cmp(&b)));
+    by_id.sort_by(|&a, &b| items[a as usize].id.cmp(&items[b as usize].id));
     let named = |id: &str| -> Vec<usize> {
         let start = by_id.partition_point(|&j| items[j as usize].id.as_str() < id);
         by_id[start..].iter().map(|&j| j as usize).take_while(|&j| items[j].id == id).collect()
