@@ -397,19 +397,10 @@ impl FootprintGroups {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{ItemRecord, LabelInfo, Node, NodeKind, Warnings};
+    use crate::catalog::{ItemRecord, LabelInfo};
 
     fn dataset(items: Vec<ItemRecord>) -> Dataset {
-        let root = Node {
-            kind: NodeKind::Catalog,
-            id: "root".into(),
-            path: "/root/catalog.json".into(),
-            json: serde_json::Map::new(),
-            parent: None,
-            children: Vec::new(),
-            items: (0..items.len()).collect(),
-        };
-        Dataset { nodes: vec![root], items, warnings: Warnings::default(), linked_dirs: Vec::new(), table: None }
+        Dataset::of_items("root", items)
     }
 
     #[test]

@@ -84,7 +84,7 @@ impl SpatialIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{ItemRecord, Node, NodeKind, Warnings};
+    use crate::catalog::ItemRecord;
 
     #[test]
     fn touching_finds_every_envelope_that_touches_in_f64() {
@@ -106,17 +106,7 @@ mod tests {
             .collect();
         let items: Vec<ItemRecord> =
             boxes.iter().map(|&b| ItemRecord { bbox: Some(b), ..Default::default() }).collect();
-        let root = Node {
-            kind: NodeKind::Catalog,
-            id: "root".into(),
-            path: "/root/catalog.json".into(),
-            json: serde_json::Map::new(),
-            parent: None,
-            children: Vec::new(),
-            items: (0..items.len()).collect(),
-        };
-        let dataset =
-            Dataset { nodes: vec![root], items, warnings: Warnings::default(), linked_dirs: Vec::new(), table: None };
+        let dataset = Dataset::of_items("root", items);
         let index = SpatialIndex::new(&dataset);
         let mut found = 0;
         for a in &boxes {

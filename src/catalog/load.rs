@@ -96,6 +96,21 @@ pub(crate) fn extensions_and_hrefs(json: &Value) -> (Vec<String>, Vec<String>) {
 }
 
 impl Dataset {
+    /// A dataset of `items` under one catalog, for tests of the analyses.
+    #[cfg(test)]
+    pub(crate) fn of_items(id: &str, items: Vec<ItemRecord>) -> Dataset {
+        let root = Node {
+            kind: NodeKind::Catalog,
+            id: id.into(),
+            path: format!("/{id}/catalog.json").into(),
+            json: Map::new(),
+            parent: None,
+            children: Vec::new(),
+            items: (0..items.len()).collect(),
+        };
+        Dataset { nodes: vec![root], items, warnings: Warnings::default(), linked_dirs: Vec::new(), table: None }
+    }
+
     /// The root node.
     pub fn root(&self) -> &Node {
         &self.nodes[0]

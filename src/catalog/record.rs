@@ -148,7 +148,7 @@ pub struct LabelInfo {
     pub has_classes: bool,
     /// `label:overviews` counts: (property key, class, count), summed per
     /// (property, class) and sorted ([`summed_counts`]); shared with the
-    /// item's class counts (see [`crate::class_counts`]).
+    /// item's class counts, which read them as they are.
     pub overview_counts: std::sync::Arc<[(Interned, Interned, u64)]>,
     /// Classes written directly in the item's properties, one per label
     /// property: (property, class). Classification catalogs do this.

@@ -140,7 +140,7 @@ mod tests {
     /// `n` items scattered over the globe (a deterministic LCG), each in one
     /// of three splits or none: the worst case for the aggregated map.
     fn scattered(n: usize) -> (Dataset, Vec<Option<u16>>) {
-        use crate::catalog::{ItemRecord, Node, NodeKind, Warnings};
+        use crate::catalog::ItemRecord;
         let mut state = 42u64;
         let mut next = move || {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -165,19 +165,7 @@ mod tests {
             })
             .collect();
         let split_of = (0..n).map(|_| [None, Some(0), Some(1), Some(2)][(next() * 4.0) as usize]).collect();
-        let root = Node {
-            kind: NodeKind::Catalog,
-            id: "scattered".into(),
-            path: "/scattered/catalog.json".into(),
-            json: serde_json::Map::new(),
-            parent: None,
-            children: Vec::new(),
-            items: (0..n).collect(),
-        };
-        (
-            Dataset { nodes: vec![root], items, warnings: Warnings::default(), linked_dirs: Vec::new(), table: None },
-            split_of,
-        )
+        (Dataset::of_items("scattered", items), split_of)
     }
 
     fn overview(n: usize) -> Info {
