@@ -398,14 +398,8 @@ fn resolve_sources(dataset: &mut Dataset, sources: Vec<SourcePaths>) {
             (found, dangling)
         })
         .collect();
-    attach_sources(dataset, resolved.into_iter().enumerate().map(|(i, (found, dangling))| (i, found, dangling)));
-}
-
-/// Gives items their resolved `source` links, (item, found items, dangling
-/// hrefs) for the items that have any, and each node its items.
-fn attach_sources(dataset: &mut Dataset, resolved: impl IntoIterator<Item = (usize, Vec<usize>, Vec<String>)>) {
-    for (i, found, dangling) in resolved {
-        give_sources(&mut dataset.items[i], found, dangling);
+    for (item, (found, dangling)) in dataset.items.iter_mut().zip(resolved) {
+        give_sources(item, found, dangling);
     }
     list_node_items(dataset);
 }

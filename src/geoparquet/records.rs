@@ -74,8 +74,8 @@ pub(crate) fn read(part: &Part, batch: &RecordBatch) -> Option<Batch> {
     let ids = strict_strings(column("id")?)?;
     let collections = optional(column("collection"), strict_strings)?;
     let bbox = optional(column("bbox"), Corners::new)?;
-    let datetime = optional(column("datetime"), interned_times)?;
-    let start = optional(column("start_datetime"), interned_times)?;
+    let datetime = optional(column("datetime"), item_times)?;
+    let start = optional(column("start_datetime"), item_times)?;
     let split = optional(column("ml-dataset:split"), strict_strings)?;
     let extensions = optional(column("stac_extensions"), strict_string_list)?;
     let links = optional(column("links"), Links::new)?;
@@ -517,10 +517,10 @@ impl Labels {
     }
 }
 
-/// A time column's rows interned, each distinct time formatted once: rows
-/// of a batch often share an acquisition time, and the JSON path's
-/// `to_rfc3339` for every row was a visible part of loading.
-fn interned_times(column: &ArrayRef) -> Option<Vec<Option<ItemTime>>> {
+/// A time column's rows: a timestamp as its microseconds (no text is made,
+/// where the JSON path formats every row), text interned, a run of equal
+/// texts looked up once.
+fn item_times(column: &ArrayRef) -> Option<Vec<Option<ItemTime>>> {
     let mut last: Option<(&str, Interned)> = None;
     let mut text_of = |text: &str| match last {
         Some((held, interned)) if held == text => interned,
