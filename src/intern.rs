@@ -139,8 +139,11 @@ impl InternedList {
 }
 
 impl Default for InternedList {
+    /// The empty list, looked up once: every label item's record starts
+    /// from a default, so this must not take the table's lock each time.
     fn default() -> Self {
-        InternedList::new(&[])
+        static EMPTY: OnceLock<InternedList> = OnceLock::new();
+        *EMPTY.get_or_init(|| InternedList::new(&[]))
     }
 }
 
@@ -185,6 +188,7 @@ mod tests {
         let other: InternedList = ["kind", "label"].into_iter().map(Interned::new).collect();
         assert_ne!(a, other);
         assert!(InternedList::default().is_empty());
+        assert_eq!(InternedList::default(), InternedList::new(&[]));
         assert_eq!(format!("{a:?}"), r#"["label", "kind"]"#);
     }
 

@@ -105,7 +105,7 @@ impl Groups {
 
     /// The members of group `g`, ascending.
     pub fn get(&self, g: usize) -> &[u32] {
-        &self.members[self.starts[g] as usize..self.starts[g + 1] as usize]
+        &self.members[self.range(g)]
     }
 
     /// Where group `g`'s members lie in [`Groups::members`].

@@ -745,8 +745,12 @@ fn minimal_collection<'a>(id: &str, records: impl Iterator<Item = &'a ItemRecord
             });
         }
         if let Some(t) = record.datetime.map(|t| t.text()) {
-            start = Some(start.map_or_else(|| t.clone(), |s| s.min(t.clone())));
-            end = Some(end.map_or(t.clone(), |e| e.max(t)));
+            if start.as_ref().is_none_or(|s| t < *s) {
+                start = Some(t.clone());
+            }
+            if end.as_ref().is_none_or(|e| t > *e) {
+                end = Some(t);
+            }
         }
     }
     json!({
